@@ -1,0 +1,156 @@
+"""THE registry of endpoints. Routes, /api/endpoints, the page, the client and the tests
+all read this table; adding an endpoint is adding one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from app.params import StreamParams
+from app.sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
+
+#: The fixed clock used to render the documented stamped examples.
+EXAMPLE_STAMP_MS = 1764000000000.0
+
+
+class Transport(str, Enum):
+    """How a stream is put on the wire."""
+
+    CHUNKED = "chunked"
+    BUFFERED = "buffered"
+    SSE = "sse"
+    WEBSOCKET = "websocket"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One stream: what it sends (source), how (transport), and what that looks like."""
+
+    name: str
+    path: str
+    transport: Transport
+    content_type: str
+    description: str
+    source: Source
+    defaults: StreamParams
+    stamp_format: str
+    stampable: bool = True
+
+    def example(self, stamp: bool) -> str:
+        """The first message at default parameters, as the source renders it."""
+        params = StreamParams(count=self.defaults.count, interval=0, stamp=stamp)
+        clock = (lambda: EXAMPLE_STAMP_MS) if stamp and self.stampable else None
+        return next(iter(self.source(params, clock).messages))
+
+    def describe(self) -> dict[str, object]:
+        """JSON-ready description for /api/endpoints and the page."""
+        return {
+            "name": self.name,
+            "path": self.path,
+            "transport": self.transport.value,
+            "content_type": self.content_type,
+            "description": self.description,
+            "defaults": {
+                "count": self.defaults.count,
+                "interval": self.defaults.interval,
+                "size": self.defaults.size,
+                "stamp": int(self.defaults.stamp),
+            },
+            "stampable": self.stampable,
+            "format": {
+                "message": self.example(stamp=False),
+                "stamped": self.example(stamp=True) if self.stampable else None,
+                "stamp": self.stamp_format,
+            },
+        }
+
+
+TEXT_STAMP = "a space, `@` and the send time in epoch ms, after the text: `... @1764000000000.000`"
+JSON_STAMP = 'a `"ts"` member holding the send time in epoch ms: `{..., "ts": 1764000000000.0}`'
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="chunked",
+        path="/chunked",
+        transport=Transport.CHUNKED,
+        content_type="text/plain; charset=utf-8",
+        description="Chunked transfer encoding: one chunk per line, sent as it is produced.",
+        source=text_lines("Chunk", newline=True),
+        defaults=StreamParams(count=5, interval=1.0),
+        stamp_format=TEXT_STAMP,
+    ),
+    Endpoint(
+        name="non-chunked",
+        path="/non-chunked",
+        transport=Transport.BUFFERED,
+        content_type="text/plain; charset=utf-8",
+        description="The same lines buffered: nothing is sent until the whole body is ready (Content-Length).",
+        source=text_lines("Chunk", newline=True),
+        defaults=StreamParams(count=5, interval=1.0),
+        stamp_format=TEXT_STAMP + " (the time each line was produced, not sent)",
+    ),
+    Endpoint(
+        name="json",
+        path="/json",
+        transport=Transport.CHUNKED,
+        content_type="application/json",
+        description="A JSON array streamed item by item: `[`, one object per chunk, `]`.",
+        source=json_array,
+        defaults=StreamParams(count=3, interval=1.0),
+        stamp_format=JSON_STAMP,
+    ),
+    Endpoint(
+        name="json-nested",
+        path="/json-nested",
+        transport=Transport.CHUNKED,
+        content_type="application/json",
+        description="A nested JSON document written node by node; count is the number of users.",
+        source=nested_json,
+        defaults=StreamParams(count=2, interval=0.5),
+        stamp_format="none: bare JSON tokens have nowhere to carry a stamp, so stamp=1 changes nothing",
+        stampable=False,
+    ),
+    Endpoint(
+        name="ijson",
+        path="/ijson",
+        transport=Transport.CHUNKED,
+        content_type="text/plain; charset=utf-8",
+        description="ijson's parse events (`prefix event value`) for a document parsed as it is produced.",
+        source=ijson_events,
+        defaults=StreamParams(count=3, interval=0.5),
+        stamp_format=TEXT_STAMP,
+    ),
+    Endpoint(
+        name="ndjson",
+        path="/ndjson",
+        transport=Transport.CHUNKED,
+        content_type="application/x-ndjson",
+        description="Newline-delimited JSON: one object per line, one line per chunk.",
+        source=ndjson_lines,
+        defaults=StreamParams(count=5, interval=1.0),
+        stamp_format=JSON_STAMP,
+    ),
+    Endpoint(
+        name="sse",
+        path="/sse",
+        transport=Transport.SSE,
+        content_type="text/event-stream",
+        description="Server-Sent Events: one event with an id per message; reconnects resume after Last-Event-ID.",
+        source=text_lines("SSE message", newline=False),
+        defaults=StreamParams(count=5, interval=1.0),
+        stamp_format=TEXT_STAMP + " (in the data field)",
+    ),
+    Endpoint(
+        name="ws",
+        path="/ws",
+        transport=Transport.WEBSOCKET,
+        content_type="websocket",
+        description="WebSocket: one text message each, close 1000; every text you send is echoed with the server time.",
+        source=text_lines("WebSocket message", newline=False),
+        defaults=StreamParams(count=5, interval=1.0),
+        stamp_format=TEXT_STAMP,
+    ),
+)
+
+ENDPOINTS_BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

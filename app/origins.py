@@ -1,0 +1,44 @@
+"""Which browser origins are the dashboard's own: the only ones given CORS or a WebSocket."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _split(origin: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(origin)
+        return parts.scheme, (parts.hostname or ""), parts.port
+    except ValueError:
+        return None
+
+
+def _request_port(request: web.Request) -> int | None:
+    try:
+        return urlsplit(f"//{request.host}").port or (443 if request.secure else 80)
+    except ValueError:
+        return None
+
+
+def is_same_origin(origin: str, request: web.Request) -> bool:
+    """True when `origin` is exactly the origin the request was sent to."""
+    return origin == f"{request.scheme}://{request.host}"
+
+
+def is_dashboard_origin(origin: str, request: web.Request, bound_host: str) -> bool:
+    """True for a page of this server opened by a loopback name or the bound host.
+
+    Lane names (`lane3.localhost`) are where streams go, not where the page lives, so
+    they are not dashboard origins.
+    """
+    split = _split(origin)
+    if split is None:
+        return False
+    scheme, host, port = split
+    if scheme != request.scheme or host not in LOOPBACK_NAMES | {bound_host}:
+        return False
+    return (port or (443 if scheme == "https" else 80)) == _request_port(request)

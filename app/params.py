@@ -1,0 +1,110 @@
+"""Query parameters of the stream endpoints: one place that parses, bounds and explains them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+#: A raw value longer than this is refused before it is parsed.
+MAX_VALUE_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The documented range of one numeric parameter."""
+
+    name: str
+    minimum: float
+    maximum: float
+    integer: bool
+    doc: str
+
+
+BOUNDS: dict[str, Bound] = {
+    bound.name: bound
+    for bound in (
+        Bound("count", 1, 1_000_000, True, "messages to send"),
+        Bound("interval", 0, 60, False, "seconds after each message (0 = as fast as possible)"),
+        Bound("size", 0, 1_048_576, True, "padding bytes added to each message"),
+        Bound("stamp", 0, 1, True, "1 = each message carries its server send time (Unix epoch ms)"),
+    )
+}
+
+#: A stream may not be scheduled to last longer than this (count x interval).
+MAX_DURATION_SECONDS = 3600
+
+
+class ParamError(ValueError):
+    """A query parameter is missing its mark; `param` names it for the 400 body."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StreamParams:
+    """Validated parameters of one stream."""
+
+    count: int
+    interval: float
+    size: int = 0
+    stamp: bool = False
+
+    @property
+    def duration(self) -> float:
+        """How long the stream is scheduled to take, in seconds."""
+        return self.count * self.interval
+
+
+def _parse_number(bound: Bound, raw: str) -> float:
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise ParamError(bound.name, f"{bound.name} is longer than {MAX_VALUE_LENGTH} characters")
+    try:
+        value = int(raw) if bound.integer else float(raw)
+    except ValueError:
+        kind = "an integer" if bound.integer else "a number"
+        raise ParamError(bound.name, f"{bound.name} must be {kind}, not {raw!r}") from None
+    if not math.isfinite(value) or not bound.minimum <= value <= bound.maximum:
+        raise ParamError(
+            bound.name,
+            f"{bound.name} must be between {bound.minimum:g} and {bound.maximum:g}, not {raw!r}",
+        )
+    return value
+
+
+def parse_params(query: Mapping[str, str], defaults: StreamParams, getall: Mapping[str, int] | None = None) -> StreamParams:
+    """Validate a query against the bounds, filling in an endpoint's defaults.
+
+    `getall` maps each key to how often it occurs, so a repeated parameter is refused
+    rather than silently taking one of its values.
+    """
+    for key in query:
+        if key not in BOUNDS:
+            raise ParamError(key, f"unknown parameter {key[:MAX_VALUE_LENGTH]!r}; known: {', '.join(BOUNDS)}")
+        if getall is not None and getall.get(key, 1) > 1:
+            raise ParamError(key, f"{key} is given more than once")
+    values = {name: _parse_number(BOUNDS[name], raw) for name, raw in query.items()}
+    params = replace(
+        defaults,
+        count=int(values.get("count", defaults.count)),
+        interval=float(values.get("interval", defaults.interval)),
+        size=int(values.get("size", defaults.size)),
+        stamp=bool(values.get("stamp", defaults.stamp)),
+    )
+    if params.duration > MAX_DURATION_SECONDS:
+        raise ParamError(
+            "interval",
+            f"count x interval is {params.duration:g} s, over the {MAX_DURATION_SECONDS} s a stream may last",
+        )
+    return params
+
+
+def bounds_document() -> list[dict[str, object]]:
+    """The bounds as JSON-ready data, for /api/endpoints and the docs."""
+    return [
+        {"name": b.name, "min": b.minimum, "max": b.maximum, "type": "integer" if b.integer else "number", "doc": b.doc}
+        for b in BOUNDS.values()
+    ]

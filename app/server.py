@@ -1,0 +1,60 @@
+"""Running the server for real: `transport-lab` / `python -m app`."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from app.main import create_app
+from app.settings import Settings, settings_from_args
+
+#: aiohttp only learns of a client that went away at its next write unless handlers
+#: are cancelled; the test server turns this on, so production must too.
+HANDLER_CANCELLATION = True
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def display_url(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}/"
+
+
+def banner(settings: Settings) -> str:
+    lines = [f"Transport Lab on {display_url(settings)} (Ctrl-C to stop)"]
+    if not is_loopback(settings.host):
+        lines.append(
+            f"WARNING: bound to {settings.host}, not loopback: anyone who can reach this "
+            "machine can open streams. Use --host 127.0.0.1 to keep it local."
+        )
+    return "\n".join(lines)
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(banner(settings), flush=True)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        backlog=settings.backlog,
+        shutdown_timeout=settings.shutdown_timeout,
+        handler_cancellation=HANDLER_CANCELLATION,
+        print=None,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    serve(settings_from_args(sys.argv[1:] if argv is None else argv))
+    return 0

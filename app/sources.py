@@ -1,0 +1,187 @@
+"""What is sent: pure, lazy producers of messages. Nothing here touches a socket.
+
+A source turns validated parameters into a `Body`: an iterator of messages, produced
+one at a time when the transport asks for the next (so a stamp taken while producing a
+message is its send time), and a tail written after the last pause that is not a
+message of its own (the closing `]` of a JSON array).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ijson
+
+from app.params import StreamParams
+
+#: Returns the current time as Unix epoch milliseconds; None means "do not stamp".
+Clock = Callable[[], float]
+
+#: The tutorial's people; items past these are generated.
+TUTORIAL_PEOPLE = ({"id": 1, "name": "Tom"}, {"id": 2, "name": "Adam"}, {"id": 3, "name": "Sam"})
+TUTORIAL_USERS = (
+    {"id": 1, "name": "Tom", "roles": ["admin", "user"]},
+    {"id": 2, "name": "Adam", "roles": ["user"]},
+)
+TUTORIAL_SETTINGS = {"theme": "dark", "notifications": True}
+PAD_CHAR = "x"
+
+
+def epoch_ms() -> float:
+    """Now, as Unix epoch milliseconds with microsecond resolution."""
+    return round(time.time() * 1000, 3)
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a stream sends: paced messages, then an unpaced tail."""
+
+    messages: Iterator[str]
+    tail: str = ""
+
+
+Source = Callable[[StreamParams, "Clock | None"], Body]
+
+
+def _text(line: str, params: StreamParams, clock: Clock | None) -> str:
+    if params.size:
+        line = f"{line} {PAD_CHAR * params.size}"
+    if clock is not None:
+        line = f"{line} @{clock():.3f}"
+    return line
+
+
+def _item(item: dict[str, Any], params: StreamParams, clock: Clock | None) -> dict[str, Any]:
+    if params.size:
+        item = {**item, "pad": PAD_CHAR * params.size}
+    if clock is not None:
+        item = {**item, "ts": clock()}
+    return item
+
+
+def text_lines(label: str, newline: bool) -> Source:
+    """`{label} {i}` per message: the tutorial's `Chunk 0`, `WebSocket message 0`, ..."""
+    end = "\n" if newline else ""
+
+    def source(params: StreamParams, clock: Clock | None) -> Body:
+        return Body(f"{_text(f'{label} {i}', params, clock)}{end}" for i in range(params.count))
+
+    return source
+
+
+def people(count: int) -> Iterator[dict[str, Any]]:
+    """The tutorial's three people, then generated ones with the next ids."""
+    for index in range(count):
+        if index < len(TUTORIAL_PEOPLE):
+            yield TUTORIAL_PEOPLE[index]
+        else:
+            yield {"id": index + 1, "name": f"Person {index + 1}"}
+
+
+def json_array(params: StreamParams, clock: Clock | None) -> Body:
+    """The tutorial's streamed array: `[`, one item per message, `,` between, `]` last."""
+
+    def messages() -> Iterator[str]:
+        last = params.count - 1
+        for index, person in enumerate(people(params.count)):
+            head = "[\n" if index == 0 else ""
+            separator = "" if index == last else ",\n"
+            yield f"{head}{json.dumps(_item(person, params, clock))}\n{separator}"
+
+    return Body(messages(), tail="]")
+
+
+def ndjson_lines(params: StreamParams, clock: Clock | None) -> Body:
+    """The same people as /json, one JSON object per line."""
+    return Body(f"{json.dumps(_item(person, params, clock))}\n" for person in people(params.count))
+
+
+def nested_document(count: int, size: int) -> dict[str, Any]:
+    """The tutorial's nested document, with `count` users (generated past the first two)."""
+    users: list[dict[str, Any]] = []
+    for index in range(count):
+        user = dict(TUTORIAL_USERS[index]) if index < len(TUTORIAL_USERS) else {
+            "id": index + 1, "name": f"User {index + 1}", "roles": ["user"]
+        }
+        if size:
+            user["pad"] = PAD_CHAR * size
+        users.append(user)
+    return {"users": users, "settings": dict(TUTORIAL_SETTINGS)}
+
+
+def _json_tokens(node: Any) -> Iterator[tuple[str, bool]]:
+    """(text, completes_a_value) in the tutorial's write order, compact, no spaces."""
+    if isinstance(node, dict):
+        yield "{", False
+        for index, (key, value) in enumerate(node.items()):
+            if index:
+                yield ",", False
+            yield f"{json.dumps(key)}:", False
+            yield from _json_tokens(value)
+        yield "}", True
+    elif isinstance(node, list):
+        yield "[", False
+        for index, value in enumerate(node):
+            if index:
+                yield ",", False
+            yield from _json_tokens(value)
+        yield "]", True
+    else:
+        yield json.dumps(node), True
+
+
+def nested_json(params: StreamParams, clock: Clock | None) -> Body:
+    """The nested document node by node: one message per completed value.
+
+    The tutorial pauses after every value; everything written up to that pause is one
+    message. Tokens have nowhere to carry a stamp, so `clock` is not used.
+    """
+
+    def messages() -> Iterator[str]:
+        pending: list[str] = []
+        for text, completes in _json_tokens(nested_document(params.count, params.size)):
+            pending.append(text)
+            if completes:
+                yield "".join(pending)
+                pending.clear()
+
+    return Body(messages())
+
+
+def _items_document(params: StreamParams) -> Iterator[bytes]:
+    """The tutorial's `{"items": [{"id": 1}, ...]}`, produced piece by piece."""
+    yield b'{"items": ['
+    for index in range(params.count):
+        item: dict[str, Any] = {"id": index + 1}
+        if params.size:
+            item["pad"] = PAD_CHAR * params.size
+        yield (", " if index else "").encode() + json.dumps(item).encode()
+    yield b"]}"
+
+
+class _PieceReader:
+    """A file-like view of a lazy document, so ijson pulls it in as it parses."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+
+    def read(self, size: int = -1) -> bytes:
+        # ijson calls read(0) to learn whether the file gives bytes or text.
+        if size == 0:
+            return b""
+        return next(self._pieces, b"")
+
+
+def ijson_events(params: StreamParams, clock: Clock | None) -> Body:
+    """One `prefix event value` line per ijson parse event; memory stays flat in `count`."""
+    events = ijson.parse(_PieceReader(_items_document(params)))
+    return Body(f"{_text(f'{prefix} {event} {value}', _unpadded(params), clock)}\n" for prefix, event, value in events)
+
+
+def _unpadded(params: StreamParams) -> StreamParams:
+    # The padding already lives in the document; the event lines carry it as values.
+    return StreamParams(count=params.count, interval=params.interval, size=0, stamp=params.stamp)

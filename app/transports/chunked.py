@@ -1,0 +1,30 @@
+"""HTTP/1.1 chunked transfer encoding: one chunk per message, written as it is produced."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from app.endpoints import Endpoint
+from app.params import StreamParams
+from app.streams import StreamRecord
+from app.transports.pacing import clock_for, send_paced, stream_headers
+
+
+async def serve_chunked(
+    request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers=stream_headers(endpoint.content_type))
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+
+    async def send(message: str) -> int:
+        data = message.encode()
+        await response.write(data)
+        return len(data)
+
+    body = endpoint.source(params, clock_for(params))
+    await send_paced(send, body.messages, params.interval, record)
+    if body.tail:
+        record.bytes_sent += await send(body.tail)
+    await response.write_eof()
+    return response

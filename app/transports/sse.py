@@ -1,0 +1,69 @@
+"""Server-Sent Events: one `id:`/`data:` event per message, as EventSource expects.
+
+A reconnecting EventSource sends `Last-Event-ID`; the stream resumes after that id, and
+a stream with nothing left answers 204, which tells EventSource to stop reconnecting.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from aiohttp import web
+
+from app.endpoints import Endpoint
+from app.errors import json_error
+from app.params import MAX_VALUE_LENGTH, StreamParams
+from app.streams import StreamRecord
+from app.transports.pacing import clock_for, send_paced, stream_headers
+
+LAST_EVENT_ID = "Last-Event-ID"
+
+
+def sse_event(event_id: int, data: str) -> str:
+    """One event; a multi-line payload becomes one `data:` line per line."""
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"id: {event_id}\n{lines}\n"
+
+
+def first_event_id(request: web.Request, params: StreamParams) -> int:
+    """Where the stream starts: 0, or the event after a valid Last-Event-ID.
+
+    Raises ValueError for an id that is not one this stream could have sent.
+    """
+    raw = request.headers.get(LAST_EVENT_ID)
+    if raw is None or raw == "":
+        return 0
+    if len(raw) > MAX_VALUE_LENGTH or not raw.isdigit() or int(raw) >= params.count:
+        raise ValueError(raw)
+    return int(raw) + 1
+
+
+def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
+    """Refuse a bad Last-Event-ID; end a finished stream with 204."""
+    try:
+        start = first_event_id(request, params)
+    except ValueError:
+        return json_error(400, f"{LAST_EVENT_ID} must be an event id from 0 to {params.count - 1}", LAST_EVENT_ID)
+    if start >= params.count:
+        return web.Response(status=204, headers={"Cache-Control": "no-cache"})
+    return None
+
+
+async def serve_sse(
+    request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
+) -> web.StreamResponse:
+    start = first_event_id(request, params)
+    response = web.StreamResponse(headers=stream_headers(endpoint.content_type))
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    event_ids = itertools.count(start)
+
+    async def send(message: str) -> int:
+        data = sse_event(next(event_ids), message).encode()
+        await response.write(data)
+        return len(data)
+
+    messages = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
+    await send_paced(send, messages, params.interval, record)
+    await response.write_eof()
+    return response

@@ -1,0 +1,76 @@
+"""WebSocket: paced text messages out, and an instant timestamped echo of whatever comes in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from app.endpoints import Endpoint
+from app.errors import json_error
+from app.keys import websockets_key
+from app.origins import is_same_origin
+from app.params import StreamParams
+from app.sources import epoch_ms
+from app.streams import StreamRecord
+from app.transports.pacing import clock_for, send_paced
+
+#: The largest message a client may send; past it the socket is closed with 1009.
+MAX_INBOUND_BYTES = 64 * 1024
+#: Server pings keep a quiet socket alive through proxies' idle timeouts.
+HEARTBEAT_SECONDS = 20.0
+
+
+def echo_message(text: str, server_ms: float) -> str:
+    """The answer to a client's text: `{"echo": <text>, "server_ms": <epoch ms>}`."""
+    return json.dumps({"echo": text, "server_ms": server_ms})
+
+
+def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
+    """Refuse a cross-site handshake before it is upgraded (WebSocket hijacking)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not is_same_origin(origin, request):
+        return json_error(403, f"WebSocket Origin {origin[:100]!r} is not this server's origin", "Origin")
+    return None
+
+
+async def _echo_incoming(ws: web.WebSocketResponse) -> None:
+    async for message in ws:
+        if message.type is WSMsgType.TEXT:
+            await ws.send_str(echo_message(message.data, epoch_ms()))
+        elif message.type is WSMsgType.BINARY:
+            await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary messages are not supported")
+            return
+
+
+async def serve_websocket(
+    request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
+) -> web.StreamResponse:
+    ws = web.WebSocketResponse(max_msg_size=MAX_INBOUND_BYTES, heartbeat=HEARTBEAT_SECONDS, compress=False)
+    await ws.prepare(request)
+    sockets = request.app[websockets_key]
+    sockets.add(ws)
+
+    async def send(message: str) -> int:
+        await ws.send_str(message)
+        return len(message.encode())
+
+    sender = asyncio.ensure_future(
+        send_paced(send, endpoint.source(params, clock_for(params)).messages, params.interval, record)
+    )
+    echoer = asyncio.ensure_future(_echo_incoming(ws))
+    try:
+        await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
+        if sender.done():
+            sender.result()
+            await ws.close(code=WSCloseCode.OK)
+        await echoer
+    finally:
+        for task in (sender, echoer):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
+                await task
+        sockets.discard(ws)
+    return ws
