@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -30,6 +31,10 @@ BOUNDS: dict[str, Bound] = {
         Bound("stamp", 0, 1, True, "1 = each message carries its server send time (Unix epoch ms)"),
     )
 }
+
+# Plain decimal notation only: int() and float() would also take "1_000", " 5", "nan".
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 #: A stream may not be scheduled to last longer than this (count x interval).
 MAX_DURATION_SECONDS = 3600
@@ -62,11 +67,10 @@ class StreamParams:
 def _parse_number(bound: Bound, raw: str) -> float:
     if len(raw) > MAX_VALUE_LENGTH:
         raise ParamError(bound.name, f"{bound.name} is longer than {MAX_VALUE_LENGTH} characters")
-    try:
-        value = int(raw) if bound.integer else float(raw)
-    except ValueError:
-        kind = "an integer" if bound.integer else "a number"
-        raise ParamError(bound.name, f"{bound.name} must be {kind}, not {raw!r}") from None
+    pattern, kind = (_INTEGER, "an integer") if bound.integer else (_NUMBER, "a number")
+    if not pattern.fullmatch(raw):
+        raise ParamError(bound.name, f"{bound.name} must be {kind}, not {raw!r}")
+    value = int(raw) if bound.integer else float(raw)
     if not math.isfinite(value) or not bound.minimum <= value <= bound.maximum:
         raise ParamError(
             bound.name,
@@ -83,7 +87,8 @@ def parse_params(query: Mapping[str, str], defaults: StreamParams, getall: Mappi
     """
     for key in query:
         if key not in BOUNDS:
-            raise ParamError(key, f"unknown parameter {key[:MAX_VALUE_LENGTH]!r}; known: {', '.join(BOUNDS)}")
+            shown = key[:MAX_VALUE_LENGTH]
+            raise ParamError(shown, f"unknown parameter {shown!r}; known: {', '.join(BOUNDS)}")
         if getall is not None and getall.get(key, 1) > 1:
             raise ParamError(key, f"{key} is given more than once")
     values = {name: _parse_number(BOUNDS[name], raw) for name, raw in query.items()}

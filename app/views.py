@@ -10,11 +10,10 @@ from aiohttp import web
 from app.endpoints import ENDPOINTS, Endpoint
 from app.errors import json_error
 from app.keys import stream_stats_key
-from app.params import ParamError, bounds_document, parse_params
+from app.params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from app.streams import tracked
 from app.transports import HANDLERS
 from app.transports.buffered import MAX_BUFFERED_BYTES
-from app.params import MAX_DURATION_SECONDS
 
 #: Seconds a client should wait before retrying when the server is at its stream cap.
 RETRY_AFTER_SECONDS = 5

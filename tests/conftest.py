@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from app import Settings, create_app
 from app.keys import stream_stats_key
@@ -25,20 +25,39 @@ def app(settings: Settings) -> web.Application:
     return create_app(settings)
 
 
-@pytest.fixture
-async def server(app: web.Application, aiohttp_server: Callable[..., Awaitable[TestServer]]) -> TestServer:
-    """The app on 127.0.0.1 and a free port, cancelling handlers exactly as production does."""
-    return await aiohttp_server(app, handler_cancellation=HANDLER_CANCELLATION)
+@dataclass(frozen=True)
+class LiveServer:
+    """A real server on a loopback port."""
+
+    app: web.Application
+    host: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def make_url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
 
 
 @pytest.fixture
-def base_url(server: TestServer) -> str:
-    return str(server.make_url("")).rstrip("/")
+async def server(app: web.Application) -> AsyncIterator[LiveServer]:
+    """The app on 127.0.0.1 and a free port, run with the production runner options."""
+    runner = web.AppRunner(app, handler_cancellation=HANDLER_CANCELLATION, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield LiveServer(app, "127.0.0.1", port)
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
-async def client(server: TestServer, aiohttp_client: Callable[..., Awaitable[TestClient]]) -> TestClient:
-    return await aiohttp_client(server)
+def base_url(server: LiveServer) -> str:
+    return server.base_url
 
 
 async def wait_for_no_active_streams(app: web.Application, timeout: float = 5.0) -> int:
@@ -52,6 +71,13 @@ async def wait_for_no_active_streams(app: web.Application, timeout: float = 5.0)
 
 
 @pytest.fixture
-async def session() -> aiohttp.ClientSession:
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+async def client(server: LiveServer) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session whose relative URLs (`client.get("/chunked")`) go to `server`."""
+    async with aiohttp.ClientSession(base_url=server.base_url) as client_session:
         yield client_session
