@@ -5,7 +5,7 @@ all read this table; adding an endpoint is adding one entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from app.params import StreamParams
 from app.sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
@@ -14,7 +14,7 @@ from app.sources import Source, ijson_events, json_array, ndjson_lines, nested_j
 EXAMPLE_STAMP_MS = 1764000000000.0
 
 
-class Transport(str, Enum):
+class Transport(StrEnum):
     """How a stream is put on the wire."""
 
     CHUNKED = "chunked"

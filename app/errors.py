@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 
-def json_error(status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None) -> web.Response:
+def json_error(
+    status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
+) -> web.Response:
     """`{"error": message, "param": param}` with the given status."""
     body: dict[str, object] = {"error": message}
     if param is not None:

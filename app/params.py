@@ -79,7 +79,9 @@ def _parse_number(bound: Bound, raw: str) -> float:
     return value
 
 
-def parse_params(query: Mapping[str, str], defaults: StreamParams, getall: Mapping[str, int] | None = None) -> StreamParams:
+def parse_params(
+    query: Mapping[str, str], defaults: StreamParams, getall: Mapping[str, int] | None = None
+) -> StreamParams:
     """Validate a query against the bounds, filling in an endpoint's defaults.
 
     `getall` maps each key to how often it occurs, so a repeated parameter is refused

@@ -104,9 +104,11 @@ def nested_document(count: int, size: int) -> dict[str, Any]:
     """The tutorial's nested document, with `count` users (generated past the first two)."""
     users: list[dict[str, Any]] = []
     for index in range(count):
-        user = dict(TUTORIAL_USERS[index]) if index < len(TUTORIAL_USERS) else {
-            "id": index + 1, "name": f"User {index + 1}", "roles": ["user"]
-        }
+        user = (
+            dict(TUTORIAL_USERS[index])
+            if index < len(TUTORIAL_USERS)
+            else {"id": index + 1, "name": f"User {index + 1}", "roles": ["user"]}
+        )
         if size:
             user["pad"] = PAD_CHAR * size
         users.append(user)

@@ -8,12 +8,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 log = logging.getLogger("transport_lab.streams")
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """How a stream ended."""
 
     DONE = "done"
@@ -80,8 +80,10 @@ def tracked(stats: StreamStats, endpoint: str) -> Iterator[StreamRecord]:
 
 
 def _log_stream(record: StreamRecord) -> None:
-    level = logging.ERROR if record.outcome is Outcome.ERROR else (
-        logging.INFO if record.outcome is Outcome.DONE else logging.DEBUG
+    level = (
+        logging.ERROR
+        if record.outcome is Outcome.ERROR
+        else (logging.INFO if record.outcome is Outcome.DONE else logging.DEBUG)
     )
     if log.isEnabledFor(level):
         log.log(
