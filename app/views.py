@@ -25,7 +25,7 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
 
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
-            params = parse_params(request.query, endpoint.defaults, Counter(request.query.keys()))
+            params = parse_params(request.query, endpoint.defaults, Counter(key for key, _ in request.query.items()))
         except ParamError as error:
             return json_error(400, error.message, error.param)
         refusal = transport.precheck(request, endpoint, params)

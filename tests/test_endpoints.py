@@ -72,7 +72,7 @@ async def test_each_message_is_its_own_http_chunk(
         pending = b""
         async for data, end_of_chunk in response.content.iter_chunks():
             pending += data
-            if end_of_chunk:
+            if end_of_chunk and pending:
                 chunks.append(pending)
                 pending = b""
     assert [chunk.decode() for chunk in chunks] == expected

@@ -1,0 +1,62 @@
+"""The registry API, health, and the headers that keep the page safe."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from app.endpoints import ENDPOINTS
+
+
+async def test_api_endpoints_lists_the_registry(client: aiohttp.ClientSession) -> None:
+    async with client.get("/api/endpoints") as response:
+        document = await response.json()
+    listed = {entry["name"]: entry for entry in document["endpoints"]}
+    assert list(listed) == [endpoint.name for endpoint in ENDPOINTS]
+    for endpoint in ENDPOINTS:
+        entry = listed[endpoint.name]
+        assert entry["path"] == endpoint.path
+        assert entry["transport"] == endpoint.transport.value
+        assert entry["content_type"] == endpoint.content_type
+        assert entry["defaults"]["count"] == endpoint.defaults.count
+        assert entry["format"]["message"]
+        assert (entry["format"]["stamped"] is None) == (not endpoint.stampable)
+    assert {param["name"] for param in document["params"]} == {"count", "interval", "size", "stamp"}
+
+
+async def test_healthz_reports_active_streams(client: aiohttp.ClientSession) -> None:
+    async with client.get("/healthz") as response:
+        assert response.status == 200
+        assert (await response.json())["active_streams"] == 0
+
+
+async def test_page_sends_a_strict_content_security_policy(client: aiohttp.ClientSession) -> None:
+    async with client.get("/") as response:
+        assert response.status == 200
+        policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in policy and "*" not in directives["script-src"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://127.0.0.1:{port}", True),
+        ("http://localhost:{port}", True),
+        ("http://evil.example", False),
+        ("http://localhost:1", False),
+        ("http://lane1.localhost:{port}", False),
+        ("null", False),
+    ],
+)
+async def test_cors_is_answered_only_for_the_dashboards_origins(
+    origin: str, allowed: bool, server, session: aiohttp.ClientSession
+) -> None:
+    origin = origin.format(port=server.port)
+    async with session.get(server.make_url("/chunked?interval=0"), headers={"Origin": origin}) as response:
+        await response.read()
+    assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+    if not allowed:
+        assert "Access-Control-Allow-Origin" not in response.headers

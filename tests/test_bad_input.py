@@ -1,0 +1,79 @@
+"""Bad input, for every endpoint: a 400 with a JSON body naming the parameter, before any
+streaming starts, and a server that stays healthy and logs no error."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+from app.endpoints import ENDPOINTS, Endpoint, Transport
+from tests.helpers import ids
+
+BAD_QUERIES = [
+    ("count=0", "count"),
+    ("count=-5", "count"),
+    ("count=1000001", "count"),
+    ("count=ten", "count"),
+    ("count=" + "9" * 200, "count"),
+    ("interval=NaN", "interval"),
+    ("interval=inf", "interval"),
+    ("interval=-1", "interval"),
+    ("interval=61", "interval"),
+    ("size=-1", "size"),
+    ("size=1048577", "size"),
+    ("stamp=true", "stamp"),
+    ("colour=red", "colour"),
+    ("count=1&count=2", "count"),
+    ("count=1000000&interval=1", "interval"),
+]
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.transport is not Transport.WEBSOCKET], ids=ids)
+@pytest.mark.parametrize(("query", "param"), BAD_QUERIES)
+async def test_bad_query_gets_400_json_naming_the_param(
+    endpoint: Endpoint, query: str, param: str, client: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with client.get(f"{endpoint.path}?{query}") as response:
+        assert response.status == 400
+        assert response.content_type == "application/json"
+        body = await response.json()
+    assert body["param"] == param
+    assert body["error"]
+    async with client.get("/healthz") as health:
+        assert health.status == 200
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(("query", "param"), BAD_QUERIES)
+async def test_bad_websocket_query_is_refused_before_the_upgrade(query: str, param: str, server) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(f"ws://{server.host}:{server.port}/ws?{query}"):
+            pass
+    assert refused.value.response.status_code == 400
+    assert b'"param": "%s"' % param.encode() in refused.value.response.body
+
+
+async def test_buffered_body_over_the_cap_is_refused(client: aiohttp.ClientSession) -> None:
+    async with client.get("/non-chunked?count=100000&size=1000&interval=0") as response:
+        assert response.status == 400
+        assert (await response.json())["param"] == "size"
+    async with client.get("/non-chunked?count=1000000&interval=0") as response:
+        assert response.status == 400
+        assert (await response.json())["param"] == "count"
+
+
+@pytest.mark.parametrize("last_id", ["abc", "-1", "5", "99999999999999999999999999999999999"])
+async def test_sse_bad_last_event_id_is_refused(last_id: str, client: aiohttp.ClientSession) -> None:
+    async with client.get("/sse", headers={"Last-Event-ID": last_id}) as response:
+        assert response.status == 400
+        assert (await response.json())["param"] == "Last-Event-ID"
+
+
+async def test_unknown_api_path_is_json_404(client: aiohttp.ClientSession) -> None:
+    async with client.get("/api/nope") as response:
+        assert response.status == 404
+        assert "error" in await response.json()

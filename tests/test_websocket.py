@@ -1,0 +1,38 @@
+"""The WebSocket's inbound side: echoes, and clear close codes for what it will not take."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+
+from app.transports.ws import MAX_INBOUND_BYTES
+
+
+async def test_binary_message_closes_with_unsupported_data(server, session: aiohttp.ClientSession) -> None:
+    async with session.ws_connect(server.make_url("/ws?count=10&interval=30")) as ws:
+        await ws.receive()
+        await ws.send_bytes(b"\x00\x01")
+        closing = await ws.receive()
+    assert closing.type is aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 1003
+
+
+async def test_message_over_the_inbound_cap_closes_with_1009(server, session: aiohttp.ClientSession) -> None:
+    async with session.ws_connect(server.make_url("/ws?count=10&interval=30")) as ws:
+        await ws.receive()
+        await ws.send_str("x" * (MAX_INBOUND_BYTES + 1))
+        closing = await ws.receive()
+    assert closing.type is aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 1009
+
+
+async def test_every_text_is_echoed_in_order_while_the_stream_runs(server, session: aiohttp.ClientSession) -> None:
+    async with session.ws_connect(server.make_url("/ws?count=3&interval=0.05")) as ws:
+        for n in range(3):
+            await ws.send_str(f"ping {n}")
+        texts = [message.data async for message in ws if message.type is aiohttp.WSMsgType.TEXT]
+    echoes = [text for text in texts if text.startswith("{")]
+    assert [json.loads(echo)["echo"] for echo in echoes] == ["ping 0", "ping 1", "ping 2"]
+    assert [text for text in texts if not text.startswith("{")] == [f"WebSocket message {i}" for i in range(3)]
+    assert ws.close_code == 1000
