@@ -1,0 +1,140 @@
+// The dashboard: controls <-> URL, Run / Stop / Export, and one render per animation frame.
+
+import { columnView } from "./columns.js";
+import { download, exportName, runCsv, runDocument } from "./exporter.js";
+import { lanesPossible, PARAM_NAMES, readRegistry } from "./registry.js";
+import { startRun } from "./run.js";
+import { PRESETS, readState, writeState } from "./url-state.js";
+import { createTimeline } from "./timeline.js";
+import { setText } from "./dom.js";
+
+const root = document.getElementById("app");
+const form = document.getElementById("controls");
+const buttons = Object.fromEntries(["run", "stop", "export-json", "export-csv"].map((id) => [id, document.getElementById(id)]));
+const status = document.getElementById("status");
+const specs = readRegistry(root);
+const names = specs.map((spec) => spec.name);
+const lanesOk = lanesPossible(location);
+const timeline = createTimeline(document.getElementById("timeline"));
+const columns = new Map(
+  specs.map((spec) => [spec.name, columnView(root.querySelector(`.column[data-endpoint="${CSS.escape(spec.name)}"]`))]),
+);
+const endpointInputs = [...form.querySelectorAll('input[name="endpoint"]')];
+
+let run = null;
+let frame = 0;
+
+const isRunning = () => run !== null && run.endT === undefined;
+
+function formState() {
+  const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, form.elements[name].value.trim()]));
+  const enabled = new Set(endpointInputs.filter((input) => input.checked).map((input) => input.value));
+  return { enabled, params, lanes: lanesOk && form.elements.lanes.checked };
+}
+
+function applyState(state) {
+  for (const input of endpointInputs) input.checked = state.enabled.has(input.value);
+  for (const name of PARAM_NAMES) form.elements[name].value = state.params[name];
+  form.elements.lanes.checked = state.lanes;
+}
+
+function explainLimit(lanes) {
+  const text = lanes
+    ? "Browsers open at most 6 HTTP/1.1 connections per host, so each HTTP stream here is read from its own " +
+      "host name (lane1.localhost, lane2.localhost, …) and every stream starts at once."
+    : "Browsers open at most 6 HTTP/1.1 connections per host: past six streams, the rest wait for a free " +
+      "connection and are marked “queued” below.";
+  setText(document.getElementById("limit-text"), text);
+}
+
+function idleRecords(state) {
+  return specs.filter((spec) => state.enabled.has(spec.name)).map((spec) => ({ spec, messages: [], lastT: null }));
+}
+
+/** Controls changed: URL, visible columns, and (between runs) the empty timeline. */
+function controlsChanged() {
+  const state = formState();
+  const query = writeState(state, names);
+  history.replaceState(null, "", `${location.pathname}${query}`);
+  for (const [name, view] of columns) view.element.hidden = !state.enabled.has(name);
+  explainLimit(state.lanes);
+  if (!run) timeline.reset(idleRecords(state));
+}
+
+function render() {
+  frame = 0;
+  if (!run) return;
+  const running = isRunning();
+  const nowMs = running ? performance.now() - run.t0 : run.endT;
+  for (const record of run.records) columns.get(record.spec.name).render(record, nowMs);
+  timeline.render(nowMs, running);
+  renderStatus(running, nowMs);
+  if (running) scheduleRender();
+}
+
+function scheduleRender() {
+  if (!frame) frame = requestAnimationFrame(render);
+}
+
+function renderStatus(running, nowMs) {
+  const tally = {};
+  for (const record of run.records) tally[record.state] = (tally[record.state] ?? 0) + 1;
+  const parts = Object.entries(tally).map(([state, n]) => `${n} ${state}`).join(", ");
+  const seconds = `${(nowMs / 1000).toFixed(2)} s`;
+  const verb = running ? "Running" : run.stopped ? "Stopped at" : "Finished in";
+  setText(status, `${verb} ${seconds}: ${parts}.`);
+}
+
+function setRunning(running) {
+  buttons.stop.disabled = !running;
+  buttons["export-json"].disabled = running || !run;
+  buttons["export-csv"].disabled = running || !run;
+  root.dataset.running = String(running);
+}
+
+function startNewRun() {
+  if (isRunning()) run.stop();
+  const state = formState();
+  const chosen = specs.filter((spec) => state.enabled.has(spec.name));
+  if (!chosen.length) return setText(status, "Choose at least one endpoint to run.");
+  const current = startRun({ specs: chosen, params: state.params, location, lanes: state.lanes, onChange: scheduleRender });
+  run = current;
+  for (const record of current.records) columns.get(record.spec.name).reset(record);
+  timeline.reset(current.records);
+  setRunning(true);
+  scheduleRender();
+  current.finished.then(() => {
+    if (run !== current) return;
+    setRunning(false);
+    render();
+  });
+}
+
+function wire() {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    startNewRun();
+  });
+  buttons.stop.addEventListener("click", () => isRunning() && run.stop());
+  buttons["export-json"].addEventListener("click", () =>
+    download(exportName(run, "json"), JSON.stringify(runDocument(run), null, 2), "application/json"),
+  );
+  buttons["export-csv"].addEventListener("click", () => download(exportName(run, "csv"), runCsv(run), "text/csv"));
+  for (const button of form.querySelectorAll("[data-preset]")) {
+    button.addEventListener("click", () => {
+      for (const [name, value] of Object.entries(PRESETS[button.dataset.preset])) form.elements[name].value = value;
+      controlsChanged();
+    });
+  }
+  form.addEventListener("input", controlsChanged);
+  window.addEventListener("popstate", () => {
+    applyState(readState(location.search, names));
+    controlsChanged();
+  });
+  window.addEventListener("resize", () => run && !isRunning() && render());
+}
+
+document.getElementById("lanes-toggle").hidden = !lanesOk;
+applyState(readState(location.search, names));
+wire();
+controlsChanged();

@@ -1,0 +1,183 @@
+// One reader per transport, all of the same shape: read({ url, signal, sink, ... })
+// returns a promise that settles when the stream has ended, failed or been aborted.
+// Every time is performance.now() taken when the bytes were read, never when drawn.
+//
+// sink: opened(t), received(bytes, t), message(text, stamp, t), finished(t),
+//       failed(t, error), and for WebSocket roundTrip(ms).
+
+import { framerFor, splitTextStamp } from "./framing.js";
+import { httpUrl } from "./registry.js";
+
+const PING_INTERVAL_MS = 500;
+const PING_PREFIX = "ping ";
+
+const now = () => performance.now();
+
+/** A failed response's JSON error (`{"error","param"}`), or its status text. */
+export async function describeResponse(response) {
+  const error = { status: response.status, message: response.statusText || "request failed", param: null };
+  try {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text);
+      error.message = String(body.error ?? text);
+      error.param = body.param ?? null;
+    } catch {
+      if (text) error.message = text.slice(0, 300);
+    }
+  } catch { /* keep the status text */ }
+  return error;
+}
+
+/** EventSource and WebSocket hide a refusal's body: ask the same URL over plain HTTP. */
+async function explainFailure(url, headers = {}) {
+  const controller = new AbortController();
+  try {
+    const response = await fetch(httpUrl(url), { signal: controller.signal, headers, cache: "no-store" });
+    if (response.ok || response.status === 204) return { status: response.status, message: null, param: null };
+    return await describeResponse(response);
+  } catch (error) {
+    return { status: 0, message: `network error: ${error.message}`, param: null };
+  } finally {
+    controller.abort();
+  }
+}
+
+export function utf8Length(text) {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) bytes += code > 0x7ff && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
+
+async function pump(response, framer, sink) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { value, done } = await reader.read();
+    const t = now();
+    if (done) {
+      framer.push(decoder.decode(), t);
+      framer.end(t);
+      return t;
+    }
+    sink.received(value.byteLength, t);
+    framer.push(decoder.decode(value, { stream: true }), t);
+  }
+}
+
+/** fetch() + a ReadableStream reader: chunked and buffered HTTP alike. */
+export async function readHttp({ url, signal, sink, spec, stamped }) {
+  try {
+    const response = await fetch(url, { signal, cache: "no-store" });
+    const t = now();
+    if (!response.ok) return sink.failed(t, await describeResponse(response));
+    sink.opened(t);
+    const contentType = response.headers.get("Content-Type") || spec.content_type;
+    const framer = framerFor(contentType, stamped, sink.message);
+    sink.finished(await pump(response, framer, sink));
+  } catch (error) {
+    if (!signal.aborted) sink.failed(now(), { status: 0, message: error.message, param: null });
+  }
+}
+
+/** EventSource: closed by the page once it has every message, so it never reconnects. */
+export function readSse({ url, signal, sink, stamped, expected }) {
+  return new Promise((resolve) => {
+    const source = new EventSource(url);
+    let received = 0;
+    const finish = (report) => {
+      source.close();
+      if (report) report();
+      resolve();
+    };
+    signal.addEventListener("abort", () => finish(), { once: true });
+    source.onopen = () => sink.opened(now());
+    source.onmessage = (event) => {
+      const t = now();
+      sink.received(utf8Length(event.data), t);
+      const [text, stamp] = stamped ? splitTextStamp(event.data) : [event.data, null];
+      sink.message(text, stamp, t);
+      received += 1;
+      if (received >= expected) finish(() => sink.finished(t));
+    };
+    source.onerror = async () => {
+      if (source.readyState !== EventSource.CLOSED) return; // reconnecting by itself
+      const t = now();
+      const lastId = received ? { "Last-Event-ID": String(received - 1) } : {};
+      const why = await explainFailure(url, lastId);
+      // 204 is the server saying "no events left": the stream is complete.
+      finish(() => (why.status === 204 ? sink.finished(t) : sink.failed(t, why.message ? why : closedEarly(received))));
+    };
+  });
+}
+
+function closedEarly(received) {
+  return { status: 0, message: `the event stream closed after ${received} messages`, param: null };
+}
+
+function parseEcho(data) {
+  if (!data.startsWith('{"echo"')) return null;
+  try {
+    const echo = JSON.parse(data);
+    if (typeof echo.echo !== "string" || !echo.echo.startsWith(PING_PREFIX)) return null;
+    return Number(echo.echo.split(" ")[2]);
+  } catch {
+    return null;
+  }
+}
+
+/** WebSocket: server messages in, and timestamped pings out whose echoes give round trips. */
+export function readWebSocket({ url, signal, sink, stamped }) {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    let opened = false, timer = 0, seq = 0;
+    const ping = () => socket.send(`${PING_PREFIX}${seq++} ${now()}`);
+    signal.addEventListener("abort", () => socket.close(1000, "stopped"), { once: true });
+    socket.onopen = () => {
+      opened = true;
+      sink.opened(now());
+      ping();
+      timer = setInterval(ping, PING_INTERVAL_MS);
+    };
+    socket.onmessage = (event) => {
+      const t = now();
+      const sent = parseEcho(event.data);
+      if (sent !== null) return sink.roundTrip(t - sent);
+      sink.received(utf8Length(event.data), t);
+      const [text, stamp] = stamped ? splitTextStamp(event.data) : [event.data, null];
+      sink.message(text, stamp, t);
+    };
+    socket.onclose = async (event) => {
+      clearInterval(timer);
+      const t = now();
+      if (signal.aborted) return resolve();
+      if (event.code === 1000) sink.finished(t);
+      else if (!opened) sink.failed(t, await explainHandshake(url));
+      else sink.failed(t, { status: 0, message: `closed with code ${event.code} ${event.reason}`.trim(), param: null });
+      resolve();
+    };
+  });
+}
+
+async function explainHandshake(url) {
+  const why = await explainFailure(url);
+  return why.message ? why : { status: 0, message: "the WebSocket handshake failed", param: null };
+}
+
+/** The reader for a registry transport. */
+export function readerFor(transport) {
+  switch (transport) {
+    case "chunked":
+    case "buffered":
+      return readHttp;
+    case "sse":
+      return readSse;
+    case "websocket":
+      return readWebSocket;
+    default:
+      throw new Error(`no reader for transport ${transport}`);
+  }
+}

@@ -1,0 +1,57 @@
+// Figures of one stream, from its record. Pure functions: no DOM.
+
+export function median(values) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Messages per second from Run to the last message (or to now while streaming). */
+export function rate(record, nowMs) {
+  if (!record.count) return null;
+  const until = record.state === "streaming" ? nowMs : record.lastT;
+  return until > 0 ? (record.count * 1000) / until : null;
+}
+
+export function formatMs(ms) {
+  if (ms === null || ms === undefined) return "–";
+  if (Math.abs(ms) >= 10_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${ms.toFixed(1)} ms`;
+}
+
+const integer = new Intl.NumberFormat("en");
+
+export function formatCount(n) {
+  return integer.format(n);
+}
+
+export function formatBytes(n) {
+  if (n < 10_000) return `${integer.format(n)} B`;
+  if (n < 10_000_000) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
+
+export function formatRate(perSecond) {
+  if (perSecond === null) return "–";
+  return perSecond >= 100 ? integer.format(Math.round(perSecond)) : perSecond.toFixed(2);
+}
+
+export function roundTrip(rtts) {
+  if (!rtts.length) return "–";
+  const last = rtts[rtts.length - 1];
+  return `${formatMs(last)} (median ${formatMs(median(rtts))} of ${integer.format(rtts.length)})`;
+}
+
+/** Everything the column shows as figures, as text. */
+export function figures(record, nowMs) {
+  return {
+    ttfb: formatMs(record.openT),
+    first: formatMs(record.firstT),
+    last: formatMs(record.lastT),
+    count: formatCount(record.count),
+    bytes: formatBytes(record.bytes),
+    rate: formatRate(rate(record, nowMs)),
+    rtt: roundTrip(record.rtts),
+  };
+}

@@ -1,0 +1,128 @@
+// The shared timeline: one lane per endpoint, one mark per message, one time axis.
+//
+// Marks are placed in milliseconds inside a group scaled to the plot's width, so a
+// growing axis rescales one attribute per lane instead of moving every mark. Past
+// MAX_MARKS in a lane the rest of its messages are drawn as one band (and said so).
+
+import { svg } from "./dom.js";
+import { formatCount } from "./stats.js";
+
+export const MAX_MARKS = 1500;
+const LANE_HEIGHT = 24;
+const AXIS_HEIGHT = 22;
+const PAD_TOP = 6;
+const STEPS = [1, 2, 2.5, 5];
+
+/** The smallest "nice" number (1, 2, 2.5, 5 x 10^n) at or above `value`. */
+export function nice(value) {
+  const target = Math.max(value, 1e-3);
+  let power = 10 ** Math.floor(Math.log10(target));
+  for (;;) {
+    for (const step of STEPS) if (step * power >= target) return step * power;
+    power *= 10;
+  }
+}
+
+/** The axis span for the latest time shown: never under 100 ms. */
+export function niceSpan(ms) {
+  return nice(Math.max(ms, 100));
+}
+
+function tickLabel(ms, span) {
+  if (ms === 0) return "0";
+  return span >= 2000 ? `${+(ms / 1000).toFixed(2)} s` : `${+ms.toFixed(1)} ms`;
+}
+
+function laneView(record, y, labelWidth) {
+  const group = svg("g", { class: `lane c${record.spec.index % 8}`, "data-endpoint": record.spec.name });
+  group.setAttribute("transform", `translate(0 ${y})`);
+  group.append(svg("rect", { class: "lane-bg", x: 0, y: 0, width: "100%", height: LANE_HEIGHT }));
+  const label = svg("text", { class: "lane-label", x: 8, y: LANE_HEIGHT / 2 });
+  label.textContent = record.spec.name;
+  const marks = svg("g", { class: "marks" });
+  const band = svg("rect", { class: "band", y: 5, height: LANE_HEIGHT - 10, width: 0, visibility: "hidden" });
+  marks.append(band);
+  const plot = svg("g", { transform: `translate(${labelWidth} 0)` });
+  plot.append(marks);
+  group.append(label, plot);
+  return { record, group, marks, band, label, drawn: 0 };
+}
+
+function addMarks(lane) {
+  const { messages } = lane.record;
+  const fragment = document.createDocumentFragment();
+  const upTo = Math.min(messages.length, MAX_MARKS);
+  for (let i = lane.drawn; i < upTo; i++) {
+    const t = messages[i].t;
+    fragment.append(svg("line", { class: "mark", x1: t, x2: t, y1: 4, y2: LANE_HEIGHT - 4 }));
+  }
+  lane.marks.append(fragment);
+  lane.drawn = Math.max(lane.drawn, upTo);
+  if (messages.length > MAX_MARKS) {
+    const from = messages[MAX_MARKS].t;
+    lane.band.setAttribute("x", from);
+    lane.band.setAttribute("width", Math.max(messages[messages.length - 1].t - from, 0.001));
+    lane.band.setAttribute("visibility", "visible");
+    lane.label.textContent = `${lane.record.spec.name} (${formatCount(messages.length)})`;
+  }
+}
+
+export function createTimeline(root) {
+  let lanes = [];
+  let axis = null, cursor = null, span = 1000, width = 0, labelWidth = 0;
+
+  function drawAxis(height) {
+    axis.replaceChildren();
+    const plotWidth = width - labelWidth - 16;
+    const step = nice(span / 6);
+    for (let ms = 0; ms <= span + 1e-9; ms += step) {
+      const x = labelWidth + (ms / span) * plotWidth;
+      axis.append(svg("line", { class: "grid", x1: x, x2: x, y1: PAD_TOP, y2: height - AXIS_HEIGHT + 4 }));
+      const label = svg("text", { class: "tick", x, y: height - 6 });
+      label.textContent = tickLabel(ms, span);
+      axis.append(label);
+    }
+  }
+
+  function layout() {
+    width = root.clientWidth || 800;
+    labelWidth = width < 520 ? 92 : 120;
+    const height = PAD_TOP + lanes.length * LANE_HEIGHT + AXIS_HEIGHT;
+    root.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    root.setAttribute("height", height);
+    drawAxis(height);
+    const scale = (width - labelWidth - 16) / span;
+    for (const lane of lanes) lane.marks.setAttribute("transform", `scale(${scale} 1)`);
+    return scale;
+  }
+
+  return {
+    reset(records) {
+      lanes = records.map((record, i) => laneView(record, PAD_TOP + i * LANE_HEIGHT, 0));
+      axis = svg("g", { class: "axis" });
+      cursor = svg("line", { class: "cursor", y1: PAD_TOP, y2: PAD_TOP + lanes.length * LANE_HEIGHT });
+      root.replaceChildren(axis, ...lanes.map((lane) => lane.group), cursor);
+      span = 1000;
+      layout();
+      for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
+    },
+    render(nowMs, running) {
+      for (const lane of lanes) if (lane.record.messages.length > lane.drawn) addMarks(lane);
+      const latest = Math.max(0, ...lanes.map((lane) => lane.record.lastT ?? 0));
+      const wanted = niceSpan(running ? Math.max(nowMs, latest) : latest);
+      const resized = root.clientWidth !== width;
+      if (wanted !== span || resized) {
+        span = wanted;
+        layout();
+        for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
+      }
+      const x = labelWidth + (Math.min(nowMs, span) / span) * (width - labelWidth - 16);
+      cursor.setAttribute("x1", x);
+      cursor.setAttribute("x2", x);
+      cursor.setAttribute("visibility", running ? "visible" : "hidden");
+    },
+    get span() {
+      return span;
+    },
+  };
+}
