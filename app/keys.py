@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import weakref
+import asyncio
 
 from aiohttp import web
 
@@ -11,5 +11,5 @@ from app.streams import StreamStats
 
 settings_key = web.AppKey("settings", Settings)
 stream_stats_key = web.AppKey("stream_stats", StreamStats)
-#: Open WebSockets, closed with 1001 (going away) on shutdown.
-websockets_key = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+#: Set when the server starts shutting down: every stream ends itself cleanly.
+stopping_key = web.AppKey("stopping", asyncio.Event)

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import weakref
+import asyncio
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import WSCloseCode, web
+from aiohttp import web
 
-from app.keys import settings_key, stream_stats_key, websockets_key
+from app.keys import settings_key, stopping_key, stream_stats_key
 from app.routes import TEMPLATES_DIR, setup_routes
 from app.security import add_security_headers
 from app.settings import Settings
 from app.streams import StreamStats
 
 
-async def close_websockets(app: web.Application) -> None:
-    """Tell every open WebSocket the server is going away (1001) before shutdown."""
-    for ws in set(app[websockets_key]):
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+async def stop_streams(app: web.Application) -> None:
+    """on_shutdown: every stream ends itself (HTTP cleanly, WebSocket with 1001)
+    before aiohttp's shutdown timeout would cut it."""
+    app[stopping_key].set()
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application()
     app[settings_key] = settings
     app[stream_stats_key] = StreamStats(max_streams=settings.max_streams)
-    app[websockets_key] = weakref.WeakSet()
+    app[stopping_key] = asyncio.Event()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -36,5 +36,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[aiohttp_jinja2.static_root_key] = "/static"
     setup_routes(app)
     app.on_response_prepare.append(add_security_headers)
-    app.on_shutdown.append(close_websockets)
+    app.on_shutdown.append(stop_streams)
     return app

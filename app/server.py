@@ -15,6 +15,10 @@ from app.settings import Settings, settings_from_args
 #: aiohttp only learns of a client that went away at its next write unless handlers
 #: are cancelled; the test server turns this on, so production must too.
 HANDLER_CANCELLATION = True
+#: One key=value line per request; a stream's own line (transport_lab.streams) adds
+#: its endpoint, messages, bytes and how it ended.
+ACCESS_LOG_FORMAT = 'access remote=%a request="%r" status=%s bytes=%b duration=%Tfs agent="%{User-Agent}i"'
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def is_loopback(host: str) -> bool:
@@ -42,7 +46,7 @@ def banner(settings: Settings) -> str:
 
 
 def serve(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     print(banner(settings), flush=True)
     web.run_app(
         create_app(settings),
@@ -51,6 +55,7 @@ def serve(settings: Settings) -> None:
         backlog=settings.backlog,
         shutdown_timeout=settings.shutdown_timeout,
         handler_cancellation=HANDLER_CANCELLATION,
+        access_log_format=ACCESS_LOG_FORMAT,
         print=None,
     )
 

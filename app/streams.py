@@ -79,12 +79,17 @@ def tracked(stats: StreamStats, endpoint: str) -> Iterator[StreamRecord]:
         _log_stream(record)
 
 
+_LOG_LEVELS = {
+    Outcome.DONE: logging.INFO,
+    Outcome.SHUTDOWN: logging.INFO,
+    # Clients leave all the time; that is not news above DEBUG.
+    Outcome.CLIENT_GONE: logging.DEBUG,
+    Outcome.ERROR: logging.ERROR,
+}
+
+
 def _log_stream(record: StreamRecord) -> None:
-    level = (
-        logging.ERROR
-        if record.outcome is Outcome.ERROR
-        else (logging.INFO if record.outcome is Outcome.DONE else logging.DEBUG)
-    )
+    level = _LOG_LEVELS[record.outcome]
     if log.isEnabledFor(level):
         log.log(
             level,

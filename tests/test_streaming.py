@@ -106,3 +106,13 @@ async def test_sse_reconnect_after_the_last_event_is_told_to_stop(
 ) -> None:
     async with session.get(f"{base_url}/sse?interval=0", headers={"Last-Event-ID": "4"}) as response:
         assert response.status == 204
+
+
+async def test_sse_keeps_a_quiet_stream_alive_with_comment_lines(
+    session: aiohttp.ClientSession, base_url: str, monkeypatch
+) -> None:
+    monkeypatch.setattr("app.transports.sse.KEEPALIVE_SECONDS", 0.05)
+    async with session.get(f"{base_url}/sse?count=2&interval=0.3") as response:
+        body = await response.text()
+    assert body.count(": keep-alive\n\n") >= 3
+    assert [event["data"] for event in _event_source_events(body)] == ["SSE message 0", "SSE message 1"]

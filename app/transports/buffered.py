@@ -7,8 +7,8 @@ from aiohttp import web
 from app.endpoints import Endpoint
 from app.errors import json_error
 from app.params import StreamParams
-from app.streams import StreamRecord
-from app.transports.pacing import clock_for, send_paced, stream_headers
+from app.streams import Outcome, StreamRecord
+from app.transports.pacing import clock_for, pacer_for, send_paced, stream_headers
 
 #: The largest body the buffered endpoint will hold in memory.
 MAX_BUFFERED_BYTES = 16 * 1024 * 1024
@@ -47,7 +47,10 @@ async def serve_buffered(
         return len(data)
 
     body = endpoint.source(params, clock_for(params))
-    await send_paced(collect, body.messages, params.interval, record)
+    await send_paced(collect, body.messages, pacer_for(request, params), record)
+    if record.outcome is Outcome.SHUTDOWN:
+        # A shortened body with a Content-Length would pass for the whole one.
+        return json_error(503, "the server is shutting down", headers={"Retry-After": "5"})
     parts.append(body.tail.encode())
     response = web.Response(body=b"".join(parts), headers=stream_headers(endpoint.content_type))
     return response

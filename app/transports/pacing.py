@@ -1,13 +1,22 @@
-"""Pacing shared by every transport: send a message, then let `interval` pass."""
+"""Pacing shared by every transport: send a message, then let `interval` pass.
+
+Every pause also listens for the server stopping, so a graceful shutdown ends each
+stream cleanly at once instead of waiting out (or cutting) its schedule.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
+from aiohttp import web
+
+from app.keys import stopping_key
 from app.params import StreamParams
 from app.sources import Clock, epoch_ms
-from app.streams import StreamRecord
+from app.streams import Outcome, StreamRecord
 
 STREAM_HEADERS = {
     # Caches and proxies must pass each chunk on as it comes, and browsers must not
@@ -16,6 +25,8 @@ STREAM_HEADERS = {
     "X-Accel-Buffering": "no",
     "X-Content-Type-Options": "nosniff",
 }
+
+Send = Callable[[str], Awaitable[int]]
 
 
 def stream_headers(content_type: str) -> dict[str, str]:
@@ -28,12 +39,46 @@ def clock_for(params: StreamParams) -> Clock | None:
     return epoch_ms if params.stamp else None
 
 
-async def send_paced(
-    send: Callable[[str], Awaitable[int]],
-    messages: Iterable[str],
-    interval: float,
-    record: StreamRecord,
-) -> None:
+@dataclass(frozen=True)
+class Pacer:
+    """When to send: every `interval` seconds, until `stop` is set.
+
+    `keepalive`, when given, is called after every `keepalive_every` seconds of a long
+    pause, so a proxy does not take a quiet stream for a dead one.
+    """
+
+    interval: float
+    stop: asyncio.Event
+    keepalive: Callable[[], Awaitable[int]] | None = None
+    keepalive_every: float = 15.0
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)
+        return self.stop.is_set()
+
+    async def wait_until(self, deadline: float, record: StreamRecord) -> None:
+        """Sleep until `deadline` (loop time), keeping alive, returning early on stop."""
+        loop = asyncio.get_running_loop()
+        while (remaining := deadline - loop.time()) > 0:
+            step = min(remaining, self.keepalive_every) if self.keepalive else remaining
+            if await self._stopped_within(step):
+                return
+            if self.keepalive and step < remaining:
+                record.bytes_sent += await self.keepalive()
+
+
+def pacer_for(
+    request: web.Request,
+    params: StreamParams,
+    keepalive: Callable[[], Awaitable[int]] | None = None,
+    keepalive_every: float = 15.0,
+) -> Pacer:
+    """The pacer of one stream of this app."""
+    return Pacer(params.interval, request.app[stopping_key], keepalive, keepalive_every)
+
+
+async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: StreamRecord) -> None:
     """Send each message, then wait until its slot on the schedule has passed.
 
     The schedule is absolute (message i+1 is due at start + (i+1) x interval), so time
@@ -41,10 +86,12 @@ async def send_paced(
     """
     loop = asyncio.get_running_loop()
     start = loop.time()
+    stop = pacer.stop
     for index, message in enumerate(messages, start=1):
+        if stop.is_set():
+            record.outcome = Outcome.SHUTDOWN
+            return
         record.bytes_sent += await send(message)
         record.messages += 1
-        if interval:
-            delay = start + index * interval - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        if pacer.interval:
+            await pacer.wait_until(start + index * pacer.interval, record)

@@ -14,9 +14,12 @@ from app.endpoints import Endpoint
 from app.errors import json_error
 from app.params import MAX_VALUE_LENGTH, StreamParams
 from app.streams import StreamRecord
-from app.transports.pacing import clock_for, send_paced, stream_headers
+from app.transports.pacing import clock_for, pacer_for, send_paced, stream_headers
 
 LAST_EVENT_ID = "Last-Event-ID"
+#: A comment line EventSource ignores, sent during long pauses so proxies keep the stream.
+KEEPALIVE = b": keep-alive\n\n"
+KEEPALIVE_SECONDS = 15.0
 
 
 def sse_event(event_id: int, data: str) -> str:
@@ -63,7 +66,11 @@ async def serve_sse(
         await response.write(data)
         return len(data)
 
+    async def keepalive() -> int:
+        await response.write(KEEPALIVE)
+        return len(KEEPALIVE)
+
     messages = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
-    await send_paced(send, messages, params.interval, record)
+    await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
     await response.write_eof()
     return response

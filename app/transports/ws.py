@@ -10,17 +10,18 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.endpoints import Endpoint
 from app.errors import json_error
-from app.keys import websockets_key
 from app.origins import is_same_origin
 from app.params import StreamParams
 from app.sources import epoch_ms
-from app.streams import StreamRecord
-from app.transports.pacing import clock_for, send_paced
+from app.streams import Outcome, StreamRecord
+from app.transports.pacing import clock_for, pacer_for, send_paced
 
 #: The largest message a client may send; past it the socket is closed with 1009.
 MAX_INBOUND_BYTES = 64 * 1024
 #: Server pings keep a quiet socket alive through proxies' idle timeouts.
 HEARTBEAT_SECONDS = 20.0
+#: How long a close handshake may wait for the client's answer.
+CLOSE_TIMEOUT_SECONDS = 2.0
 
 
 def echo_message(text: str, server_ms: float) -> str:
@@ -48,29 +49,29 @@ async def _echo_incoming(ws: web.WebSocketResponse) -> None:
 async def serve_websocket(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
-    ws = web.WebSocketResponse(max_msg_size=MAX_INBOUND_BYTES, heartbeat=HEARTBEAT_SECONDS, compress=False)
+    # Uncompressed, so the bytes counted are the bytes on the wire.
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_INBOUND_BYTES, heartbeat=HEARTBEAT_SECONDS, compress=False, timeout=CLOSE_TIMEOUT_SECONDS
+    )
     await ws.prepare(request)
-    sockets = request.app[websockets_key]
-    sockets.add(ws)
 
     async def send(message: str) -> int:
         await ws.send_str(message)
         return len(message.encode())
 
-    sender = asyncio.ensure_future(
-        send_paced(send, endpoint.source(params, clock_for(params)).messages, params.interval, record)
-    )
+    messages = endpoint.source(params, clock_for(params)).messages
+    sender = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
     echoer = asyncio.ensure_future(_echo_incoming(ws))
     try:
         await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
         if sender.done():
             sender.result()
-            await ws.close(code=WSCloseCode.OK)
+            going_away = record.outcome is Outcome.SHUTDOWN
+            await ws.close(code=WSCloseCode.GOING_AWAY if going_away else WSCloseCode.OK)
         await echoer
     finally:
         for task in (sender, echoer):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
                 await task
-        sockets.discard(ws)
     return ws
