@@ -8,6 +8,8 @@ import time
 import aiohttp
 import ijson
 
+from app.client_parsers import SSEParser
+
 INTERVAL = 0.2
 COUNT = 5
 
@@ -71,21 +73,9 @@ async def test_ndjson_is_read_line_by_line(session: aiohttp.ClientSession, base_
 
 
 def _event_source_events(stream: str) -> list[dict[str, str]]:
-    """Dispatch events by the EventSource rules (HTML standard, 9.2.6)."""
-    events, data, event_id = [], [], ""
-    for line in stream.replace("\r\n", "\n").split("\n"):
-        if line == "":
-            if data:
-                events.append({"id": event_id, "data": "\n".join(data)})
-            data = []
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "data":
-            data.append(value)
-        elif name == "id" and "\0" not in value:
-            event_id = value
-    return events
+    """Dispatch events by the EventSource rules, with the client's parser."""
+    parser = SSEParser()
+    return [{"id": e.last_event_id, "data": e.data} for e in parser.feed(stream.encode())]
 
 
 async def test_sse_parses_as_an_event_source_parses_it(session: aiohttp.ClientSession, base_url: str) -> None:
