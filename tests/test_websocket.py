@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import aiohttp
 
@@ -36,3 +37,10 @@ async def test_every_text_is_echoed_in_order_while_the_stream_runs(server, sessi
     assert [json.loads(echo)["echo"] for echo in echoes] == ["ping 0", "ping 1", "ping 2"]
     assert [text for text in texts if not text.startswith("{")] == [f"WebSocket message {i}" for i in range(3)]
     assert ws.close_code == 1000
+
+
+async def test_plain_get_without_upgrade_is_a_json_400(client: aiohttp.ClientSession, caplog) -> None:
+    async with client.get("/ws") as response:
+        assert response.status == 400
+        assert (await response.json())["param"] == "Upgrade"
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]

@@ -30,7 +30,11 @@ def echo_message(text: str, server_ms: float) -> str:
 
 
 def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
-    """Refuse a cross-site handshake before it is upgraded (WebSocket hijacking)."""
+    """Refuse a plain GET, and a cross-site handshake before it is upgraded (WebSocket hijacking)."""
+    if not web.WebSocketResponse().can_prepare(request).ok:
+        return json_error(
+            400, f"{endpoint.path} is a WebSocket: connect with an Upgrade: websocket handshake", "Upgrade"
+        )
     origin = request.headers.get("Origin")
     if origin is not None and not is_same_origin(origin, request):
         return json_error(403, f"WebSocket Origin {origin[:100]!r} is not this server's origin", "Origin")
