@@ -1,0 +1,179 @@
+"""Behind Debian's nginx, run with the configuration of docs/deploy.md: streams stay
+progressive (with nginx's default buffering and gzip on) and the WebSocket works.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from app.params import BOUNDS
+from app.transports.sse import KEEPALIVE_SECONDS
+from app.transports.ws import HEARTBEAT_SECONDS
+from tests.helpers import STREAMING_ENDPOINTS, ids
+from tests.nginx import (
+    GZIP_STREAM_TYPES,
+    RunningNginx,
+    adapt,
+    documented_config,
+    free_port,
+    require_nginx,
+    run_nginx,
+)
+
+COUNT = 5
+INTERVAL = 0.2
+#: Seconds over which a stream's messages are spread.
+SPAN = 0.8
+
+
+def _replace_once(old: str, new: str, text: str) -> str:
+    assert text.count(old) == 1, f"expected one {old!r} in the documented config"
+    return text.replace(old, new)
+
+
+def as_documented(config: str) -> str:
+    return config
+
+
+def stream_types_gzipped(config: str) -> str:
+    """The documented config with buffering explicitly on and the streams' own types compressed."""
+    config = re.sub(r"^(\s*)gzip_types .*;$", rf"\g<1>gzip_types {GZIP_STREAM_TYPES};", config, flags=re.MULTILINE)
+    return _replace_once("location / {\n", "location / {\n        proxy_buffering on;\n", config)
+
+
+def header_ignored(config: str) -> str:
+    """The control: nginx told to ignore the app's X-Accel-Buffering, so it buffers."""
+    return _replace_once("location / {\n", "location / {\n        proxy_ignore_headers X-Accel-Buffering;\n", config)
+
+
+def _start(server, tmp_path: Path, variant) -> Iterator[RunningNginx]:
+    binary = require_nginx()
+    port = free_port()
+    http_block = variant(adapt(documented_config(), listen_port=port, upstream_port=server.port))
+    with run_nginx(binary, tmp_path / "nginx", http_block, port) as nginx:
+        yield nginx
+
+
+@pytest.fixture(params=[as_documented, stream_types_gzipped], ids=lambda variant: variant.__name__)
+def proxy(request, server, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from _start(server, tmp_path, request.param)
+
+
+@pytest.fixture
+def plain_proxy(server, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from _start(server, tmp_path, as_documented)
+
+
+@pytest.fixture
+def gzip_proxy(server, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from _start(server, tmp_path, stream_types_gzipped)
+
+
+@pytest.fixture
+def buffering_proxy(server, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from _start(server, tmp_path, header_ignored)
+
+
+async def _timed_body(session: aiohttp.ClientSession, url: str) -> tuple[bytes, list[float], aiohttp.ClientResponse]:
+    """The (decompressed) body and when each piece of it arrived, in seconds from the request."""
+    started = time.monotonic()
+    parts: list[bytes] = []
+    arrivals: list[float] = []
+    async with session.get(url) as response:
+        assert response.status == 200
+        async for data in response.content.iter_any():
+            parts.append(data)
+            arrivals.append(time.monotonic() - started)
+    return b"".join(parts), arrivals, response
+
+
+async def _chunks_at_full_speed(session: aiohttp.ClientSession, url: str) -> tuple[bytes, int]:
+    """The body straight from the app, and how many chunks (messages) it took."""
+    parts: list[bytes] = []
+    chunks = 0
+    async with session.get(url) as response:
+        async for data, end_of_chunk in response.content.iter_chunks():
+            parts.append(data)
+            chunks += end_of_chunk and bool(data)
+    return b"".join(parts), chunks
+
+
+@pytest.mark.parametrize("endpoint", STREAMING_ENDPOINTS, ids=ids)
+async def test_streams_stay_progressive_through_nginx(endpoint, proxy, server, session) -> None:
+    direct, messages = await _chunks_at_full_speed(
+        session, server.make_url(f"{endpoint.path}?count={COUNT}&interval=0")
+    )
+    # Pace whatever number of messages this endpoint sends over about SPAN seconds.
+    interval = round(SPAN / (messages - 1), 4)
+    body, arrivals, response = await _timed_body(
+        session, proxy.make_url(f"{endpoint.path}?count={COUNT}&interval={interval}")
+    )
+    assert body == direct
+    assert response.headers["Content-Type"] == endpoint.content_type
+    # Buffered, it would all arrive in one piece at the end.
+    assert arrivals[-1] >= 0.9 * SPAN
+    assert arrivals[0] < 0.25 * arrivals[-1]
+    assert len(arrivals) >= messages // 2
+
+
+async def test_streams_are_really_compressed_in_the_gzip_variant(gzip_proxy, session) -> None:
+    for path in ("/chunked", "/ndjson", "/sse"):
+        async with session.get(gzip_proxy.make_url(f"{path}?count=3&interval=0")) as response:
+            assert response.headers.get("Content-Encoding") == "gzip", path
+            assert (await response.read()).count(b"\n") >= 3
+
+
+async def test_control_nginx_buffers_a_stream_when_it_ignores_the_apps_header(buffering_proxy, session) -> None:
+    """Proves the progressive test can fail: without X-Accel-Buffering, nginx holds the stream."""
+    body, arrivals, _ = await _timed_body(
+        session, buffering_proxy.make_url(f"/chunked?count={COUNT}&interval={INTERVAL}")
+    )
+    assert body.count(b"Chunk") == COUNT
+    assert arrivals[0] >= 0.9 * (COUNT - 1) * INTERVAL
+
+
+async def test_websocket_works_through_nginx(plain_proxy, session) -> None:
+    url = plain_proxy.make_url("/ws?count=3&interval=0.3")
+    # A browser on the proxied page sends the proxy's origin; Host $http_host makes it match.
+    async with session.ws_connect(url, headers={"Origin": plain_proxy.base_url}) as ws:
+        assert (await ws.receive_str(timeout=5)) == "WebSocket message 0"
+        await ws.send_str("ping")
+        texts = [await ws.receive_str(timeout=5) for _ in range(3)]
+        close = await ws.receive(timeout=5)
+    assert any('"echo": "ping"' in text for text in texts)
+    assert [text for text in texts if text.startswith("WebSocket message")] == [
+        "WebSocket message 1",
+        "WebSocket message 2",
+    ]
+    assert close.type is aiohttp.WSMsgType.CLOSE
+    assert ws.close_code == 1000
+
+
+async def test_cross_site_websocket_is_refused_through_nginx(plain_proxy, session) -> None:
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await session.ws_connect(plain_proxy.make_url("/ws"), headers={"Origin": "http://evil.example"})
+    assert refused.value.status == 403
+
+
+async def test_dashboard_is_served_compressed_through_nginx(plain_proxy, session) -> None:
+    async with session.get(plain_proxy.make_url("/")) as response:
+        assert response.status == 200
+        assert response.headers.get("Content-Encoding") == "gzip"
+        assert "Content-Security-Policy" in response.headers
+        assert "<html" in (await response.text()).lower()
+
+
+def test_documented_read_timeout_outlasts_every_silence_the_server_allows() -> None:
+    config = documented_config()
+    for directive in ("proxy_read_timeout", "proxy_send_timeout"):
+        match = re.search(rf"^\s*{directive} (\d+)s;$", config, flags=re.MULTILINE)
+        assert match, f"{directive} missing from docs/deploy.md"
+        seconds = int(match[1])
+        # Longer than the longest pause between messages, and than the keep-alive periods.
+        assert seconds > max(BOUNDS["interval"].maximum, HEARTBEAT_SECONDS, KEEPALIVE_SECONDS)
