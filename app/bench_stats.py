@@ -1,0 +1,87 @@
+"""Pure statistics of the benchmark: percentiles, lateness against the send schedule, medians."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Nearest-rank percentile (`fraction` 0.5 = median, 0.99 = p99); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+@dataclass
+class StreamTimes:
+    """One slow stream as the load generator saw it: when it was asked for, and per message
+    its arrival and its server send stamp (epoch ms)."""
+
+    issued_ms: float = 0.0
+    received: list[float] = field(default_factory=list)
+    stamps: list[float | None] = field(default_factory=list)
+
+    def add(self, received_ms: float, stamp_ms: float | None) -> None:
+        self.received.append(received_ms)
+        self.stamps.append(stamp_ms)
+
+
+def lateness_ms(times: StreamTimes, interval_ms: float) -> list[tuple[float, float]]:
+    """(scheduled time, lateness) per message.
+
+    The server schedules message i at (its first send) + i x interval; the first stamp is
+    that origin, so lateness = arrival - origin - i x interval: it counts both a late send
+    and a slow delivery, but not the wait to be accepted (reported as connect time).
+    """
+    if not times.stamps or times.stamps[0] is None:
+        return []
+    origin = times.stamps[0]
+    return [(origin + i * interval_ms, arrival - origin - i * interval_ms) for i, arrival in enumerate(times.received)]
+
+
+def _figures(values: Sequence[float]) -> dict[str, float | None]:
+    return {
+        "p50_ms": _round(percentile(values, 0.50)),
+        "p99_ms": _round(percentile(values, 0.99)),
+        "max_ms": _round(max(values) if values else None),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> dict[str, Any]:
+    """Delivery, connect times and lateness, overall and after the connection burst.
+
+    The burst ends when the last stream got its first message; a message scheduled
+    after that is measured with every stream already open.
+    """
+    connected = [times for times in streams if times.received]
+    burst_end = max((times.received[0] for times in connected), default=None)
+    overall: list[float] = []
+    after: list[float] = []
+    for times in connected:
+        for scheduled, late in lateness_ms(times, interval_ms):
+            overall.append(late)
+            if burst_end is not None and scheduled > burst_end:
+                after.append(late)
+    connect = [times.received[0] - times.issued_ms for times in connected]
+    return {
+        "delivered_messages": sum(len(times.received) for times in streams),
+        "connected_streams": len(connected),
+        "burst_ms": _round(burst_end - min(t.issued_ms for t in connected) if burst_end is not None else None),
+        "connect": _figures(connect),
+        "lateness_overall": _figures(overall),
+        "lateness_after_burst": _figures(after) | {"messages": len(after)},
+    }
