@@ -84,12 +84,6 @@ def main_config(prefix: Path, http_block: str) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, error_log: Path, within: float) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:

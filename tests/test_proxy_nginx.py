@@ -21,10 +21,10 @@ from tests.nginx import (
     RunningNginx,
     adapt,
     documented_config,
-    free_port,
     require_nginx,
     run_nginx,
 )
+from tests.processes import free_port
 
 COUNT = 5
 INTERVAL = 0.2
