@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from app.bench_stats import StreamTimes, lateness_summary
+from app.bench_stats import DelimiterCounter, StreamTimes, lateness_summary
 from app.client_parsers import split_stamp
 
 #: What marks the end of one message in a body, by how the body divides into messages.
@@ -39,18 +39,10 @@ async def drain_http(response: aiohttp.ClientResponse, count_by: str) -> tuple[i
     """(messages, body bytes) of a body read as fast as it comes."""
     if count_by == "chunks":
         return await drain_chunks(response)
-    delimiter = DELIMITERS[count_by]
-    keep = len(delimiter) - 1
-    messages = received = 0
-    tail = b""
+    counter = DelimiterCounter(DELIMITERS[count_by])
     async for data in response.content.iter_any():
-        received += len(data)
-        if keep:
-            # A delimiter may straddle two reads; keep just enough to see it whole.
-            data = tail + data
-            tail = data[-keep:]
-        messages += data.count(delimiter)
-    return messages, received
+        counter.feed(data)
+    return counter.messages, counter.received
 
 
 async def drain_chunks(response: aiohttp.ClientResponse) -> tuple[int, int]:

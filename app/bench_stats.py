@@ -9,6 +9,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class DelimiterCounter:
+    """Counts the messages of a body by their end marker, one read at a time, cheaply
+    (`bytes.count` in C), so the load generator keeps up with the server it measures."""
+
+    def __init__(self, delimiter: bytes) -> None:
+        self.delimiter = delimiter
+        self.messages = 0
+        self.received = 0
+        self._tail = b""
+
+    def feed(self, data: bytes) -> None:
+        self.received += len(data)
+        keep = len(self.delimiter) - 1
+        if keep:
+            # A marker may straddle two reads: keep the end of this one, but never bytes of a
+            # marker already counted (`\n\n` then `\n` is one marker, not two).
+            data = self._tail + data
+            last = data.rfind(self.delimiter)
+            start = len(data) - keep if last < 0 else max(last + len(self.delimiter), len(data) - keep)
+            self._tail = data[start:]
+        self.messages += data.count(self.delimiter)
+
+
 def percentile(values: Sequence[float], fraction: float) -> float | None:
     """Nearest-rank percentile (`fraction` 0.5 = median, 0.99 = p99); None for no values."""
     if not values:
