@@ -107,7 +107,7 @@ async def throughput(s: BenchSettings, progress: Progress) -> dict[str, Any]:
             for size_class in classes:
                 batch = [r for r in runs if r.size_class == size_class.label]
                 job = {"kind": "throughput", "runs": [
-                    {"id": r.id, "count_by": r.count_by, "timeout": RUN_LIMIT_S,
+                    {"id": r.id, "count_by": r.count_by, "timeout": RUN_LIMIT_S, "server_pid": servers[r.server].pid,
                      "url": (ws_url if r.count_by == "ws" else Server.url)(servers[r.server], r.path) + "?" + r.query()}
                     for r in batch]}
                 progress.phase(f"throughput {size_class.label}, repeat {repeat}/{s.repeat}: {len(batch)} runs")

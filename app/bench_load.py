@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from app.bench_procs import cpu_seconds
 from app.bench_stats import DelimiterCounter, StreamTimes, lateness_summary
 from app.client_parsers import split_stamp
 
@@ -69,6 +70,21 @@ async def drain_ws(client: aiohttp.ClientSession, url: str) -> tuple[int, int]:
 
 
 async def throughput_run(client: aiohttp.ClientSession, run: dict[str, Any]) -> dict[str, Any]:
+    """One body read as fast as it comes, with the CPU share each side used meanwhile:
+    a server near 100% is the bottleneck (the figure measures it); a load generator
+    near 100% would mean the figure measures the client instead."""
+    server_cpu, client_cpu = cpu_seconds(run.get("server_pid", 0)), time.process_time()
+    started = time.perf_counter()
+    result = await read_as_fast_as_possible(client, run)
+    wall = time.perf_counter() - started
+    server_after = cpu_seconds(run.get("server_pid", 0))
+    if server_cpu is not None and server_after is not None:
+        result["server_cpu"] = round((server_after - server_cpu) / wall, 2)
+    result["client_cpu"] = round((time.process_time() - client_cpu) / wall, 2)
+    return result
+
+
+async def read_as_fast_as_possible(client: aiohttp.ClientSession, run: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     result: dict[str, Any] = {"id": run["id"], "status": 200, "error": None}
     if run["count_by"] == "ws":

@@ -9,7 +9,8 @@ from app.bench_report import table
 THROUGHPUT_COLUMNS = (
     ("size", "size_class"), ("server", "server"), ("endpoint", "endpoint"), ("msg B", "message_bytes"),
     ("messages", "messages"), ("msg/s", "messages_per_s"), ("MB/s", "mb_per_s"), ("vs bare", "vs_bare"),
-    ("vs aiohttp-sse", "vs_aiohttp_sse"),
+    ("vs aiohttp-sse", "vs_aiohttp_sse"), ("srv CPU", "server_cpu"), ("load CPU", "client_cpu"),
+    ("srv us/msg", "server_cpu_us_per_message"), ("vs bare CPU", "vs_bare_cpu"),
 )
 CONCURRENCY_COLUMNS = (
     ("server", "server"), ("transport", "transport"), ("streams", "streams"),
