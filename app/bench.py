@@ -44,7 +44,7 @@ class BenchSettings:
     interval: float = 1.0
     ijson_items: tuple[int, ...] = (100_000, 1_000_000)
     sections: tuple[str, ...] = SECTIONS
-    pin: bool = True
+    pin: bool = False
     quick: bool = False
 
     @property
@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--streams", type=int, help=f"concurrent streams, up to 10,000 (default {d.streams:,})")
     parser.add_argument("--duration", type=float, help=f"seconds each concurrent stream lasts (default {d.duration:g})")
     parser.add_argument("--ijson-items", help="item counts of the ijson memory runs (default 100000,1000000)")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to CPUs 0 and 1")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the server to CPU 0 and the load generator to CPU 1 (for an otherwise idle machine)")
     return parser
 
 
@@ -85,7 +86,7 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         raise SystemExit(f"transport-lab bench: unknown section(s) {sorted(unknown)}; known: {SECTIONS}")
     if not 1 <= values.get("streams", 1) <= 10_000:
         raise SystemExit("transport-lab bench: --streams must be 1..10000")
-    return BenchSettings(compare=args.compare, sections=sections, pin=not args.no_pin, quick=args.quick, **values)
+    return BenchSettings(compare=args.compare, sections=sections, pin=args.pin, quick=args.quick, **values)
 
 
 def ws_url(server: Server, path: str) -> str:
@@ -194,6 +195,7 @@ async def bench(s: BenchSettings, progress: Progress) -> dict[str, Any]:
                            + concurrency_targets(document.get("concurrency", []))
                            + ijson_targets(document.get("ijson_memory")))
     document["seconds"] = round(progress.elapsed(), 1)
+    document["machine"]["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
     return document
 
 

@@ -28,7 +28,8 @@ TARGET_COLUMNS = (("met", "met"), ("value", "value"), ("limit", "limit"), ("targ
 def render(document: dict[str, Any]) -> str:
     m = document["machine"]
     parts = [f"{document['command']}  ({m['cpus']} CPUs, Python {m['python']}, aiohttp {m['aiohttp']}, "
-             f"{document['seconds']} s)"]
+             f"{document['seconds']} s; load average {m['load_average'][0]} at start, "
+             f"{m.get('load_average_end', ['-'])[0]} at end)"]
     if "throughput" in document:
         rows = document["throughput"]["rows"]
         parts.append(table("\nThroughput (interval 0; median of repeats; MB = 10^6 bytes of body)",
