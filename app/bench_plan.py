@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from app.client_readers import Shape, shape_of
+from app.client_model import Shape, shape_of
 from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
 from app.params import BOUNDS, StreamParams
 

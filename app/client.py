@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from app.client_model import Context, Message, StreamError, StreamResult, new_result
 from app.client_raw import refusal_text, show_raw
-from app.client_readers import Context, Message, StreamError, StreamResult, new_result, read_stream
+from app.client_readers import read_stream
 from app.client_report import message_line, result_document, summary_table
 from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint, Transport
 from app.settings import DEFAULT_HOST, DEFAULT_PORT

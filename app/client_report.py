@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from app.client_readers import Message, StreamResult
+from app.client_model import Message, StreamResult
 
 #: Longer messages (padded ones) are cut in the live view; --json keeps them whole.
 SHOWN_CHARS = 72
