@@ -5,6 +5,8 @@ import { el, setText } from "./dom.js";
 import { figures, formatCount, formatMs } from "./stats.js";
 
 export const MAX_ROWS = 200;
+/** While a stream floods, rows are redrawn at most this often (nobody reads 10,000 rows/s). */
+const ROW_REFRESH_MS = 100;
 const MAX_SHOWN_CHARS = 400;
 
 function describeError(error) {
@@ -44,18 +46,23 @@ export function columnView(article) {
   const more = el("li", "more");
   let rendered = 0;
 
+  let stick = true;
+  let rowsDrawnAt = -Infinity;
+
   function appendRows(messages) {
     const start = Math.max(rendered, messages.length - MAX_ROWS);
-    const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
-    const fragment = document.createDocumentFragment();
-    for (let i = start; i < messages.length; i++) fragment.append(row(messages[i], i, messages[i - 1]));
-    list.append(fragment);
+    const fresh = [];
+    for (let i = start; i < messages.length; i++) fresh.push(row(messages[i], i, messages[i - 1]));
+    const excess = list.childElementCount - 1 + fresh.length - MAX_ROWS;
+    if (excess >= list.childElementCount - 1) list.replaceChildren(more);
+    else for (let i = 0; i < excess; i++) more.nextElementSibling.remove();
+    list.append(...fresh);
     rendered = messages.length;
-    while (list.childElementCount > MAX_ROWS + 1) list.children[1].remove();
     const hidden = messages.length - (list.childElementCount - 1);
     more.hidden = hidden <= 0;
     setText(more, `${formatCount(hidden)} earlier messages not shown here (counted, and in the export)`);
-    if (stick) list.scrollTop = list.scrollHeight;
+    // Scrolled in the next frame's measure(): scrolling now would force a layout mid-frame.
+    if (stick) view.pendingScroll = true;
   }
 
   function renderNotices(record, nowMs) {
@@ -68,12 +75,22 @@ export function columnView(article) {
     setText(error, record.error ? describeError(record.error) : "");
   }
 
-  return {
+  const view = {
     element: article,
+    pendingScroll: false,
+    /** Layout reads, done for every column before any column writes (no forced reflows). */
+    measure() {
+      if (view.pendingScroll) {
+        list.scrollTop = list.scrollHeight;
+        view.pendingScroll = false;
+      }
+      stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+    },
     reset(record) {
       list.replaceChildren(more);
       more.hidden = true;
       rendered = 0;
+      rowsDrawnAt = -Infinity;
       setText(part("url"), record ? `GET ${record.url.replace(/^\w+:\/\//, "")}` : "");
       article.dataset.state = record ? record.state : "idle";
       article.dataset.messages = "0";
@@ -84,7 +101,11 @@ export function columnView(article) {
       renderNotices({ queued: false, error: null }, 0);
     },
     render(record, nowMs) {
-      if (record.messages.length > rendered) appendRows(record.messages);
+      const settled = record.state !== "streaming" && record.state !== "waiting";
+      if (record.messages.length > rendered && (settled || nowMs - rowsDrawnAt >= ROW_REFRESH_MS)) {
+        appendRows(record.messages);
+        rowsDrawnAt = nowMs;
+      }
       const shown = figures(record, nowMs);
       for (const [role, text] of Object.entries(shown)) setText(part(role), text);
       renderNotices(record, nowMs);
@@ -93,4 +114,5 @@ export function columnView(article) {
       article.dataset.state = record.state;
     },
   };
+  return view;
 }

@@ -3,7 +3,7 @@
 // message; reads may split or join messages anywhere, so every framer keeps its tail.
 
 import { jsonFramer } from "./json-scanner.js";
-import { jsonStamp, splitTextStamp } from "./stamps.js";
+import { jsonStamp, splitTextStamp, withoutJsonStamp } from "./stamps.js";
 
 export { jsonFramer, jsonStamp, splitTextStamp };
 
@@ -30,7 +30,8 @@ export function lineFramer(parse, emit) {
 
 export function ndjsonLine(text) {
   try {
-    return [text, jsonStamp(JSON.parse(text))];
+    const stamp = jsonStamp(JSON.parse(text));
+    return [stamp === null ? text : withoutJsonStamp(text), stamp];
   } catch {
     return [text, null];
   }

@@ -8,7 +8,7 @@
 // A number is only known to be complete when the next character arrives, so it is
 // reported with the time its own last byte was read, not the time of that delimiter.
 
-import { jsonStamp } from "./stamps.js";
+import { jsonStamp, withoutJsonStamp } from "./stamps.js";
 
 const QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58;
 const OPEN_OBJECT = 123, CLOSE_OBJECT = 125, OPEN_ARRAY = 91, CLOSE_ARRAY = 93;
@@ -40,7 +40,7 @@ export function jsonFramer(emit) {
       const item = text(valueStart, end);
       let stamp = null;
       try { stamp = jsonStamp(JSON.parse(item)); } catch { /* shown as text anyway */ }
-      emit(item, stamp, t);
+      emit(stamp === null ? item : withoutJsonStamp(item), stamp, t);
       valueStart = -1;
     } else if (!itemsMode) {
       emit(text(mark, end).trim(), null, t);

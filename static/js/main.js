@@ -2,7 +2,7 @@
 
 import { columnView } from "./columns.js";
 import { download, exportName, runCsv, runDocument } from "./exporter.js";
-import { lanesPossible, PARAM_NAMES, readRegistry } from "./registry.js";
+import { laneOrigins, lanesPossible, PARAM_NAMES, readRegistry } from "./registry.js";
 import { startRun } from "./run.js";
 import { PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
@@ -66,10 +66,12 @@ function render() {
   if (!run) return;
   const running = isRunning();
   const nowMs = running ? performance.now() - run.t0 : run.endT;
-  for (const record of run.records) columns.get(record.spec.name).render(record, nowMs);
+  const views = run.records.map((record) => columns.get(record.spec.name));
+  for (const view of views) view.measure();
+  run.records.forEach((record, i) => views[i].render(record, nowMs));
   timeline.render(nowMs, running);
   renderStatus(running, nowMs);
-  if (running) scheduleRender();
+  if (running || views.some((view) => view.pendingScroll)) scheduleRender();
 }
 
 function scheduleRender() {
@@ -134,7 +136,16 @@ function wire() {
   window.addEventListener("resize", () => run && !isRunning() && render());
 }
 
+/** A first connection to a lane name costs ~100 ms; paying it before Run keeps stream starts even. */
+function warmLanes() {
+  if (!lanesOk) return;
+  for (const origin of laneOrigins(specs, location)) {
+    fetch(`${origin}/healthz`, { cache: "no-store" }).catch(() => {});
+  }
+}
+
 document.getElementById("lanes-toggle").hidden = !lanesOk;
 applyState(readState(location.search, names));
 wire();
 controlsChanged();
+warmLanes();

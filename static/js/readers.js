@@ -130,10 +130,10 @@ function parseEcho(data) {
 }
 
 /** WebSocket: server messages in, and timestamped pings out whose echoes give round trips. */
-export function readWebSocket({ url, signal, sink, stamped }) {
+export function readWebSocket({ url, signal, sink, stamped, expected }) {
   return new Promise((resolve) => {
     const socket = new WebSocket(url);
-    let opened = false, timer = 0, seq = 0;
+    let opened = false, timer = 0, seq = 0, received = 0;
     const ping = () => socket.send(`${PING_PREFIX}${seq++} ${now()}`);
     signal.addEventListener("abort", () => socket.close(1000, "stopped"), { once: true });
     socket.onopen = () => {
@@ -149,6 +149,8 @@ export function readWebSocket({ url, signal, sink, stamped }) {
       sink.received(utf8Length(event.data), t);
       const [text, stamp] = stamped ? splitTextStamp(event.data) : [event.data, null];
       sink.message(text, stamp, t);
+      // The server closes right after its last message: a ping then would race its close.
+      if (++received >= expected) clearInterval(timer);
     };
     socket.onclose = async (event) => {
       clearInterval(timer);

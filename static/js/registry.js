@@ -42,6 +42,11 @@ function origin(spec, location, lanes) {
   return `${location.protocol}//lane${spec.index + 1}.localhost${port}`;
 }
 
+/** Each HTTP stream's lane origin, so the page can resolve and connect to them before Run. */
+export function laneOrigins(specs, location) {
+  return specs.filter(isHttpStream).map((spec) => origin(spec, location, true));
+}
+
 /** The URL one stream is read from; with lanes, each HTTP stream gets its own host name. */
 export function streamUrl(spec, params, location, lanes) {
   return `${origin(spec, location, lanes)}${spec.path}${query(spec, params)}`;

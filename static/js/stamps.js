@@ -14,3 +14,10 @@ export function jsonStamp(value) {
   if (value !== null && typeof value === "object" && typeof value.ts === "number") return value.ts;
   return null;
 }
+
+const JSON_STAMP_MEMBER = /,\s*"ts"\s*:\s*-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?=\s*\}\s*$)/;
+
+/** The JSON text without its trailing `"ts"` member: the stamp is shown as a delay instead. */
+export function withoutJsonStamp(text) {
+  return text.replace(JSON_STAMP_MEMBER, "");
+}

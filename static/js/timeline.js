@@ -70,6 +70,11 @@ function addMarks(lane) {
 export function createTimeline(root) {
   let lanes = [];
   let axis = null, cursor = null, span = 1000, width = 0, labelWidth = 0;
+  // Reading clientWidth every frame would force a layout; a resize tells us instead.
+  let measuredWidth = root.clientWidth;
+  new ResizeObserver(([entry]) => {
+    measuredWidth = Math.round(entry.contentRect.width);
+  }).observe(root);
 
   function drawAxis(height) {
     axis.replaceChildren();
@@ -85,7 +90,7 @@ export function createTimeline(root) {
   }
 
   function layout() {
-    width = root.clientWidth || 800;
+    width = measuredWidth || 800;
     labelWidth = width < 520 ? 92 : 120;
     const height = PAD_TOP + lanes.length * LANE_HEIGHT + AXIS_HEIGHT;
     root.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -110,7 +115,7 @@ export function createTimeline(root) {
       for (const lane of lanes) if (lane.record.messages.length > lane.drawn) addMarks(lane);
       const latest = Math.max(0, ...lanes.map((lane) => lane.record.lastT ?? 0));
       const wanted = niceSpan(running ? Math.max(nowMs, latest) : latest);
-      const resized = root.clientWidth !== width;
+      const resized = (measuredWidth || 800) !== width;
       if (wanted !== span || resized) {
         span = wanted;
         layout();

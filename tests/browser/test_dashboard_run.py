@@ -1,0 +1,106 @@
+"""A run at the tutorial's defaults (interval scaled down): what every column and lane shows."""
+
+from __future__ import annotations
+
+import os
+from statistics import median
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+
+from app.endpoints import ENDPOINTS
+from tests.browser.dashboard import (
+    by_name,
+    export_json,
+    open_dashboard,
+    run_until_settled,
+    shown,
+    source_messages,
+)
+
+#: The tutorial paces at 1 s (0.5 s for nested JSON and ijson); one tenth keeps its shape.
+SCALED_INTERVAL = 0.1
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+
+
+@pytest.fixture
+async def tutorial_run(page: Page, base_url: str) -> dict[str, dict]:
+    await open_dashboard(page, base_url, interval=SCALED_INTERVAL)
+    return await run_until_settled(page)
+
+
+async def test_every_column_ends_done_with_the_tutorial_messages(tutorial_run: dict[str, dict]) -> None:
+    for endpoint in ENDPOINTS:
+        column = tutorial_run[endpoint.name]
+        expected = [shown(message) for message in source_messages(endpoint)]
+        assert column["state"] == "done", (endpoint.name, column)
+        assert column["messages"] == len(expected), endpoint.name
+        assert [shown(text) for text in column["texts"]] == expected, endpoint.name
+        assert column["error"] is None
+
+
+async def test_the_timeline_has_one_mark_per_message(tutorial_run: dict[str, dict]) -> None:
+    for name, column in tutorial_run.items():
+        assert column["marks"] == column["messages"], name
+
+
+async def test_chunked_arrives_progressively_and_non_chunked_all_at_the_end(
+    tutorial_run: dict[str, dict], page: Page
+) -> None:
+    run = by_name(await export_json(page))
+    chunked = [m["receive_ms"] for m in run["chunked"]["messages"]]
+    buffered = [m["receive_ms"] for m in run["non-chunked"]["messages"]]
+    schedule_ms = 5 * SCALED_INTERVAL * 1000
+
+    assert chunked[0] < 0.3 * schedule_ms, chunked
+    assert buffered[0] > 0.9 * schedule_ms, buffered
+    assert buffered[-1] - buffered[0] < 0.05 * schedule_ms, buffered
+    assert chunked[-1] - chunked[0] > 0.6 * schedule_ms, chunked
+    # The server stamped each buffered line when it was produced: the first waited for all the rest.
+    assert run["non-chunked"]["messages"][0]["delay_ms"] > 0.6 * schedule_ms
+    assert median(m["delay_ms"] for m in run["chunked"]["messages"]) < 0.25 * SCALED_INTERVAL * 1000
+
+
+async def test_websocket_round_trips_are_measured(tutorial_run: dict[str, dict], page: Page) -> None:
+    ws = by_name(await export_json(page))["ws"]
+    assert ws["round_trips_ms"], ws
+    assert all(0 <= rtt < 1000 for rtt in ws["round_trips_ms"])
+    assert "median" in await page.inner_text('.column[data-endpoint="ws"] [data-role="rtt"]')
+
+
+async def test_csv_export_has_a_row_per_message(tutorial_run: dict[str, dict], page: Page) -> None:
+    async with page.expect_download() as download_info:
+        await page.click("#export-csv")
+    lines = (await (await download_info.value).path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "endpoint,index,receive_ms,server_sent_ms,delay_ms,bytes,text"
+    assert len(lines) - 1 == sum(column["messages"] for column in tutorial_run.values())
+
+
+async def test_chunked_intervals_follow_the_server_schedule(page: Page, base_url: str) -> None:
+    interval_ms = 250
+    await open_dashboard(page, base_url, endpoints="chunked,ws", count=6, interval=interval_ms / 1000)
+    await run_until_settled(page)
+    for name in ("chunked", "ws"):
+        times = [m["receive_ms"] for m in by_name(await export_json(page))[name]["messages"]]
+        errors = [abs(later - earlier - interval_ms) for earlier, later in zip(times, times[1:], strict=False)]
+        # Two busy cores (server, browser, test) jitter single gaps; the typical one must be tight.
+        assert median(errors) < 0.05 * interval_ms, (name, errors)
+        assert max(errors) < 0.4 * interval_ms, (name, errors)
+
+
+async def test_screenshot_of_a_finished_run(tutorial_run: dict[str, dict], page: Page, artifacts: Path) -> None:
+    """Written where the run keeps artifacts; UPDATE_SCREENSHOT=1 also refreshes the README's."""
+    target = artifacts / "dashboard.png"
+    await page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000
+    await page.emulate_media(color_scheme="dark")
+    await page.screenshot(path=str(artifacts / "dashboard-dark.png"), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        await page.emulate_media(color_scheme="light")
+        await page.screenshot(path=str(DOCS_SCREENSHOT))
+    assert {column["state"] for column in tutorial_run.values()} == {"done"}
+
+
+def test_the_readme_screenshot_is_committed() -> None:
+    assert DOCS_SCREENSHOT.exists() and DOCS_SCREENSHOT.stat().st_size > 10_000
