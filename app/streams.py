@@ -88,6 +88,20 @@ _LOG_LEVELS = {
 }
 
 
+@contextmanager
+def client_may_leave(record: StreamRecord) -> Iterator[None]:
+    """End a stream quietly when its client goes away while it is being written.
+
+    A write to a closed connection raises ConnectionResetError, and a write waiting on
+    backpressure raises ConnectionError("Connection lost"): both are routine for a
+    streaming server, not errors to log with a traceback.
+    """
+    try:
+        yield
+    except ConnectionError:
+        record.outcome = Outcome.CLIENT_GONE
+
+
 def _log_stream(record: StreamRecord) -> None:
     level = _LOG_LEVELS[record.outcome]
     if log.isEnabledFor(level):

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from app.endpoints import Endpoint
 from app.params import StreamParams
-from app.streams import Outcome, StreamRecord
+from app.streams import Outcome, StreamRecord, client_may_leave
 from app.transports.pacing import clock_for, pacer_for, send_paced, stream_headers
 
 
@@ -23,10 +23,11 @@ async def serve_chunked(
         return len(data)
 
     body = endpoint.source(params, clock_for(params))
-    await send_paced(send, body.messages, pacer_for(request, params), record)
-    # A stream cut short by shutdown keeps its document visibly unfinished: a closing
-    # `]` after a cut would make a partial array pass for a whole one.
-    if body.tail and record.outcome is not Outcome.SHUTDOWN:
-        record.bytes_sent += await send(body.tail)
-    await response.write_eof()
+    with client_may_leave(record):
+        await send_paced(send, body.messages, pacer_for(request, params), record)
+        # A stream cut short by shutdown keeps its document visibly unfinished: a closing
+        # `]` after a cut would make a partial array pass for a whole one.
+        if body.tail and record.outcome is not Outcome.SHUTDOWN:
+            record.bytes_sent += await send(body.tail)
+        await response.write_eof()
     return response

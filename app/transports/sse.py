@@ -13,7 +13,7 @@ from aiohttp import web
 from app.endpoints import Endpoint
 from app.errors import json_error
 from app.params import MAX_VALUE_LENGTH, StreamParams
-from app.streams import StreamRecord
+from app.streams import StreamRecord, client_may_leave
 from app.transports.pacing import clock_for, pacer_for, send_paced, stream_headers
 
 LAST_EVENT_ID = "Last-Event-ID"
@@ -71,6 +71,7 @@ async def serve_sse(
         return len(KEEPALIVE)
 
     messages = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
-    await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
-    await response.write_eof()
+    with client_may_leave(record):
+        await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
+        await response.write_eof()
     return response

@@ -13,7 +13,7 @@ from app.errors import json_error
 from app.origins import is_same_origin
 from app.params import StreamParams
 from app.sources import epoch_ms
-from app.streams import Outcome, StreamRecord
+from app.streams import Outcome, StreamRecord, client_may_leave
 from app.transports.pacing import clock_for, pacer_for, send_paced
 
 #: The largest message a client may send; past it the socket is closed with 1009.
@@ -67,15 +67,16 @@ async def serve_websocket(
     sender = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
     echoer = asyncio.ensure_future(_echo_incoming(ws))
     try:
-        await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
-        if sender.done():
-            sender.result()
-            going_away = record.outcome is Outcome.SHUTDOWN
-            await ws.close(code=WSCloseCode.GOING_AWAY if going_away else WSCloseCode.OK)
-        await echoer
+        with client_may_leave(record):
+            await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
+            if sender.done():
+                sender.result()
+                going_away = record.outcome is Outcome.SHUTDOWN
+                await ws.close(code=WSCloseCode.GOING_AWAY if going_away else WSCloseCode.OK)
+            await echoer
     finally:
         for task in (sender, echoer):
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                 await task
     return ws
