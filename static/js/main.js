@@ -65,7 +65,7 @@ function render() {
   frame = 0;
   if (!run) return;
   const running = isRunning();
-  const nowMs = running ? performance.now() - run.t0 : run.endT;
+  const nowMs = running ? run.now() : run.endT;
   const views = run.records.map((record) => columns.get(record.spec.name));
   for (const view of views) view.measure();
   run.records.forEach((record, i) => views[i].render(record, nowMs));
@@ -137,15 +137,16 @@ function wire() {
 }
 
 /** A first connection to a lane name costs ~100 ms; paying it before Run keeps stream starts even. */
-function warmLanes() {
+async function warmLanes() {
   if (!lanesOk) return;
-  for (const origin of laneOrigins(specs, location)) {
-    fetch(`${origin}/healthz`, { cache: "no-store" }).catch(() => {});
-  }
+  const origins = laneOrigins(specs, location);
+  await Promise.allSettled(origins.map((origin) => fetch(`${origin}/healthz`, { cache: "no-store" })));
 }
 
 document.getElementById("lanes-toggle").hidden = !lanesOk;
 applyState(readState(location.search, names));
 wire();
 controlsChanged();
-warmLanes();
+warmLanes().then(() => {
+  root.dataset.ready = "true";
+});

@@ -1,8 +1,14 @@
-// One run: every enabled stream opened in the same task, each recorded into a plain
-// object that the view reads once per animation frame.
+// One run: the worker opens every enabled stream at once and reports what it read; this
+// module records it into plain objects that the view reads once per animation frame.
+// All times are milliseconds since the worker opened the streams.
 
 import { CONNECTIONS_PER_HOST, expectedCount, isHttpStream, streamUrl } from "./registry.js";
-import { readerFor, utf8Length } from "./readers.js";
+import { utf8Length } from "./readers.js";
+
+const SETTLED = new Set(["done", "error", "aborted"]);
+let worker = null;
+let current = null;
+let runs = 0;
 
 function newRecord(spec, url) {
   return {
@@ -12,51 +18,67 @@ function newRecord(spec, url) {
   };
 }
 
-function sinkFor(record, run) {
-  const touch = () => run.onChange();
-  const live = (report) => (...args) => {
-    // A stopped stream keeps the state "aborted", whatever its reader says afterwards.
-    if (record.state !== "aborted") report(...args);
-  };
-  return mapValues({
-    opened(t) {
-      record.openT = t - run.t0;
-      if (record.queued) record.queuedMs = record.openT;
-      touch();
-    },
-    received(bytes) {
-      record.bytes += bytes;
-    },
-    message(text, stamp, t) {
-      const at = t - run.t0;
-      const sent = stamp === null ? null : stamp - run.epoch0;
-      record.messages.push({ t: at, sent, text, bytes: utf8Length(text) });
-      record.count += 1;
-      record.firstT ??= at;
-      record.lastT = at;
-      if (record.state === "waiting") record.state = "streaming";
-      touch();
-    },
-    roundTrip(ms) {
-      record.rtts.push(ms);
-      touch();
-    },
-    finished(t) {
-      record.endT = t - run.t0;
-      record.state = "done";
-      touch();
-    },
-    failed(t, error) {
-      record.endT = t - run.t0;
-      record.state = "error";
-      record.error = error;
-      touch();
-    },
-  }, live);
+const APPLY = {
+  started(run, record, epoch) {
+    run.epoch0 = epoch;
+  },
+  opened(run, record, epoch) {
+    record.openT = epoch - run.epoch0;
+    if (record.queued) record.queuedMs = record.openT;
+  },
+  received(run, record, bytes) {
+    record.bytes += bytes;
+  },
+  message(run, record, epoch, text, stamp) {
+    const t = epoch - run.epoch0;
+    const sent = stamp === null ? null : stamp - run.epoch0;
+    record.messages.push({ t, sent, text, bytes: utf8Length(text) });
+    record.count += 1;
+    record.firstT ??= t;
+    record.lastT = t;
+    if (record.state === "waiting") record.state = "streaming";
+  },
+  rtt(run, record, ms) {
+    record.rtts.push(ms);
+  },
+  finished(run, record, epoch) {
+    record.endT = epoch - run.epoch0;
+    record.state = "done";
+  },
+  failed(run, record, epoch, error) {
+    record.endT = epoch - run.epoch0;
+    record.state = "error";
+    record.error = error;
+  },
+};
+
+function apply(run, [kind, index, ...values]) {
+  const record = run.records[index];
+  // A stopped stream keeps the state "aborted", whatever its reader said afterwards.
+  if (record && record.state === "aborted") return;
+  APPLY[kind](run, record, ...values);
 }
 
-function mapValues(object, wrap) {
-  return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, wrap(value)]));
+function onWorkerMessage({ data }) {
+  const run = current;
+  if (!run || data.runId !== run.id) return;
+  for (const event of data.events) apply(run, event);
+  settleIfDone(run);
+  run.onChange();
+}
+
+function settleIfDone(run) {
+  if (run.endT !== undefined || !run.records.every((record) => SETTLED.has(record.state))) return;
+  run.endT = Math.max(0, ...run.records.map((record) => record.endT ?? 0));
+  run.settle();
+}
+
+function streamWorker() {
+  if (!worker) {
+    worker = new Worker(new URL("./stream-worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = onWorkerMessage;
+  }
+  return worker;
 }
 
 /** Streams beyond the connection limit of one host wait for the browser, not the server. */
@@ -71,49 +93,46 @@ function markQueued(records) {
   }
 }
 
-function openStream(record, run) {
-  const sink = sinkFor(record, run);
-  try {
-    return readerFor(record.spec.transport)({
-      url: record.url, signal: run.controller.signal, sink, spec: record.spec,
-      stamped: record.spec.stampable, expected: expectedCount(record.spec, run.params),
-    });
-  } catch (error) {
-    sink.failed(performance.now(), { status: 0, message: error.message, param: null });
-    return Promise.resolve();
-  }
+function describeStream(record, params) {
+  return {
+    url: record.url,
+    transport: record.spec.transport,
+    spec: { content_type: record.spec.content_type },
+    stamped: record.spec.stampable,
+    expected: expectedCount(record.spec, params),
+  };
 }
 
 /**
- * Open every stream of `specs` now. `onChange` is called (often) when anything was recorded;
- * the returned run has `records`, `stop()` and `finished` (a promise).
+ * Open every stream of `specs`. `onChange` is called whenever something was recorded;
+ * the run has `records`, `now()`, `stop()` and `finished` (a promise).
  */
 export function startRun({ specs, params, location, lanes, onChange }) {
-  const controller = new AbortController();
-  const run = { params: { ...params }, lanes, onChange, stopped: false, records: [], controller };
+  const run = { id: ++runs, params: { ...params }, lanes, onChange, stopped: false, endT: undefined };
   run.records = specs.map((spec) => newRecord(spec, streamUrl(spec, params, location, lanes)));
   markQueued(run.records);
-  run.t0 = performance.now();
-  run.epoch0 = performance.timeOrigin + run.t0;
+  run.epoch0 = performance.timeOrigin + performance.now(); // until the worker says when it started
   run.startedAt = new Date(run.epoch0).toISOString();
-  const reading = run.records.map((record) => openStream(record, run));
-  run.finished = Promise.allSettled(reading).then(() => {
-    run.endT = performance.now() - run.t0;
-    onChange();
+  run.finished = new Promise((resolve) => {
+    run.settle = resolve;
   });
+  run.now = () => performance.timeOrigin + performance.now() - run.epoch0;
   run.stop = () => stopRun(run);
+  current = run;
+  streamWorker().postMessage({ type: "start", id: run.id, streams: run.records.map((r) => describeStream(r, params)) });
   return run;
 }
 
 function stopRun(run) {
-  const t = performance.now() - run.t0;
+  const t = run.now();
   run.stopped = true;
+  streamWorker().postMessage({ type: "stop" });
   for (const record of run.records) {
-    if (record.state === "waiting" || record.state === "streaming") {
+    if (!SETTLED.has(record.state)) {
       record.state = "aborted";
       record.endT = t;
     }
   }
-  run.controller.abort();
+  settleIfDone(run);
   run.onChange();
 }

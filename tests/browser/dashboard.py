@@ -38,7 +38,7 @@ def page_url(base_url: str, **query: object) -> str:
 
 async def open_dashboard(page: Page, base_url: str, **query: object) -> None:
     await page.goto(page_url(base_url, **query))
-    await page.wait_for_function("() => document.querySelector('#timeline .lane') !== null")
+    await page.wait_for_selector("#app[data-ready=true]", state="attached")
 
 
 async def run_until_settled(page: Page, timeout_ms: float = 30_000) -> dict[str, dict[str, Any]]:

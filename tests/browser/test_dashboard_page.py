@@ -50,7 +50,7 @@ async def test_choices_live_in_the_url_and_survive_a_reload(page: Page, base_url
     assert "count=10" in page.url and "interval=2" in page.url
     await page.fill('input[name="interval"]', "0.01")
     await page.reload()
-    await page.wait_for_function("() => document.querySelector('#timeline .lane') !== null")
+    await page.wait_for_selector("#app[data-ready=true]", state="attached")
 
     assert await page.input_value('input[name="count"]') == "10"
     assert await page.input_value('input[name="interval"]') == "0.01"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from statistics import median
 from pathlib import Path
+from statistics import median
 
 import pytest
 from playwright.async_api import Page
@@ -83,7 +84,7 @@ async def test_chunked_intervals_follow_the_server_schedule(page: Page, base_url
     await run_until_settled(page)
     for name in ("chunked", "ws"):
         times = [m["receive_ms"] for m in by_name(await export_json(page))[name]["messages"]]
-        errors = [abs(later - earlier - interval_ms) for earlier, later in zip(times, times[1:], strict=False)]
+        errors = [abs(later - earlier - interval_ms) for earlier, later in itertools.pairwise(times)]
         # Two busy cores (server, browser, test) jitter single gaps; the typical one must be tight.
         assert median(errors) < 0.05 * interval_ms, (name, errors)
         assert max(errors) < 0.4 * interval_ms, (name, errors)
@@ -98,7 +99,7 @@ async def test_screenshot_of_a_finished_run(tutorial_run: dict[str, dict], page:
     await page.screenshot(path=str(artifacts / "dashboard-dark.png"), full_page=True)
     if os.environ.get("UPDATE_SCREENSHOT") == "1":
         await page.emulate_media(color_scheme="light")
-        await page.screenshot(path=str(DOCS_SCREENSHOT))
+        await page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
     assert {column["state"] for column in tutorial_run.values()} == {"done"}
 
 

@@ -62,7 +62,7 @@ async def test_stop_aborts_every_stream_on_both_sides(page: Page, base_url: str,
     stats = app[stream_stats_key]
     await open_dashboard(page, base_url, count=1000, interval=0.05)
     await page.click("#run")
-    await page.wait_for_function(STREAMING, arg=HTTP_STREAMS + ["ws"], timeout=10_000)
+    await page.wait_for_function(STREAMING, arg=[*HTTP_STREAMS, "ws"], timeout=10_000)
     assert stats.active == len(ENDPOINTS)
 
     await page.click("#stop")
