@@ -158,10 +158,22 @@ export function readWebSocket({ url, signal, sink, stamped, expected }) {
       if (signal.aborted) return resolve();
       if (event.code === 1000) sink.finished(t);
       else if (!opened) sink.failed(t, await explainHandshake(url));
-      else sink.failed(t, { status: 0, message: `closed with code ${event.code} ${event.reason}`.trim(), param: null });
+      else sink.failed(t, { status: 0, message: closeMessage(event), param: null });
       resolve();
     };
   });
+}
+
+const CLOSE_CODES = {
+  1001: "the server is going away",
+  1006: "the connection dropped without a close frame",
+  1009: "a message was too big",
+  1011: "the server hit an error",
+};
+
+function closeMessage(event) {
+  const meaning = CLOSE_CODES[event.code] ?? event.reason;
+  return `closed with code ${event.code}${meaning ? `: ${meaning}` : ""}`;
 }
 
 async function explainHandshake(url) {

@@ -46,21 +46,22 @@ async def test_the_timeline_has_one_mark_per_message(tutorial_run: dict[str, dic
         assert column["marks"] == column["messages"], name
 
 
-async def test_chunked_arrives_progressively_and_non_chunked_all_at_the_end(
-    tutorial_run: dict[str, dict], page: Page
-) -> None:
+async def test_chunked_arrives_progressively_and_non_chunked_all_at_the_end(page: Page, base_url: str) -> None:
+    interval_ms = 200
+    await open_dashboard(page, base_url, endpoints="chunked,non-chunked", interval=interval_ms / 1000)
+    await run_until_settled(page)
     run = by_name(await export_json(page))
     chunked = [m["receive_ms"] for m in run["chunked"]["messages"]]
     buffered = [m["receive_ms"] for m in run["non-chunked"]["messages"]]
-    schedule_ms = 5 * SCALED_INTERVAL * 1000
+    schedule_ms = 5 * interval_ms
 
     assert chunked[0] < 0.3 * schedule_ms, chunked
+    assert chunked[-1] - chunked[0] > 0.6 * schedule_ms, chunked
     assert buffered[0] > 0.9 * schedule_ms, buffered
     assert buffered[-1] - buffered[0] < 0.05 * schedule_ms, buffered
-    assert chunked[-1] - chunked[0] > 0.6 * schedule_ms, chunked
-    # The server stamped each buffered line when it was produced: the first waited for all the rest.
+    # The server stamps each buffered line when it is produced: the first waited for all the rest.
     assert run["non-chunked"]["messages"][0]["delay_ms"] > 0.6 * schedule_ms
-    assert median(m["delay_ms"] for m in run["chunked"]["messages"]) < 0.25 * SCALED_INTERVAL * 1000
+    assert median(m["delay_ms"] for m in run["chunked"]["messages"]) < 0.25 * interval_ms
 
 
 async def test_websocket_round_trips_are_measured(tutorial_run: dict[str, dict], page: Page) -> None:
@@ -87,7 +88,7 @@ async def test_chunked_intervals_follow_the_server_schedule(page: Page, base_url
         errors = [abs(later - earlier - interval_ms) for earlier, later in itertools.pairwise(times)]
         # Two busy cores (server, browser, test) jitter single gaps; the typical one must be tight.
         assert median(errors) < 0.05 * interval_ms, (name, errors)
-        assert max(errors) < 0.4 * interval_ms, (name, errors)
+        assert max(errors) < 0.6 * interval_ms, (name, errors)
 
 
 async def test_screenshot_of_a_finished_run(tutorial_run: dict[str, dict], page: Page, artifacts: Path) -> None:
