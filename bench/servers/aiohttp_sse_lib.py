@@ -11,7 +11,8 @@ from bench.servers.common import Query, port_argument
 async def sse(request: web.Request) -> web.StreamResponse:
     query = Query.parse(request.query)
     # LF line ends, as Transport Lab sends: the same bytes on the wire (the default is CRLF).
-    async with sse_response(request, sep="\n") as response:
+    # No keep-alive comment during a run: it is not a message, and would be counted as one.
+    async with sse_response(request, sep="\n", ping_interval=3600) as response:
         for index in range(query.count):
             await response.send(query.text("SSE message", index), id=str(index))
     return response
