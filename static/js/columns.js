@@ -95,7 +95,7 @@ export function columnView(article) {
       article.dataset.state = record ? record.state : "idle";
       article.dataset.messages = "0";
       setText(part("state"), article.dataset.state);
-      for (const role of ["ttfb", "first", "last", "rate", "rtt"]) setText(part(role), "–");
+      for (const role of ["ttfb", "first", "last", "rate", "rtt", "gap"]) setText(part(role), "–");
       setText(part("count"), "0");
       setText(part("bytes"), "0 B");
       renderNotices({ queued: false, error: null }, 0);

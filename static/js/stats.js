@@ -43,6 +43,19 @@ export function roundTrip(rtts) {
   return `${formatMs(last)} (median ${formatMs(median(rtts))} of ${integer.format(rtts.length)})`;
 }
 
+const GAP_WINDOW = 200;
+
+/** The median gap between the latest messages, and the largest deviation from it. */
+export function recentGaps(messages) {
+  const from = Math.max(1, messages.length - GAP_WINDOW);
+  const gaps = [];
+  for (let i = from; i < messages.length; i++) gaps.push(messages[i].t - messages[i - 1].t);
+  const middle = median(gaps);
+  if (middle === null) return "–";
+  const spread = Math.max(...gaps.map((gap) => Math.abs(gap - middle)));
+  return `${formatMs(middle)} (±${formatMs(spread)})`;
+}
+
 /** Everything the column shows as figures, as text. */
 export function figures(record, nowMs) {
   return {
@@ -53,5 +66,6 @@ export function figures(record, nowMs) {
     bytes: formatBytes(record.bytes),
     rate: formatRate(rate(record, nowMs)),
     rtt: roundTrip(record.rtts),
+    gap: recentGaps(record.messages),
   };
 }
