@@ -67,3 +67,15 @@ async def test_requests_go_only_to_this_server(page: Page, base_url: str) -> Non
     await run_until_settled(page)
     hosts = {request.url.split("/")[2] for request in urls}
     assert all(host.endswith(f":{port}") for host in hosts), hosts
+
+
+async def test_the_keyboard_alone_runs_and_stops(page: Page, base_url: str) -> None:
+    await open_dashboard(page, base_url, endpoints="chunked", count=100, interval=0.05)
+    for control in ("count", "interval (s)", "size (bytes)", "a host name per stream"):
+        assert await page.get_by_label(control, exact=True).count() == 1, control
+    await page.get_by_label("count", exact=True).focus()
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector('.column[data-endpoint="chunked"][data-state="streaming"]')
+    await page.focus("#stop")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector('.column[data-endpoint="chunked"][data-state="aborted"]')
