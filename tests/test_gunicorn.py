@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+import os
+import re
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -14,23 +18,42 @@ import pytest
 
 from tests.processes import ServerProcess, children, free_port, run_server, socket_owner, stop
 
-pytest.importorskip("gunicorn", reason="gunicorn is the optional `deploy` extra")
+if importlib.util.find_spec("gunicorn") is None:
+    if os.environ.get("CI") == "true":
+        pytest.fail("gunicorn is not installed, but CI must run the gunicorn tests", pytrace=False)
+    pytest.skip("gunicorn is the optional `deploy` extra", allow_module_level=True)
 
+DEPLOY_DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
 WORKERS = 2
-GRACEFUL_TIMEOUT = 5
+
+
+def documented_command() -> list[str]:
+    """The gunicorn command of docs/deploy.md, as a shell would split it."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", DEPLOY_DOC.read_text(), flags=re.MULTILINE | re.DOTALL)
+    lines = [block.replace("\\\n", " ") for block in blocks]
+    commands = [line for block in lines for line in block.splitlines() if line.startswith("gunicorn ")]
+    assert len(commands) == 1, "docs/deploy.md must show one gunicorn command"
+    return shlex.split(commands[0])
+
+
+def _option(command: list[str], name: str) -> str:
+    assert name in command, f"the documented gunicorn command has no {name}"
+    return command[command.index(name) + 1]
+
+
+GRACEFUL_TIMEOUT = float(_option(documented_command(), "--graceful-timeout"))
 
 
 def gunicorn_command(port: int, tmp_path: Path) -> list[str]:
-    """The command of docs/deploy.md, on a loopback test port."""
+    """The command of docs/deploy.md, with two workers on a loopback test port."""
+    command = documented_command()
+    command[command.index("--workers") + 1] = str(WORKERS)
+    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
     # gunicorn >= 24 opens a control socket under ~/.gunicorn, shared by every gunicorn of
     # the user; a config file turns it off (older versions ignore settings they lack).
     config = tmp_path / "gunicorn.conf.py"
     config.write_text("control_socket_disable = True\n")
-    return [
-        *(sys.executable, "-m", "gunicorn", "--config", str(config), "app.gunicorn:application()"),
-        *("--worker-class", "app.gunicorn.TransportLabWorker", "--workers", str(WORKERS)),
-        *("--bind", f"127.0.0.1:{port}", "--backlog", "4096", "--graceful-timeout", str(GRACEFUL_TIMEOUT)),
-    ]
+    return [sys.executable, "-m", "gunicorn", "--config", str(config), *command[1:]]
 
 
 @pytest.fixture
