@@ -73,3 +73,17 @@ async def test_readers_keep_partial_messages_across_reads(
         if endpoint.stampable:
             assert all(isinstance(stamp, float | int) for stamp in stamps), (endpoint.name, stamps)
             assert stamps == sorted(stamps)
+
+
+async def test_a_json_number_is_timed_by_its_last_byte_not_by_the_next_read(page: Page, base_url: str) -> None:
+    """`1` is only known to be complete when `,` arrives; its time is still that of its own byte."""
+    await open_dashboard(page, base_url)
+    timed = await page.evaluate("""async () => {
+        const { framerFor } = await import('/static/js/framing.js');
+        const got = [];
+        const framer = framerFor('application/json', true, (text, stamp, t) => got.push([text, t]));
+        [['{"a":1', 10], [',"b":2', 20], ['2}', 30]].forEach(([piece, t]) => framer.push(piece, t));
+        framer.end(40);
+        return got;
+    }""")
+    assert timed == [['{"a":1', 10], [',"b":22', 30], ["}", 30]]
