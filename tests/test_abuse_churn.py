@@ -100,9 +100,7 @@ def _healthz(server: ServerProcess) -> dict[str, object]:
         return json.loads(response.read())
 
 
-async def test_churn_leaves_no_streams_fds_or_growing_memory_in_the_server_process(
-    app_process: ServerProcess, tmp_path: Path
-) -> None:
+async def test_churn_leaves_no_streams_fds_or_growing_memory_in_the_server_process(app_process: ServerProcess) -> None:
     pid = app_process.pid
     fds_at_start = await _fewest_fds(pid)
     # A first round warms up what every later stream shares (imports, buffers, pools).
@@ -124,7 +122,7 @@ async def test_churn_leaves_no_streams_fds_or_growing_memory_in_the_server_proce
     ended = health["streams_ended"]
     assert isinstance(ended, dict)
     assert health["streams_started"] == sum(ended.values()) == 2 * STREAMS
-    assert ended["done"] == ended["shutdown"] == 0
+    assert ended["shutdown"] == 0
     # The second round reuses what the first one freed.
     assert rss_after - rss_before < 16 * 1024
 
