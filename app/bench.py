@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from app.bench_plan import AIOHTTP_SSE, BARE, OURS, SERVERS, STARLETTE, SizeClass, throughput_runs
-from app.bench_procs import Server, run_load, running_server
+from app.bench_procs import Server, cpu_seconds, run_load, running_server
 from app.bench_progress import Progress
 from app.bench_report import add_ratios, concurrency_targets, ijson_targets, throughput_row, throughput_targets
 from app.bench_text import render
@@ -137,14 +137,18 @@ async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Prog
                "timeout": s.duration + 60 + s.streams / 50}
         progress.phase(f"concurrency {label} {'ws' if ws else 'chunked'}: {s.streams:,} streams x {count} messages")
         watcher = asyncio.ensure_future(watch_rss(server, progress))
+        cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
         try:
             out = await run_load(job, s.pin, job["timeout"] + 30, progress.load_line)
         finally:
             watcher.cancel()
+        cpu_after, wall = cpu_seconds(server.pid), time.perf_counter() - started
         peak = server.peak_rss_mib()
+    # A server near 100% of a core is behind its schedule, whatever else the machine does.
+    busy = None if cpu_before is None or cpu_after is None else round((cpu_after - cpu_before) / wall, 2)
     per_stream = None if peak is None or idle is None else round((peak - idle) * 1024 / s.streams, 1)
     return out | {"server": label, "transport": "websocket" if ws else "chunked", "count": count,
-                  "interval_s": s.interval, "idle_rss_mib": _r(idle), "peak_rss_mib": _r(peak),
+                  "interval_s": s.interval, "idle_rss_mib": _r(idle), "peak_rss_mib": _r(peak), "server_cpu": busy,
                   "rss_per_stream_kib": per_stream}
 
 
