@@ -15,7 +15,7 @@ const status = document.getElementById("status");
 const specs = readRegistry(root);
 const names = specs.map((spec) => spec.name);
 const lanesOk = lanesPossible(location);
-const timeline = createTimeline(document.getElementById("timeline"));
+const timeline = createTimeline(document.getElementById("timeline"), document.getElementById("timeline-cursor"));
 const columns = new Map(
   specs.map((spec) => [spec.name, columnView(root.querySelector(`.column[data-endpoint="${CSS.escape(spec.name)}"]`))]),
 );

@@ -3,15 +3,19 @@
 // Marks are placed in milliseconds inside a group scaled to the plot's width, so a
 // growing axis rescales one attribute per lane instead of moving every mark. Past
 // MAX_MARKS in a lane the rest of its messages are drawn as one band (and said so).
+// The "now" cursor is an HTML overlay moved by a transform: moving a line inside the SVG
+// would repaint thousands of marks every frame.
 
 import { svg } from "./dom.js";
 import { formatCount } from "./stats.js";
 
-export const MAX_MARKS = 1500;
+export const MAX_MARKS = 500;
 const LANE_HEIGHT = 24;
 const AXIS_HEIGHT = 22;
 const PAD_TOP = 6;
 const STEPS = [1, 2, 2.5, 5];
+/** While streams flood, new marks are drawn at most this often. */
+const MARK_REFRESH_MS = 100;
 
 /** The smallest "nice" number (1, 2, 2.5, 5 x 10^n) at or above `value`. */
 export function nice(value) {
@@ -67,9 +71,9 @@ function addMarks(lane) {
   }
 }
 
-export function createTimeline(root) {
+export function createTimeline(root, cursor) {
   let lanes = [];
-  let axis = null, cursor = null, span = 1000, width = 0, labelWidth = 0;
+  let axis = null, span = 1000, width = 0, labelWidth = 0, marksAt = -Infinity;
   // Reading clientWidth every frame would force a layout; a resize tells us instead.
   let measuredWidth = root.clientWidth;
   new ResizeObserver(([entry]) => {
@@ -105,14 +109,19 @@ export function createTimeline(root) {
     reset(records) {
       lanes = records.map((record, i) => laneView(record, PAD_TOP + i * LANE_HEIGHT, 0));
       axis = svg("g", { class: "axis" });
-      cursor = svg("line", { class: "cursor", y1: PAD_TOP, y2: PAD_TOP + lanes.length * LANE_HEIGHT });
-      root.replaceChildren(axis, ...lanes.map((lane) => lane.group), cursor);
+      root.replaceChildren(axis, ...lanes.map((lane) => lane.group));
+      cursor.style.top = `${PAD_TOP}px`;
+      cursor.style.height = `${lanes.length * LANE_HEIGHT}px`;
+      marksAt = -Infinity;
       span = 1000;
       layout();
       for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
     },
     render(nowMs, running) {
-      for (const lane of lanes) if (lane.record.messages.length > lane.drawn) addMarks(lane);
+      if (!running || nowMs - marksAt >= MARK_REFRESH_MS) {
+        for (const lane of lanes) if (lane.record.messages.length > lane.drawn) addMarks(lane);
+        marksAt = nowMs;
+      }
       const latest = Math.max(0, ...lanes.map((lane) => lane.record.lastT ?? 0));
       const wanted = niceSpan(running ? Math.max(nowMs, latest) : latest);
       const resized = (measuredWidth || 800) !== width;
@@ -122,9 +131,8 @@ export function createTimeline(root) {
         for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
       }
       const x = labelWidth + (Math.min(nowMs, span) / span) * (width - labelWidth - 16);
-      cursor.setAttribute("x1", x);
-      cursor.setAttribute("x2", x);
-      cursor.setAttribute("visibility", running ? "visible" : "hidden");
+      cursor.style.transform = `translateX(${x}px)`;
+      cursor.hidden = !running;
     },
     get span() {
       return span;
