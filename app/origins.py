@@ -25,8 +25,16 @@ def _request_port(request: web.Request) -> int | None:
 
 
 def is_same_origin(origin: str, request: web.Request) -> bool:
-    """True when `origin` is exactly the origin the request was sent to."""
-    return origin == f"{request.scheme}://{request.host}"
+    """True when `origin` names the host (and port) the request was sent to.
+
+    The scheme is not compared: behind a TLS-terminating proxy the page is https while
+    the app sees http. A cross-site page cannot choose the host its Origin names.
+    """
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
 def is_dashboard_origin(origin: str, request: web.Request, bound_host: str) -> bool:

@@ -100,9 +100,7 @@ def ndjson_lines(params: StreamParams, clock: Clock | None) -> Body:
     return Body(f"{json.dumps(_item(person, params, clock))}\n" for person in people(params.count))
 
 
-def nested_document(count: int, size: int) -> dict[str, Any]:
-    """The tutorial's nested document, with `count` users (generated past the first two)."""
-    users: list[dict[str, Any]] = []
+def _users(count: int, size: int) -> Iterator[dict[str, Any]]:
     for index in range(count):
         user = (
             dict(TUTORIAL_USERS[index])
@@ -111,8 +109,15 @@ def nested_document(count: int, size: int) -> dict[str, Any]:
         )
         if size:
             user["pad"] = PAD_CHAR * size
-        users.append(user)
-    return {"users": users, "settings": dict(TUTORIAL_SETTINGS)}
+        yield user
+
+
+def nested_document(count: int, size: int) -> dict[str, Any]:
+    """The tutorial's nested document, with `count` users (generated past the first two).
+
+    The users are a lazy iterator, so memory stays at one user however large the document.
+    """
+    return {"users": _users(count, size), "settings": dict(TUTORIAL_SETTINGS)}
 
 
 def _json_tokens(node: Any) -> Iterator[tuple[str, bool]]:
@@ -125,7 +130,7 @@ def _json_tokens(node: Any) -> Iterator[tuple[str, bool]]:
             yield f"{json.dumps(key)}:", False
             yield from _json_tokens(value)
         yield "}", True
-    elif isinstance(node, list):
+    elif isinstance(node, list | Iterator):
         yield "[", False
         for index, value in enumerate(node):
             if index:

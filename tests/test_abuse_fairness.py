@@ -37,11 +37,6 @@ def _healthz_latency(server: ServerProcess) -> float:
     return time.monotonic() - started
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: with interval=0, send_paced never yields to the event loop unless a write "
-    "blocks, so a reader that keeps up (curl) holds the whole process until its stream ends",
-)
 def test_a_greedy_fast_stream_does_not_starve_other_clients(app_process: ServerProcess) -> None:
     curl = shutil.which("curl")
     if curl is None:

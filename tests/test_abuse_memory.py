@@ -144,21 +144,7 @@ async def _stall_on(port: int, path: str) -> asyncio.StreamWriter:
     return writer
 
 
-def _nested_json_param(endpoint):
-    if endpoint.name != "json-nested":
-        return endpoint
-    return pytest.param(
-        endpoint,
-        id=endpoint.name,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="server bug: sources.nested_json builds the whole document (count x size bytes) "
-            "in memory, synchronously, before its first message",
-        ),
-    )
-
-
-STALLABLE = [_nested_json_param(endpoint) for endpoint in STREAMING_ENDPOINTS] + ["ws"]
+STALLABLE = [*STREAMING_ENDPOINTS, "ws"]
 
 
 @pytest.mark.parametrize("endpoint", STALLABLE, ids=lambda e: e if isinstance(e, str) else ids(e))

@@ -229,11 +229,6 @@ async def test_streams_work_through_nginx_with_tls(tls_proxy, session) -> None:
         assert await response.text() == "Chunk 0\nChunk 1\nChunk 2\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: behind a TLS-terminating proxy the page's origin is https://host but the app "
-    "compares Origin with its own scheme (http), so the dashboard's own WebSocket gets 403",
-)
 async def test_dashboard_websocket_works_through_nginx_with_tls(tls_proxy, session) -> None:
     origin = f"https://127.0.0.1:{tls_proxy.port}"
     async with session.ws_connect(
