@@ -13,23 +13,25 @@ export const MAX_MARKS = 500;
 const LANE_HEIGHT = 24;
 const AXIS_HEIGHT = 22;
 const PAD_TOP = 6;
-const STEPS = [1, 2, 2.5, 5];
+const TICK_STEPS = [1, 2, 2.5, 5];
+// Finer steps for the axis's length, so a 10.02 s run is not drawn on a 20 s axis.
+const SPAN_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
 /** While streams flood, new marks are drawn at most this often. */
 const MARK_REFRESH_MS = 100;
 
-/** The smallest "nice" number (1, 2, 2.5, 5 x 10^n) at or above `value`. */
-export function nice(value) {
+/** The smallest "nice" number (steps x 10^n) at or above `value`. */
+export function nice(value, steps = TICK_STEPS) {
   const target = Math.max(value, 1e-3);
   let power = 10 ** Math.floor(Math.log10(target));
   for (;;) {
-    for (const step of STEPS) if (step * power >= target) return step * power;
+    for (const step of steps) if (step * power >= target) return step * power;
     power *= 10;
   }
 }
 
 /** The axis span for the latest time shown: never under 100 ms. */
 export function niceSpan(ms) {
-  return nice(Math.max(ms, 100));
+  return nice(Math.max(ms, 100), SPAN_STEPS);
 }
 
 function tickLabel(ms, span) {
@@ -78,6 +80,7 @@ export function createTimeline(root, cursor) {
   let measuredWidth = root.clientWidth;
   new ResizeObserver(([entry]) => {
     measuredWidth = Math.round(entry.contentRect.width);
+    if (axis && measuredWidth !== width) relayout();
   }).observe(root);
 
   function drawAxis(height) {
@@ -105,6 +108,11 @@ export function createTimeline(root, cursor) {
     return scale;
   }
 
+  function relayout() {
+    layout();
+    for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
+  }
+
   return {
     reset(records) {
       lanes = records.map((record, i) => laneView(record, PAD_TOP + i * LANE_HEIGHT, 0));
@@ -114,8 +122,7 @@ export function createTimeline(root, cursor) {
       cursor.style.height = `${lanes.length * LANE_HEIGHT}px`;
       marksAt = -Infinity;
       span = 1000;
-      layout();
-      for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
+      relayout();
     },
     render(nowMs, running) {
       if (!running || nowMs - marksAt >= MARK_REFRESH_MS) {
@@ -124,11 +131,9 @@ export function createTimeline(root, cursor) {
       }
       const latest = Math.max(0, ...lanes.map((lane) => lane.record.lastT ?? 0));
       const wanted = niceSpan(running ? Math.max(nowMs, latest) : latest);
-      const resized = (measuredWidth || 800) !== width;
-      if (wanted !== span || resized) {
+      if (wanted !== span || (measuredWidth || 800) !== width) {
         span = wanted;
-        layout();
-        for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
+        relayout();
       }
       const x = labelWidth + (Math.min(nowMs, span) / span) * (width - labelWidth - 16);
       cursor.style.transform = `translateX(${x}px)`;
