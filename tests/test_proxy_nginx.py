@@ -113,6 +113,16 @@ def plain_proxy(server, tmp_path: Path) -> Iterator[RunningNginx]:
     yield from _start(server, tmp_path, as_documented)
 
 
+def short_read_timeout(config: str) -> str:
+    """The control for the timeout line: nginx gives up on a second of silence."""
+    return re.sub(r"proxy_read_timeout \d+s;", "proxy_read_timeout 1s;", config)
+
+
+@pytest.fixture
+def impatient_proxy(server, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from _start(server, tmp_path, short_read_timeout)
+
+
 @pytest.fixture
 def gzip_proxy(server, tmp_path: Path) -> Iterator[RunningNginx]:
     yield from _start(server, tmp_path, stream_types_gzipped)
@@ -210,6 +220,14 @@ async def test_dashboard_is_served_compressed_through_nginx(plain_proxy, session
         assert response.headers.get("Content-Encoding") == "gzip"
         assert "Content-Security-Policy" in response.headers
         assert "<html" in (await response.text()).lower()
+
+
+async def test_a_pause_longer_than_the_read_timeout_cuts_the_stream(impatient_proxy, session) -> None:
+    """Why the timeout line is there: a quiet stream outlasting nginx's patience is cut."""
+    async with session.get(impatient_proxy.make_url("/chunked?count=2&interval=2")) as response:
+        assert await response.content.readline() == b"Chunk 0\n"
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
 
 
 def test_documented_read_timeout_outlasts_every_silence_the_server_allows() -> None:
