@@ -1,5 +1,8 @@
 """Behind Debian's nginx, run with the configuration of docs/deploy.md: streams stay
-progressive (with nginx's default buffering and gzip on) and the WebSocket works.
+progressive (with nginx's default buffering and gzip on), the WebSocket works (over TLS
+too), and SSE comments and WebSocket pings keep quiet streams past nginx's read timeout.
+Controls show each test can fail: nginx told to ignore the app's header buffers, and a
+read timeout shorter than a pause cuts a stream that has no keep-alive.
 """
 
 from __future__ import annotations
@@ -15,8 +18,7 @@ import aiohttp
 import pytest
 
 from app.params import BOUNDS
-from app.transports.sse import KEEPALIVE_SECONDS
-from app.transports.ws import HEARTBEAT_SECONDS
+from app.transports import sse, ws
 from tests.helpers import STREAMING_ENDPOINTS, ids
 from tests.nginx import (
     GZIP_STREAM_TYPES,
@@ -230,6 +232,34 @@ async def test_a_pause_longer_than_the_read_timeout_cuts_the_stream(impatient_pr
             await response.read()
 
 
+@pytest.fixture
+def quick_keepalives(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The keep-alive periods scaled down from 15 s and 20 s, so a test waits seconds, not minutes."""
+    period = 0.3
+    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", period)
+    monkeypatch.setattr(ws, "HEARTBEAT_SECONDS", period)
+    return period
+
+
+async def test_sse_keepalive_comments_hold_a_quiet_stream_through_the_proxy(
+    quick_keepalives, impatient_proxy, session
+) -> None:
+    # 2.5 s of silence between events against nginx's 1 s: only the comments keep it open.
+    async with session.get(impatient_proxy.make_url("/sse?count=1&interval=2.5")) as response:
+        body = await response.text()
+    assert body.count("data: SSE message") == 1
+    assert ": keep-alive" in body
+
+
+async def test_websocket_heartbeats_hold_a_quiet_socket_through_the_proxy(
+    quick_keepalives, impatient_proxy, session
+) -> None:
+    async with session.ws_connect(impatient_proxy.make_url("/ws?count=1&interval=2.5")) as websocket:
+        texts = [message.data async for message in websocket if message.type is aiohttp.WSMsgType.TEXT]
+    assert texts == ["WebSocket message 0"]
+    assert websocket.close_code == 1000
+
+
 def test_documented_read_timeout_outlasts_every_silence_the_server_allows() -> None:
     config = documented_config()
     for directive in ("proxy_read_timeout", "proxy_send_timeout"):
@@ -237,7 +267,7 @@ def test_documented_read_timeout_outlasts_every_silence_the_server_allows() -> N
         assert match, f"{directive} missing from docs/deploy.md"
         seconds = int(match[1])
         # Longer than the longest pause between messages, and than the keep-alive periods.
-        assert seconds > max(BOUNDS["interval"].maximum, HEARTBEAT_SECONDS, KEEPALIVE_SECONDS)
+        assert seconds > max(BOUNDS["interval"].maximum, ws.HEARTBEAT_SECONDS, sse.KEEPALIVE_SECONDS)
 
 
 async def test_streams_work_through_nginx_with_tls(tls_proxy, session) -> None:
