@@ -23,6 +23,8 @@ if importlib.util.find_spec("gunicorn") is None:
         pytest.fail("gunicorn is not installed, but CI must run the gunicorn tests", pytrace=False)
     pytest.skip("gunicorn is the optional `deploy` extra", allow_module_level=True)
 
+#: Set through the environment, as an operator would: each worker must read it.
+MAX_STREAMS = 50
 DEPLOY_DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
 WORKERS = 2
 
@@ -59,7 +61,8 @@ def gunicorn_command(port: int, tmp_path: Path) -> list[str]:
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[ServerProcess]:
     port = free_port()
-    with run_server(gunicorn_command(port, tmp_path), port, tmp_path / "gunicorn.log") as server:
+    env = {"TRANSPORT_LAB_MAX_STREAMS": str(MAX_STREAMS)}
+    with run_server(gunicorn_command(port, tmp_path), port, tmp_path / "gunicorn.log", env) as server:
         deadline = time.monotonic() + 10
         while len(children(server.pid)) < WORKERS and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -156,6 +159,7 @@ async def test_worker_cancels_the_handler_of_a_client_that_left(gunicorn: Server
                 break
     assert health is not None, "the worker that served the stream never answered /healthz"
     assert health["active_streams"] == 0
+    assert health["max_streams"] == MAX_STREAMS
     assert health["streams_ended"] == {**health["streams_ended"], "client gone": 1}
 
 
