@@ -53,6 +53,25 @@ def documented_config() -> str:
     return blocks[0]
 
 
+def documented_upstream(addresses: list[str]) -> str:
+    """The doc's several-hosts `upstream` block, with its hosts replaced by `addresses`."""
+    blocks = [b for b in _FENCE.findall(DEPLOY_DOC.read_text()) if b.startswith("upstream transport_lab {")]
+    assert len(blocks) == 1, "docs/deploy.md must hold one several-hosts upstream block"
+    documented = re.findall(r"^\s*server \S+;$", blocks[0], flags=re.MULTILINE)
+    assert len(documented) == len(addresses), "one test backend per documented host"
+    block = blocks[0]
+    for line, address in zip(documented, addresses, strict=True):
+        block = block.replace(line, f"    server {address};")
+    return block
+
+
+def with_upstream(config: str, upstream: str) -> str:
+    """`config` with its upstream block swapped for `upstream`."""
+    result, count = re.subn(r"^upstream transport_lab \{.*?^\}\n", upstream, config, flags=re.MULTILINE | re.DOTALL)
+    assert count == 1, "expected one upstream block in the documented nginx config"
+    return result
+
+
 def _replace_once(pattern: str, replacement: str, text: str) -> str:
     result, count = re.subn(pattern, replacement, text, flags=re.MULTILINE)
     assert count == 1, f"expected exactly one {pattern!r} in the documented nginx config, found {count}"

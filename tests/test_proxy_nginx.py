@@ -7,6 +7,8 @@ read timeout shorter than a pause cuts a stream that has no keep-alive.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import shutil
 import subprocess
@@ -25,10 +27,12 @@ from tests.nginx import (
     RunningNginx,
     adapt,
     documented_config,
+    documented_upstream,
     require_nginx,
     run_nginx,
+    with_upstream,
 )
-from tests.processes import free_port
+from tests.processes import ServerProcess, app_command, free_port, run_server
 
 COUNT = 5
 INTERVAL = 0.2
@@ -283,3 +287,32 @@ async def test_dashboard_websocket_works_through_nginx_with_tls(tls_proxy, sessi
         f"wss://127.0.0.1:{tls_proxy.port}/ws?count=1&interval=0", ssl=False, headers={"Origin": origin}
     ) as ws:
         assert (await ws.receive_str(timeout=5)) == "WebSocket message 0"
+
+
+@pytest.fixture
+def two_hosts(tmp_path: Path) -> Iterator[list[ServerProcess]]:
+    """Two independent app processes, standing in for two machines."""
+    with contextlib.ExitStack() as stack:
+        hosts = []
+        for name in ("a", "b"):
+            port = free_port()
+            hosts.append(stack.enter_context(run_server(app_command(port), port, tmp_path / f"{name}.log")))
+        yield hosts
+
+
+async def test_streams_spread_over_several_hosts_without_sticky_sessions(two_hosts, tmp_path: Path, session) -> None:
+    binary = require_nginx()
+    port = free_port()
+    upstream = documented_upstream([f"127.0.0.1:{host.port}" for host in two_hosts])
+    config = with_upstream(adapt(documented_config(), listen_port=port, upstream_port=two_hosts[0].port), upstream)
+    with run_nginx(binary, tmp_path / "nginx", config, port) as nginx:
+        bodies = await asyncio.gather(
+            *(_timed_body(session, nginx.make_url("/chunked?count=2&interval=0.2")) for _ in range(10))
+        )
+    assert all(body == b"Chunk 0\nChunk 1\n" for body, _, _ in bodies)
+    started = []
+    for host in two_hosts:
+        async with session.get(host.make_url("/healthz")) as response:
+            started.append((await response.json())["streams_started"])
+    assert sum(started) == 10
+    assert all(count > 0 for count in started), started
