@@ -5,6 +5,8 @@ import { el, setText } from "./dom.js";
 import { figures, formatCount, formatMs } from "./stats.js";
 
 export const MAX_ROWS = 200;
+/** While a stream floods, only its latest rows are drawn (about what the list shows). */
+const FLOOD_ROWS = 24;
 /** While a stream floods, rows are redrawn at most this often (nobody reads 10,000 rows/s). */
 const ROW_REFRESH_MS = 100;
 const MAX_SHOWN_CHARS = 400;
@@ -49,16 +51,35 @@ export function columnView(article) {
   let stick = true;
   let rowsDrawnAt = -Infinity;
 
-  function appendRows(messages) {
-    const start = Math.max(rendered, messages.length - MAX_ROWS);
-    const fresh = [];
-    for (let i = start; i < messages.length; i++) fresh.push(row(messages[i], i, messages[i - 1]));
-    const excess = list.childElementCount - 1 + fresh.length - MAX_ROWS;
-    if (excess >= list.childElementCount - 1) list.replaceChildren(more);
+  const shownRows = () => list.childElementCount - 1;
+
+  function rowsFrom(messages, start) {
+    const rows = [];
+    for (let i = start; i < messages.length; i++) rows.push(row(messages[i], i, messages[i - 1]));
+    return rows;
+  }
+
+  /** The latest `n` rows only: after a flood, or to catch up when it has ended. */
+  function rebuild(messages, n) {
+    list.replaceChildren(more, ...rowsFrom(messages, messages.length - n));
+  }
+
+  function append(messages) {
+    const fresh = rowsFrom(messages, Math.max(rendered, messages.length - MAX_ROWS));
+    const excess = shownRows() + fresh.length - MAX_ROWS;
+    if (excess >= shownRows()) list.replaceChildren(more);
     else for (let i = 0; i < excess; i++) more.nextElementSibling.remove();
     list.append(...fresh);
+  }
+
+  /** Older rows leave the DOM (never the counts): at most MAX_ROWS, FLOOD_ROWS while flooding. */
+  function drawRows(messages, settled) {
+    const target = Math.min(messages.length, MAX_ROWS);
+    if (settled && shownRows() < target) rebuild(messages, target);
+    else if (!settled && messages.length - rendered > FLOOD_ROWS) rebuild(messages, FLOOD_ROWS);
+    else append(messages);
     rendered = messages.length;
-    const hidden = messages.length - (list.childElementCount - 1);
+    const hidden = messages.length - shownRows();
     more.hidden = hidden <= 0;
     setText(more, `${formatCount(hidden)} earlier messages not shown here (counted, and in the export)`);
     // Scrolled in the next frame's measure(): scrolling now would force a layout mid-frame.
@@ -101,9 +122,11 @@ export function columnView(article) {
       renderNotices({ queued: false, error: null }, 0);
     },
     render(record, nowMs) {
+      const { messages } = record;
       const settled = record.state !== "streaming" && record.state !== "waiting";
-      if (record.messages.length > rendered && (settled || nowMs - rowsDrawnAt >= ROW_REFRESH_MS)) {
-        appendRows(record.messages);
+      const behind = messages.length > rendered || (settled && shownRows() < Math.min(messages.length, MAX_ROWS));
+      if (behind && (settled || nowMs - rowsDrawnAt >= ROW_REFRESH_MS)) {
+        drawRows(messages, settled);
         rowsDrawnAt = nowMs;
       }
       const shown = figures(record, nowMs);
