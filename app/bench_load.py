@@ -136,6 +136,8 @@ async def report_progress(streams: Sequence[StreamTimes], total: int) -> None:
 
 async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
     streams = [StreamTimes() for _ in range(job["streams"])]
+    # The load generator's own CPU share: near 1.0, arrivals are late because the reader is.
+    cpu, started = time.process_time(), time.perf_counter()
     async with session() as client:
         reporter = asyncio.ensure_future(report_progress(streams, len(streams)))
         try:
@@ -145,6 +147,7 @@ async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
             outcomes = [TimeoutError("stream did not end in time")] * len(streams)
         finally:
             reporter.cancel()
+    client_cpu = round((time.process_time() - cpu) / (time.perf_counter() - started), 2)
     failures = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
     summary = lateness_summary(streams, job["interval"] * 1000)
     return summary | {
@@ -152,6 +155,7 @@ async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
         "expected_messages": len(streams) * job["count"],
         "failed_streams": len(failures),
         "first_failures": sorted(set(failures))[:3],
+        "client_cpu": client_cpu,
     }
 
 

@@ -19,7 +19,7 @@ CONCURRENCY_COLUMNS = (
     ("late p50", "lateness_after_burst.p50_ms"), ("late p99", "lateness_after_burst.p99_ms"),
     ("all p50", "lateness_overall.p50_ms"), ("all p99", "lateness_overall.p99_ms"),
     ("idle MiB", "idle_rss_mib"), ("peak MiB", "peak_rss_mib"), ("KiB/stream", "rss_per_stream_kib"),
-    ("srv CPU", "server_cpu"),
+    ("srv CPU", "server_cpu"), ("load CPU", "client_cpu"),
 )
 IJSON_COLUMNS = (("items", "items"), ("events", "messages"), ("seconds", "seconds"), ("idle MiB", "idle_rss_mib"),
                  ("peak MiB", "peak_rss_mib"))

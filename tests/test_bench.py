@@ -134,7 +134,7 @@ def test_quick_run_reports_every_figure() -> None:
     }
     for row in concurrency:
         assert row["delivered_messages"] == row["expected_messages"] == 20 * 5 and row["failed_streams"] == 0
-        for key in ("idle_rss_mib", "peak_rss_mib", "rss_per_stream_kib", "burst_ms"):
+        for key in ("idle_rss_mib", "peak_rss_mib", "rss_per_stream_kib", "burst_ms", "server_cpu", "client_cpu"):
             assert row[key] is not None, key
         for key in ("connect", "lateness_overall", "lateness_after_burst"):
             assert None not in (row[key]["p50_ms"], row[key]["p99_ms"]), key
