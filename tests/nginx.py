@@ -16,34 +16,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.processes import require_tool
 
 DEPLOY_DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
+DEBIAN_NGINX = "/usr/sbin/nginx"
 #: The first line of the fenced block in docs/deploy.md that the tests run.
 CONFIG_MARKER = "# /etc/nginx/conf.d/transport-lab.conf"
-NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 #: What a test adds to prove streams survive compression of their own content types.
 GZIP_STREAM_TYPES = "text/plain application/json application/x-ndjson text/event-stream"
 
 _FENCE = re.compile(r"^```nginx\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
-def nginx_binary() -> str | None:
-    for candidate in NGINX_CANDIDATES:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return None
-
-
 def require_nginx() -> str:
-    """nginx's path; a skip without it, but a failure under CI, which installs it."""
-    binary = nginx_binary()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed, but CI must run the proxy tests (.ci/run installs it)")
-        pytest.skip("nginx is not installed (apt-get install nginx)")
-    return binary
+    """nginx's path (Debian installs it in /usr/sbin, often not on a user's PATH)."""
+    if os.path.exists(DEBIAN_NGINX) and shutil.which("nginx") is None:
+        return DEBIAN_NGINX
+    return require_tool("nginx", "apt-get install nginx")
 
 
 def documented_config() -> str:

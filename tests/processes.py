@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +15,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def require_tool(name: str, install: str) -> str:
+    """The path of a command the test needs: a skip without it, a failure under CI=true
+    (where .ci/run installs it)."""
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is not installed, but CI must run this test ({install})")
+        pytest.skip(f"{name} is not installed ({install})")
+    return found
 
 
 def free_port() -> int:

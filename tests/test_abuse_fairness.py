@@ -4,7 +4,6 @@ as possible to a reader that keeps up must still let other requests be served.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import ServerProcess, app_command, free_port, run_server
+from tests.processes import ServerProcess, app_command, free_port, require_tool, run_server
 
 #: How long another client may wait for /healthz while a greedy stream runs.
 MAX_LATENCY_SECONDS = 0.5
@@ -38,9 +37,7 @@ def _healthz_latency(server: ServerProcess) -> float:
 
 
 def test_a_greedy_fast_stream_does_not_starve_other_clients(app_process: ServerProcess) -> None:
-    curl = shutil.which("curl")
-    if curl is None:
-        pytest.skip("curl is the fast reader here (apt-get install curl)")
+    curl = require_tool("curl", "apt-get install curl")
     # A million small messages, read by curl as fast as they come: ~10 s of writing.
     greedy = subprocess.Popen(
         [curl, "-s", "-o", "/dev/null", app_process.make_url("/chunked?count=1000000&interval=0")],

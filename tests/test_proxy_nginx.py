@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from tests.nginx import (
     run_nginx,
     with_upstream,
 )
-from tests.processes import ServerProcess, app_command, free_port, run_server
+from tests.processes import ServerProcess, app_command, free_port, require_tool, run_server
 
 COUNT = 5
 INTERVAL = 0.2
@@ -69,9 +68,7 @@ def _start(server, tmp_path: Path, variant, port: int | None = None) -> Iterator
 
 
 def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("the TLS test makes its certificate with the openssl command")
+    openssl = require_tool("openssl", "apt-get install openssl")
     cert, key = directory / "cert.pem", directory / "key.pem"
     new_key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
     subprocess.run(
