@@ -98,7 +98,7 @@ export function createTimeline(root, cursor) {
 
   function layout() {
     width = measuredWidth || 800;
-    labelWidth = width < 520 ? 92 : 120;
+    labelWidth = width < 520 ? 92 : 150;
     const height = PAD_TOP + lanes.length * LANE_HEIGHT + AXIS_HEIGHT;
     root.setAttribute("viewBox", `0 0 ${width} ${height}`);
     root.setAttribute("height", height);
