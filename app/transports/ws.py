@@ -20,8 +20,10 @@ from app.transports.pacing import clock_for, pacer_for, send_paced
 MAX_INBOUND_BYTES = 64 * 1024
 #: Server pings keep a quiet socket alive through proxies' idle timeouts.
 HEARTBEAT_SECONDS = 20.0
-#: How long a close handshake may wait for the client's answer.
-CLOSE_TIMEOUT_SECONDS = 2.0
+#: How long a close handshake may wait for the client's answer. A browser answers only
+#: after it has read every earlier message, so a busy tab at the end of a firehose needs
+#: time; cutting it short would lose the tail of the stream (close 1006).
+CLOSE_TIMEOUT_SECONDS = 30.0
 
 
 def echo_message(text: str, server_ms: float) -> str:
