@@ -18,7 +18,7 @@ from aiohttp import web
 
 from app import client
 from app.client_wire import chunk_framing_bytes
-from app.sources import nested_document
+from tests import tutorial
 from tests.conftest import wait_for_no_active_streams
 
 FAST = ["--count", "3", "--interval", "0.01"]
@@ -102,7 +102,7 @@ async def test_upper_processes_each_message_and_no_stamp_sends_the_tutorial_body
 
 async def test_nested_json_messages_join_into_the_document(capsys: pytest.CaptureFixture[str], base_url: str) -> None:
     document = await run_json(capsys, base_url, "--endpoints", "json-nested", "--interval", "0")
-    assert json.loads("".join(texts(document, "json-nested"))) == nested_document(2, 0)
+    assert json.loads("".join(texts(document, "json-nested"))) == json.loads(tutorial.JSON_NESTED)
     assert stream(document, "json-nested")["messages"] == stream(document, "json-nested")["chunks"]
 
 
