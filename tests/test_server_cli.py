@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 
 import aiohttp
 
 from app.server import banner
 from app.settings import Settings, settings_from_args
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.processes import free_port
 
 
 async def test_python_m_app_prints_its_url_and_serves_the_tutorial() -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app", "--port", str(port), stdout=asyncio.subprocess.PIPE
     )

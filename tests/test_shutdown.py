@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -16,17 +15,12 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.settings import DEFAULT_SHUTDOWN_TIMEOUT
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.processes import free_port
 
 
 @pytest.fixture
 async def server_process() -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -72,7 +66,7 @@ async def test_shutdown_ends_every_stream_cleanly_and_promptly(server_process, s
             process.send_signal(signal_number)
             # Each read ends at the stream's terminating chunk: a cut connection would raise.
             tails = await asyncio.wait_for(asyncio.gather(*(_rest_of(r) for r in (chunked, array, events))), 10)
-            with pytest.raises(Exception):  # noqa: B017, PT011 - any way the socket ends is fine
+            with pytest.raises(Exception):  # noqa: B017 - any way the socket ends is fine
                 while True:
                     await websocket.recv()
             assert websocket.close_code == 1001
