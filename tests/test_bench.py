@@ -124,7 +124,8 @@ def test_quick_run_reports_every_figure() -> None:
     assert len(measured) == 2 * (len(ENDPOINTS) + 3)  # two sizes: every endpoint, bare chunked, sse, ws
     for row in measured:
         assert row["error"] is None and row["messages_per_s"] > 0 and row["mb_per_s"] > 0, row
-        assert row["server_cpu_us_per_message"] > 0 and row["client_cpu"] > 0, row
+        # CPU shares are there, but a quick run is shorter than the kernel's accounting tick.
+        assert row["server_cpu"] >= 0 and row["client_cpu"] >= 0 and "server_cpu_us_per_message" in row, row
         assert row["server"] != OURS or row["vs_bare"] > 0
     streaming = {e.name for e in ENDPOINTS if e.transport.value != "buffered"}
     assert {row["endpoint"] for row in rows if "vs_bare" in row} >= streaming
