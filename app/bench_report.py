@@ -14,7 +14,7 @@ THROUGHPUT_RATIO_TARGET = 0.9
 SSE_LIBRARY_RATIO_TARGET = 1.5
 TARGET_STREAMS = 10_000
 LATENESS_P99_TARGET_MS = 50.0
-PEAK_RSS_TARGET_MIB = 200.0
+PEAK_RSS_TARGET_MB = 200.0  # the MB: 10^6 bytes, so 190.7 MiB
 IJSON_GROWTH_TARGET_MIB = 10.0
 
 
@@ -116,12 +116,13 @@ def concurrency_targets(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         p99 = row["lateness_after_burst"]["p99_ms"]
         delivered = row["delivered_messages"] == row["expected_messages"]
         counts = f"{row['delivered_messages']}/{row['expected_messages']}"
+        peak_mb = None if row["peak_rss_mib"] is None else round(row["peak_rss_mib"] * 1.048576, 1)
         targets += [
             _target("chunked streams: all messages delivered", counts, "all", delivered, note),
             _target("chunked streams: p99 lateness after the burst (ms)", p99, f"< {LATENESS_P99_TARGET_MS:g}",
                     None if p99 is None else p99 < LATENESS_P99_TARGET_MS, note),
-            _target("chunked streams: server peak RSS (MiB)", row["peak_rss_mib"], f"< {PEAK_RSS_TARGET_MIB:g}",
-                    None if row["peak_rss_mib"] is None else row["peak_rss_mib"] < PEAK_RSS_TARGET_MIB, note),
+            _target("chunked streams: server peak RSS (MB)", peak_mb, f"< {PEAK_RSS_TARGET_MB:g}",
+                    None if peak_mb is None else peak_mb < PEAK_RSS_TARGET_MB, note),
         ]
     return targets
 
