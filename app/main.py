@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from app.keys import settings_key, stopping_key, stream_stats_key
+from app.keys import settings_key, shutdown_key, stream_stats_key
 from app.routes import TEMPLATES_DIR, setup_routes
 from app.security import add_security_headers
 from app.settings import Settings
+from app.shutdown import Shutdown
 from app.streams import StreamStats
 
 
 async def stop_streams(app: web.Application) -> None:
     """on_shutdown: every stream ends itself (HTTP cleanly, WebSocket with 1001)
     before aiohttp's shutdown timeout would cut it."""
-    app[stopping_key].set()
+    app[shutdown_key].start()
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -27,7 +26,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application()
     app[settings_key] = settings
     app[stream_stats_key] = StreamStats(max_streams=settings.max_streams)
-    app[stopping_key] = asyncio.Event()
+    app[shutdown_key] = Shutdown()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),

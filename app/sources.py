@@ -47,20 +47,25 @@ class Body:
 Source = Callable[[StreamParams, "Clock | None"], Body]
 
 
-def _text(line: str, params: StreamParams, clock: Clock | None) -> str:
-    if params.size:
-        line = f"{line} {PAD_CHAR * params.size}"
-    if clock is not None:
-        line = f"{line} @{clock():.3f}"
-    return line
+# Messages are made on the hot path of every stream, so padding is built once per
+# stream and JSON objects are written as the f-strings json.dumps would produce.
 
 
-def _item(item: dict[str, Any], params: StreamParams, clock: Clock | None) -> dict[str, Any]:
-    if params.size:
-        item = {**item, "pad": PAD_CHAR * params.size}
-    if clock is not None:
-        item = {**item, "ts": clock()}
-    return item
+def _text_suffixer(params: StreamParams, clock: Clock | None) -> Callable[[str], str]:
+    """Adds ` <padding>` and ` @<stamp>` to a text message, as the parameters ask."""
+    pad = f" {PAD_CHAR * params.size}" if params.size else ""
+    if clock is None:
+        return lambda line: f"{line}{pad}"
+    return lambda line: f"{line}{pad} @{clock():.3f}"
+
+
+def _member_adder(params: StreamParams, clock: Clock | None) -> Callable[[str], str]:
+    """Adds `"pad"` and `"ts"` members to a JSON object, byte for byte as json.dumps would."""
+    pad = f', "pad": "{PAD_CHAR * params.size}"' if params.size else ""
+    if clock is None:
+        return (lambda obj: f"{obj[:-1]}{pad}}}") if pad else (lambda obj: obj)
+    # json.dumps writes a float with repr().
+    return lambda obj: f'{obj[:-1]}{pad}, "ts": {clock()!r}}}'
 
 
 def text_lines(label: str, newline: bool) -> Source:
@@ -68,18 +73,22 @@ def text_lines(label: str, newline: bool) -> Source:
     end = "\n" if newline else ""
 
     def source(params: StreamParams, clock: Clock | None) -> Body:
-        return Body(f"{_text(f'{label} {i}', params, clock)}{end}" for i in range(params.count))
+        suffixed = _text_suffixer(params, clock)
+        return Body(f"{suffixed(f'{label} {i}')}{end}" for i in range(params.count))
 
     return source
 
 
-def people(count: int) -> Iterator[dict[str, Any]]:
-    """The tutorial's three people, then generated ones with the next ids."""
+_TUTORIAL_PEOPLE_JSON = tuple(json.dumps(person) for person in TUTORIAL_PEOPLE)
+
+
+def people_json(count: int) -> Iterator[str]:
+    """The tutorial's three people, then generated ones with the next ids, as JSON."""
     for index in range(count):
-        if index < len(TUTORIAL_PEOPLE):
-            yield TUTORIAL_PEOPLE[index]
+        if index < len(_TUTORIAL_PEOPLE_JSON):
+            yield _TUTORIAL_PEOPLE_JSON[index]
         else:
-            yield {"id": index + 1, "name": f"Person {index + 1}"}
+            yield f'{{"id": {index + 1}, "name": "Person {index + 1}"}}'
 
 
 def json_array(params: StreamParams, clock: Clock | None) -> Body:
@@ -87,17 +96,19 @@ def json_array(params: StreamParams, clock: Clock | None) -> Body:
 
     def messages() -> Iterator[str]:
         last = params.count - 1
-        for index, person in enumerate(people(params.count)):
+        with_members = _member_adder(params, clock)
+        for index, person in enumerate(people_json(params.count)):
             head = "[\n" if index == 0 else ""
             separator = "" if index == last else ",\n"
-            yield f"{head}{json.dumps(_item(person, params, clock))}\n{separator}"
+            yield f"{head}{with_members(person)}\n{separator}"
 
     return Body(messages(), tail="]")
 
 
 def ndjson_lines(params: StreamParams, clock: Clock | None) -> Body:
     """The same people as /json, one JSON object per line."""
-    return Body(f"{json.dumps(_item(person, params, clock))}\n" for person in people(params.count))
+    with_members = _member_adder(params, clock)
+    return Body(f"{with_members(person)}\n" for person in people_json(params.count))
 
 
 def _users(count: int, size: int) -> Iterator[dict[str, Any]]:
@@ -162,11 +173,10 @@ def nested_json(params: StreamParams, clock: Clock | None) -> Body:
 def _items_document(params: StreamParams) -> Iterator[bytes]:
     """The tutorial's `{"items": [{"id": 1}, ...]}`, produced piece by piece."""
     yield b'{"items": ['
+    with_pad = _member_adder(params, None)
     for index in range(params.count):
-        item: dict[str, Any] = {"id": index + 1}
-        if params.size:
-            item["pad"] = PAD_CHAR * params.size
-        yield (", " if index else "").encode() + json.dumps(item).encode()
+        item = with_pad(f'{{"id": {index + 1}}}')
+        yield f"{', ' if index else ''}{item}".encode()
     yield b"]}"
 
 
@@ -186,9 +196,6 @@ class _PieceReader:
 def ijson_events(params: StreamParams, clock: Clock | None) -> Body:
     """One `prefix event value` line per ijson parse event; memory stays flat in `count`."""
     events = ijson.parse(_PieceReader(_items_document(params)))
-    return Body(f"{_text(f'{prefix} {event} {value}', _unpadded(params), clock)}\n" for prefix, event, value in events)
-
-
-def _unpadded(params: StreamParams) -> StreamParams:
-    # The padding already lives in the document; the event lines carry it as values.
-    return StreamParams(count=params.count, interval=params.interval, size=0, stamp=params.stamp)
+    # The padding lives in the document; the event lines carry it as values, not again.
+    stamped = _text_suffixer(StreamParams(count=params.count, interval=params.interval), clock)
+    return Body(f"{stamped(f'{prefix} {event} {value}')}\n" for prefix, event, value in events)

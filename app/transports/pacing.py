@@ -7,14 +7,14 @@ stream cleanly at once instead of waiting out (or cutting) its schedule.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from app.keys import stopping_key
+from app.keys import shutdown_key
 from app.params import StreamParams
+from app.shutdown import Shutdown
 from app.sources import Clock, epoch_ms
 from app.streams import Outcome, StreamRecord
 
@@ -44,28 +44,23 @@ def clock_for(params: StreamParams) -> Clock | None:
 
 @dataclass(frozen=True)
 class Pacer:
-    """When to send: every `interval` seconds, until `stop` is set.
+    """When to send: every `interval` seconds, until the server shuts down.
 
     `keepalive`, when given, is called after every `keepalive_every` seconds of a long
     pause, so a proxy does not take a quiet stream for a dead one.
     """
 
     interval: float
-    stop: asyncio.Event
+    shutdown: Shutdown
     keepalive: Callable[[], Awaitable[int]] | None = None
     keepalive_every: float = 15.0
-
-    async def _stopped_within(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stop.wait(), seconds)
-        return self.stop.is_set()
 
     async def wait_until(self, deadline: float, record: StreamRecord) -> None:
         """Sleep until `deadline` (loop time), keeping alive, returning early on stop."""
         loop = asyncio.get_running_loop()
         while (remaining := deadline - loop.time()) > 0:
             step = min(remaining, self.keepalive_every) if self.keepalive else remaining
-            if await self._stopped_within(step):
+            if await self.shutdown.pause_until(loop.time() + step):
                 return
             if self.keepalive and step < remaining:
                 record.bytes_sent += await self.keepalive()
@@ -78,7 +73,7 @@ def pacer_for(
     keepalive_every: float = 15.0,
 ) -> Pacer:
     """The pacer of one stream of this app."""
-    return Pacer(params.interval, request.app[stopping_key], keepalive, keepalive_every)
+    return Pacer(params.interval, request.app[shutdown_key], keepalive, keepalive_every)
 
 
 async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: StreamRecord) -> None:
@@ -89,9 +84,9 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
     """
     loop = asyncio.get_running_loop()
     start = loop.time()
-    stop = pacer.stop
+    shutdown = pacer.shutdown
     for index, message in enumerate(messages, start=1):
-        if stop.is_set():
+        if shutdown.started:
             record.outcome = Outcome.SHUTDOWN
             return
         record.bytes_sent += await send(message)

@@ -62,8 +62,10 @@ async def serve_websocket(
     await ws.prepare(request)
 
     async def send(message: str) -> int:
-        await ws.send_str(message)
-        return len(message.encode())
+        # Encoded once, to send and to count (send_str would encode it again).
+        data = message.encode()
+        await ws.send_frame(data, WSMsgType.TEXT)
+        return len(data)
 
     messages = endpoint.source(params, clock_for(params)).messages
     sender = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
