@@ -111,7 +111,15 @@ def ndjson_lines(params: StreamParams, clock: Clock | None) -> Body:
     return Body(f"{with_members(person)}\n" for person in people_json(params.count))
 
 
+@dataclass(frozen=True)
+class _RawJSON:
+    """A value already written as JSON: the padding, rendered once per stream."""
+
+    text: str
+
+
 def _users(count: int, size: int) -> Iterator[dict[str, Any]]:
+    pad = _RawJSON(json.dumps(PAD_CHAR * size))
     for index in range(count):
         user = (
             dict(TUTORIAL_USERS[index])
@@ -119,7 +127,7 @@ def _users(count: int, size: int) -> Iterator[dict[str, Any]]:
             else {"id": index + 1, "name": f"User {index + 1}", "roles": ["user"]}
         )
         if size:
-            user["pad"] = PAD_CHAR * size
+            user["pad"] = pad
         yield user
 
 
@@ -148,6 +156,8 @@ def _json_tokens(node: Any) -> Iterator[tuple[str, bool]]:
                 yield ",", False
             yield from _json_tokens(value)
         yield "]", True
+    elif isinstance(node, _RawJSON):
+        yield node.text, True
     else:
         yield json.dumps(node), True
 
