@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 MAX_VALUE_LENGTH = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bound:
     """The documented range of one numeric parameter."""
 
@@ -49,7 +49,7 @@ class ParamError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StreamParams:
     """Validated parameters of one stream."""
 

@@ -36,7 +36,7 @@ def epoch_ms() -> float:
     return round(time.time() * 1000, 3)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Body:
     """What a stream sends: paced messages, then an unpaced tail."""
 
@@ -111,7 +111,7 @@ def ndjson_lines(params: StreamParams, clock: Clock | None) -> Body:
     return Body(f"{with_members(person)}\n" for person in people_json(params.count))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _RawJSON:
     """A value already written as JSON: the padding, rendered once per stream."""
 

@@ -22,7 +22,7 @@ class Outcome(StrEnum):
     ERROR = "error"
 
 
-@dataclass
+@dataclass(slots=True)
 class StreamRecord:
     """What one stream did; the transports count into it as they send."""
 
@@ -33,7 +33,7 @@ class StreamRecord:
     outcome: Outcome = Outcome.DONE
 
 
-@dataclass
+@dataclass(slots=True)
 class StreamStats:
     """Counters for the whole process, shown by /healthz."""
 

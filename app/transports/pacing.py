@@ -42,7 +42,7 @@ def clock_for(params: StreamParams) -> Clock | None:
     return epoch_ms if params.stamp else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pacer:
     """When to send: every `interval` seconds, until the server shuts down.
 
