@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 from app.endpoints import ENDPOINTS_BY_NAME
 from app.params import StreamParams
+from app.shutdown import Shutdown
 from app.streams import StreamRecord
 from app.transports.pacing import Pacer, send_paced
 from app.transports.sse import sse_event
@@ -61,7 +62,7 @@ def costs(count: int, size: int) -> dict[str, float]:
             await _discard(data)
             return len(data)
 
-        await send_paced(send, messages(name, count, size), Pacer(0, asyncio.Event()), StreamRecord(name))
+        await send_paced(send, messages(name, count, size), Pacer(0, Shutdown()), StreamRecord(name))
 
     async def source_only(name: str) -> None:
         for message in messages(name, count, size):

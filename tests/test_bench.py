@@ -145,3 +145,10 @@ def test_quick_run_reports_every_figure() -> None:
     assert {t["met"] for t in document["targets"]} <= {True, False, None} and len(document["targets"]) >= 10
     assert "Traceback" not in done.stderr
 
+
+
+def test_hot_path_probe_runs_against_the_current_server_code() -> None:
+    from bench.hot_path import costs
+
+    measured = costs(count=200, size=64)
+    assert measured and all(value > 0 for value in measured.values())
