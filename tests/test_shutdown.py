@@ -73,7 +73,7 @@ async def test_shutdown_ends_every_stream_cleanly_and_promptly(server_process, s
     await asyncio.wait_for(process.wait(), DEFAULT_SHUTDOWN_TIMEOUT + 5)
     elapsed = time.monotonic() - started
     stderr = (await process.stderr.read()).decode()  # type: ignore[union-attr]
-    assert elapsed < DEFAULT_SHUTDOWN_TIMEOUT
+    assert elapsed < DEFAULT_SHUTDOWN_TIMEOUT, stderr
     assert b"Chunk 99" not in tails[0]
     # The cut array is left visibly unfinished (no `]`), its items whole.
     cut_array = (heads[1] + tails[1]).decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -44,3 +45,23 @@ async def test_plain_get_without_upgrade_is_a_json_400(client: aiohttp.ClientSes
         assert response.status == 400
         assert (await response.json())["param"] == "Upgrade"
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def test_a_slow_reader_that_pings_gets_every_message_and_a_clean_close(
+    server, session: aiohttp.ClientSession
+) -> None:
+    """The whole burst is in the server's buffers long before this reader gets to it; closing
+    must wait for the reader's close frame, not cut the connection under it."""
+    count, texts, echoes = 5000, 0, 0
+    async with session.ws_connect(server.make_url(f"/ws?count={count}&interval=0")) as ws:
+        for n in range(5):
+            await ws.send_str(f"ping {n}")
+        async for message in ws:
+            if message.data.startswith("{"):
+                echoes += 1
+                continue
+            texts += 1
+            if texts % 500 == 0:
+                await asyncio.sleep(0.05)  # a busy tab, reading late
+    assert texts == count
+    assert ws.close_code == 1000

@@ -75,12 +75,32 @@ async def serve_websocket(
             await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
             if sender.done():
                 sender.result()
-                going_away = record.outcome is Outcome.SHUTDOWN
-                await ws.close(code=WSCloseCode.GOING_AWAY if going_away else WSCloseCode.OK)
-            await echoer
+                await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
+            else:
+                await echoer
     finally:
-        for task in (sender, echoer):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await task
+        await _stop(sender)
+        await _stop(echoer)
     return ws
+
+
+async def _close(ws: web.WebSocketResponse, echoer: asyncio.Future[None], going_away: bool) -> None:
+    """Close 1000 once the client has read everything, or 1001 at once on shutdown.
+
+    With another task still receiving, aiohttp's close() hands the close over to it and
+    shuts the transport without waiting for the client's close frame. At the end of a
+    stream that would cut a slow reader off from what is still buffered (1006), so the
+    echo stops first and close() waits for the reader's answer. A server that is going
+    away does not wait: it needs the quick path.
+    """
+    if going_away:
+        await ws.close(code=WSCloseCode.GOING_AWAY)
+        return
+    await _stop(echoer)
+    await ws.close(code=WSCloseCode.OK)
+
+
+async def _stop(task: asyncio.Future[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+        await task
