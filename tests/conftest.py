@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -13,6 +14,7 @@ from aiohttp import web
 from app import Settings, create_app
 from app.keys import stream_stats_key
 from app.server import HANDLER_CANCELLATION
+from tests.processes import ServerProcess, app_server
 
 
 @pytest.fixture
@@ -69,6 +71,13 @@ async def wait_for_no_active_streams(app: web.Application, within: float = 5.0) 
     while stats.active and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     return stats.active
+
+
+@pytest.fixture
+def app_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    """`python -m app` as a real process, for what only a process shows (RSS, fds, signals)."""
+    with app_server(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -143,3 +143,11 @@ def run_server(
 def app_command(port: int, *args: str) -> list[str]:
     """`python -m app` on a loopback port: the server exactly as users start it."""
     return [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *args]
+
+
+@contextmanager
+def app_server(log_dir: Path) -> Iterator[ServerProcess]:
+    """`python -m app` on a free loopback port, its log in `log_dir/server.log`."""
+    port = free_port()
+    with run_server(app_command(port), port, log_dir / "server.log") as server:
+        yield server

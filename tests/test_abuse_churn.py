@@ -10,14 +10,11 @@ import json
 import os
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from app.endpoints import ENDPOINTS
 from tests.conftest import wait_for_no_active_streams
-from tests.processes import ServerProcess, app_command, free_port, open_fds, rss_kib, run_server
+from tests.processes import ServerProcess, open_fds, rss_kib
 
 STREAMS = 1000
 CONCURRENCY = 100
@@ -86,13 +83,6 @@ async def _fewest_fds(pid: int, seconds: float = 0.3) -> int:
         await asyncio.sleep(0.02)
         fewest = min(fewest, open_fds(pid))
     return fewest
-
-
-@pytest.fixture
-def app_process(tmp_path: Path) -> Iterator[ServerProcess]:
-    port = free_port()
-    with run_server(app_command(port), port, tmp_path / "server.log") as server:
-        yield server
 
 
 def _healthz(server: ServerProcess) -> dict[str, object]:

@@ -7,22 +7,11 @@ from __future__ import annotations
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from tests.processes import ServerProcess, app_command, free_port, require_tool, run_server
+from tests.processes import ServerProcess, require_tool
 
 #: How long another client may wait for /healthz while a greedy stream runs.
 MAX_LATENCY_SECONDS = 0.5
-
-
-@pytest.fixture
-def app_process(tmp_path: Path) -> Iterator[ServerProcess]:
-    port = free_port()
-    with run_server(app_command(port), port, tmp_path / "server.log") as server:
-        yield server
 
 
 def _healthz_latency(server: ServerProcess) -> float:

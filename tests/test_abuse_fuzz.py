@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 from app.endpoints import ENDPOINTS, Endpoint, Transport
 from app.params import BOUNDS
 from tests.helpers import ids
-from tests.processes import ServerProcess, app_command, free_port, run_server
+from tests.processes import ServerProcess, app_server
 
 EXAMPLES_PER_ENDPOINT = 150
 #: A stream that happens to be valid and long is read this long, then left.
@@ -94,8 +94,7 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def fuzz_server(fuzz_dir: Path) -> Iterator[ServerProcess]:
-    port = free_port()
-    with run_server(app_command(port), port, fuzz_dir / "server.log") as server:
+    with app_server(fuzz_dir) as server:
         yield server
 
 

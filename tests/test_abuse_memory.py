@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import STREAMING_ENDPOINTS, ids
-from tests.processes import ServerProcess, app_command, free_port, rss_kib, run_server
+from tests.processes import ServerProcess, app_server, rss_kib
 
 #: How long each abusive client is held.
 HOLD_SECONDS = 3.0
@@ -42,8 +42,7 @@ def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def shared_app_process(server_dir: Path) -> Iterator[ServerProcess]:
     """One server for the module: each test measures its own RSS growth from its own baseline."""
-    port = free_port()
-    with run_server(app_command(port), port, server_dir / "server.log") as server:
+    with app_server(server_dir) as server:
         # Warm up: the first stream imports and allocates what every later one shares.
         with urllib.request.urlopen(server.make_url(f"/chunked?count=2&interval=0&size={ONE_MIB}")) as response:
             response.read()
