@@ -9,17 +9,22 @@ from aiohttp import web
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-def _split(origin: str) -> tuple[str, str, int | None] | None:
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def _split(origin: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an Origin header, or None when it is not a URL."""
     try:
         parts = urlsplit(origin)
-        return parts.scheme, (parts.hostname or ""), parts.port
+        return parts.scheme, (parts.hostname or ""), parts.port or _default_port(parts.scheme)
     except ValueError:
         return None
 
 
 def _request_port(request: web.Request) -> int | None:
     try:
-        return urlsplit(f"//{request.host}").port or (443 if request.secure else 80)
+        return urlsplit(f"//{request.host}").port or _default_port(request.scheme)
     except ValueError:
         return None
 
@@ -49,4 +54,4 @@ def is_dashboard_origin(origin: str, request: web.Request, bound_host: str) -> b
     scheme, host, port = split
     if scheme != request.scheme or host not in LOOPBACK_NAMES | {bound_host}:
         return False
-    return (port or (443 if scheme == "https" else 80)) == _request_port(request)
+    return port == _request_port(request)

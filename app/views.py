@@ -8,15 +8,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from app.endpoints import ENDPOINTS, Endpoint
-from app.errors import json_error
+from app.errors import json_error, unavailable
 from app.keys import stream_stats_key
 from app.params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from app.streams import tracked
 from app.transports import HANDLERS
 from app.transports.buffered import MAX_BUFFERED_BYTES
-
-#: Seconds a client should wait before retrying when the server is at its stream cap.
-RETRY_AFTER_SECONDS = 5
 
 
 def stream_view(endpoint: Endpoint) -> web.Handler:
@@ -33,11 +30,7 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
             return refusal
         stats = request.app[stream_stats_key]
         if stats.full:
-            return json_error(
-                503,
-                f"the server is serving its maximum of {stats.max_streams} streams; retry shortly",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
+            return unavailable(f"the server is serving its maximum of {stats.max_streams} streams; retry shortly")
         with tracked(stats, endpoint.name) as record:
             return await transport.serve(request, endpoint, params, record)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from app.bench_procs import free_port, proc_status_kib
+
+__all__ = ["free_port"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,18 +34,12 @@ def require_tool(name: str, install: str) -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def rss_kib(pid: int) -> int:
     """Resident memory of a process, in KiB (VmRSS)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+    kib = proc_status_kib(pid, "VmRSS")
+    if kib is None:
+        raise RuntimeError(f"no VmRSS for {pid}")
+    return kib
 
 
 def open_fds(pid: int) -> int:

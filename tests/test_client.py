@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 from typing import Any
 
@@ -20,6 +19,7 @@ from app import client
 from app.client_wire import chunk_framing_bytes
 from tests import tutorial
 from tests.conftest import wait_for_no_active_streams
+from tests.processes import free_port
 
 FAST = ["--count", "3", "--interval", "0.01"]
 
@@ -113,9 +113,7 @@ async def test_unknown_endpoint_exits_2_naming_the_known_ones(capsys: pytest.Cap
 
 
 async def test_unreachable_server_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     status, _, err = await run_client(capsys, "--url", f"http://127.0.0.1:{port}", "--endpoints", "chunked,ws")
     assert status == client.EXIT_UNREACHABLE
     assert f"cannot reach the server at http://127.0.0.1:{port}" in err

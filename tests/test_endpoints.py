@@ -4,17 +4,15 @@ one chunk per message, and a stamped format that parses."""
 from __future__ import annotations
 
 import json
-import re
 
 import aiohttp
 import pytest
 
+from app.client_parsers import split_stamp
 from app.endpoints import ENDPOINTS, Endpoint, Transport
 from app.sources import epoch_ms
 from tests import tutorial
 from tests.helpers import FAST, HTTP_ENDPOINTS, STREAMING_ENDPOINTS, WS_ENDPOINTS, ids, ws_texts
-
-TEXT_STAMP = re.compile(r" @(\d{13}\.\d{3})$")
 
 
 def test_every_endpoint_has_a_tutorial_or_documented_body() -> None:
@@ -83,7 +81,13 @@ def _stamps(endpoint: Endpoint, body: str) -> list[float]:
         items = json.loads(body) if endpoint.name == "json" else [json.loads(line) for line in body.splitlines()]
         return [item["ts"] for item in items]
     lines = [line for line in body.splitlines() if line and not line.startswith("id: ")]
-    return [float(TEXT_STAMP.search(line).group(1)) for line in lines]  # type: ignore[union-attr]
+    return [_text_stamp(line) for line in lines]
+
+
+def _text_stamp(text: str) -> float:
+    _, stamp = split_stamp(text)
+    assert stamp is not None, f"no stamp in {text!r}"
+    return stamp
 
 
 @pytest.mark.parametrize("endpoint", [e for e in HTTP_ENDPOINTS if e.stampable], ids=ids)
@@ -102,7 +106,7 @@ async def test_stamped_messages_stay_valid_and_carry_increasing_send_times(
 
 async def test_websocket_stamps_increase(session: aiohttp.ClientSession, base_url: str) -> None:
     texts, _ = await ws_texts(session, f"{base_url}/ws?{FAST}&stamp=1")
-    stamps = [float(TEXT_STAMP.search(text).group(1)) for text in texts]  # type: ignore[union-attr]
+    stamps = [_text_stamp(text) for text in texts]
     assert len(stamps) == 5 and stamps == sorted(stamps) and len(set(stamps)) == 5
 
 

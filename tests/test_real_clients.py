@@ -96,6 +96,8 @@ async def test_websockets_library_receives_the_tutorials_messages(server) -> Non
         received = [message async for message in websocket]
     assert received == tutorial.WEBSOCKET
     assert websocket.close_code == 1000
+    # The library offers permessage-deflate; the server declines, so bytes counted are wire bytes.
+    assert websocket.protocol.extensions == []
 
 
 async def test_websocket_echoes_at_once_with_the_server_time(server) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import pytest
 
@@ -26,10 +27,17 @@ def test_json_items_are_exactly_what_json_dumps_writes(size: int, stamp: bool) -
 
 
 def test_nested_json_produces_users_one_at_a_time() -> None:
-    # A million users of 1 MiB each would be a terabyte if the document were built first.
-    messages = nested_json(StreamParams(count=1_000_000, interval=0, size=1_048_576), None).messages
-    first = next(messages)
-    assert first == '{"users":[{"id":1'
+    # 100 users of 1 MiB: a 100 MiB document if it were built before the first message.
+    tracemalloc.start()
+    try:
+        messages = nested_json(StreamParams(count=100, interval=0, size=1_048_576), None).messages
+        assert next(messages) == '{"users":[{"id":1'
+        sent = sum(len(message) for message in messages)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sent > 100 * 1_048_576
+    assert peak < 8 * 1_048_576
 
 
 def test_sse_event_splits_multiline_data_into_data_lines() -> None:

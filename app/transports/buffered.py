@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.endpoints import Endpoint
-from app.errors import json_error
+from app.errors import json_error, unavailable
 from app.params import StreamParams
 from app.streams import Outcome, StreamRecord
 from app.transports.pacing import clock_for, pacer_for, send_paced, stream_headers
@@ -50,7 +50,7 @@ async def serve_buffered(
     await send_paced(collect, body.messages, pacer_for(request, params), record)
     if record.outcome is Outcome.SHUTDOWN:
         # A shortened body with a Content-Length would pass for the whole one.
-        return json_error(503, "the server is shutting down", headers={"Retry-After": "5"})
+        return unavailable("the server is shutting down")
     parts.append(body.tail.encode())
     response = web.Response(body=b"".join(parts), headers=stream_headers(endpoint.content_type))
     return response

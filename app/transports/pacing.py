@@ -53,7 +53,7 @@ class Pacer:
     interval: float
     shutdown: Shutdown
     keepalive: Callable[[], Awaitable[int]] | None = None
-    keepalive_every: float = 15.0
+    keepalive_every: float = 0.0
 
     async def wait_until(self, deadline: float, record: StreamRecord) -> None:
         """Sleep until `deadline` (loop time), keeping alive, returning early on stop."""
@@ -70,7 +70,7 @@ def pacer_for(
     request: web.Request,
     params: StreamParams,
     keepalive: Callable[[], Awaitable[int]] | None = None,
-    keepalive_every: float = 15.0,
+    keepalive_every: float = 0.0,
 ) -> Pacer:
     """The pacer of one stream of this app."""
     return Pacer(params.interval, request.app[shutdown_key], keepalive, keepalive_every)
