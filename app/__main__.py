@@ -1,6 +1,6 @@
 """`python -m app`: the same as the `transport-lab` command."""
 
-from app.cli import run
+from .cli import run
 
 if __name__ == "__main__":
     run()

@@ -6,12 +6,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-#: subcommand -> module whose `main(argv) -> int` runs it; imported only when used.
+#: subcommand -> module (relative to this package) whose `main(argv) -> int` runs it; imported only when used.
 SUBCOMMANDS = {
-    "serve": "app.server",
-    "compare": "app.client",
-    "raw": "app.client",
-    "bench": "app.bench",
+    "serve": ".server.run",
+    "compare": ".client.compare",
+    "raw": ".client.compare",
+    "bench": ".bench.runner",
 }
 
 
@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command, rest = args[0], args[1:]
     else:
         command, rest = "serve", args
-    module = importlib.import_module(SUBCOMMANDS[command])
+    module = importlib.import_module(SUBCOMMANDS[command], __package__)
     if command == "raw":
         rest = ["--raw", *rest]
     return int(module.main(rest) or 0)

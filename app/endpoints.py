@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.params import StreamParams
-from app.sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
+from .params import StreamParams
+from .sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
 
 #: The fixed clock used to render the documented stamped examples.
 EXAMPLE_STAMP_MS = 1764000000000.0

@@ -16,7 +16,7 @@ from typing import Any
 
 import ijson
 
-from app.params import StreamParams
+from .params import StreamParams
 
 #: Returns the current time as Unix epoch milliseconds; None means "do not stamp".
 Clock = Callable[[], float]

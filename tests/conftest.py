@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 
 from app import Settings, create_app
-from app.keys import stream_stats_key
-from app.server import HANDLER_CANCELLATION
+from app.server.keys import stream_stats_key
+from app.server.run import HANDLER_CANCELLATION
 from tests.processes import ServerProcess, app_server
 
 

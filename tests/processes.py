@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bench_procs import free_port, proc_status_kib
+from app.bench.processes import free_port, proc_status_kib
 
 __all__ = ["free_port"]
 

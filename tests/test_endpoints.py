@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from app.client_parsers import split_stamp
+from app.client.parsers import split_stamp
 from app.endpoints import ENDPOINTS, Endpoint, Transport
 from app.sources import epoch_ms
 from tests import tutorial

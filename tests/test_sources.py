@@ -8,8 +8,8 @@ import tracemalloc
 import pytest
 
 from app.params import StreamParams
+from app.server.transports.sse import sse_event
 from app.sources import TUTORIAL_PEOPLE, json_array, ndjson_lines, nested_json
-from app.transports.sse import sse_event
 
 FIXED_MS = 1764000000123.456
 

@@ -41,8 +41,10 @@ async def test_firehose_every_endpoint_counts_every_message(page: Page, base_url
         assert column["state"] == "done", (endpoint.name, column["state"], column["error"])
         assert column["messages"] == len(source_messages(endpoint, FIREHOSE)), endpoint.name
         assert len(column["texts"]) <= 200
-    responsive = await page.evaluate("() => new Promise((r) => { const t = performance.now(); "
-                                     "requestAnimationFrame(() => r(performance.now() - t)); })")
+    responsive = await page.evaluate(
+        "() => new Promise((r) => { const t = performance.now(); "
+        "requestAnimationFrame(() => r(performance.now() - t)); })"
+    )
     assert responsive < 500
     assert elapsed < 45, elapsed
 

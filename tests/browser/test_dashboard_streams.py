@@ -10,7 +10,7 @@ from aiohttp import web
 from playwright.async_api import Page
 
 from app.endpoints import ENDPOINTS, Transport
-from app.keys import stream_stats_key
+from app.server.keys import stream_stats_key
 from tests.browser.dashboard import ALL_SETTLED, by_name, columns, export_json, open_dashboard, run_until_settled
 from tests.conftest import wait_for_no_active_streams
 
@@ -85,7 +85,7 @@ def hostile_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The chunked endpoint, sending (and described by) text that is also HTML."""
     from dataclasses import replace
 
-    from app import routes, views
+    from app.server import routes, views
     from app.sources import Body
 
     def source(params, clock):  # type: ignore[no-untyped-def]

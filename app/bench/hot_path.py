@@ -1,0 +1,91 @@
+"""Per-message Python cost of the server's hot path, without sockets: `python -m bench.hot_path`.
+
+The throughput benchmark says *whether* an endpoint keeps up with bare aiohttp; this says
+*where* the difference goes: the message source (text, json.dumps, ijson), the framing
+function (SSE), and the pacing loop, each against the bare loop of one f-string and one
+write per message. Writes go to a no-op, so only Python time is measured (best of 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from ..endpoints import ENDPOINTS_BY_NAME
+from ..params import StreamParams
+from ..server.shutdown import Shutdown
+from ..server.streams import StreamRecord
+from ..server.transports.pacing import Pacer, send_paced
+from ..server.transports.sse import sse_event
+
+REPEATS = 7
+
+
+async def _discard(data: bytes) -> None:
+    return None
+
+
+def best_us(run: Callable[[], Awaitable[None]], messages: int) -> float:
+    """Best-of-REPEATS time per message, in microseconds."""
+    loop = asyncio.new_event_loop()
+    try:
+        times = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            loop.run_until_complete(run())
+            times.append(time.perf_counter() - started)
+        return min(times) / messages * 1e6
+    finally:
+        loop.close()
+
+
+def messages(name: str, count: int, size: int) -> Iterator[str]:
+    return ENDPOINTS_BY_NAME[name].source(StreamParams(count, 0, size), None).messages
+
+
+def costs(count: int, size: int) -> dict[str, float]:
+    """µs per message of each piece, for `count` messages padded with `size` bytes."""
+
+    async def bare_chunked() -> None:
+        for index in range(count):
+            await _discard(f"Chunk {index} {'x' * size}\n".encode())
+
+    async def bare_sse() -> None:
+        for index in range(count):
+            await _discard(f"id: {index}\ndata: SSE message {index} {'x' * size}\n\n".encode())
+
+    async def paced(name: str, frame: Callable[[str], bytes]) -> None:
+        async def send(message: str) -> int:
+            data = frame(message)
+            await _discard(data)
+            return len(data)
+
+        await send_paced(send, messages(name, count, size), Pacer(0, Shutdown()), StreamRecord(name))
+
+    async def source_only(name: str) -> None:
+        for message in messages(name, count, size):
+            message.encode()
+
+    ids = itertools.count()
+    figures = {
+        "bare chunked: f-string + write": best_us(bare_chunked, count),
+        "ours chunked: source + send_paced + send": best_us(lambda: paced("chunked", str.encode), count),
+        "bare sse: f-string + write": best_us(bare_sse, count),
+        "ours sse: + sse_event()": best_us(lambda: paced("sse", lambda m: sse_event(next(ids), m).encode()), count),
+    }
+    for name in ("chunked", "json", "ndjson"):
+        figures[f"source {name} alone"] = best_us(lambda name=name: source_only(name), count)
+    return figures
+
+
+def main() -> None:
+    for label, count, size in (("64-byte messages", 100_000, 51), ("64 KiB messages", 2_000, 65_524)):
+        print(f"{label} (µs per message, Python only, best of {REPEATS})")
+        for name, value in costs(count, size).items():
+            print(f"  {name:45} {value:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""What the benchmark runs: the servers, and every throughput run derived from the registry.
+
+Message sizes are calibrated from the endpoints' own pure sources, so "64-byte messages"
+means the same thing for every endpoint and every baseline (which send the same text).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from ..client.model import Shape, shape_of
+from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
+from ..params import BOUNDS, StreamParams
+
+OURS = "transport-lab"
+BARE = "aiohttp (bare)"
+AIOHTTP_SSE = "aiohttp-sse"
+STARLETTE = "starlette on uvicorn"
+
+COUNT_BY = {
+    Shape.LINES: "lines",
+    Shape.NDJSON: "lines",
+    Shape.SSE: "sse",
+    Shape.JSON_ITEMS: "json",
+    Shape.CHUNKS: "chunks",
+    Shape.WEBSOCKET: "ws",
+}
+MAX_SIZE = int(BOUNDS["size"].maximum)
+MAX_COUNT = int(BOUNDS["count"].maximum)
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    label: str
+    module: str
+    requires: tuple[str, ...] = ()
+
+    def argv(self, max_streams: int) -> list[str]:
+        extra = ["--max-streams", str(max_streams)] if self.label == OURS else []
+        return [sys.executable, "-m", self.module, *extra]
+
+    def missing(self) -> list[str]:
+        return [name for name in self.requires if importlib.util.find_spec(name) is None]
+
+
+#: Modules are named from this package's own name, so an installed benchmark runs the
+#: installed servers (`transport_lab...`) and a checkout its own (`app...`).
+BASELINE_SERVERS = f"{__package__}.servers"
+SERVERS = {
+    OURS: ServerSpec(OURS, __package__.rpartition(".")[0]),
+    BARE: ServerSpec(BARE, f"{BASELINE_SERVERS}.aiohttp_bare"),
+    AIOHTTP_SSE: ServerSpec(AIOHTTP_SSE, f"{BASELINE_SERVERS}.aiohttp_sse_lib", ("aiohttp_sse",)),
+    STARLETTE: ServerSpec(STARLETTE, f"{BASELINE_SERVERS}.starlette_app", ("starlette", "uvicorn")),
+}
+
+#: Baseline endpoints: (server, path, the registry endpoint whose messages they repeat).
+BASELINES = (
+    (BARE, "/chunked", "chunked"),
+    (BARE, "/sse", "sse"),
+    (BARE, "/ws", "ws"),
+    (AIOHTTP_SSE, "/sse", "sse"),
+    (STARLETTE, "/chunked", "chunked"),
+)
+
+
+@dataclass(frozen=True)
+class SizeClass:
+    label: str
+    message_bytes: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class Run:
+    """One throughput run: a server's endpoint, read to its end as fast as possible."""
+
+    size_class: str
+    server: str
+    endpoint: str
+    transport: str
+    path: str
+    count_by: str
+    count: int
+    size: int
+    expected: int  # messages the endpoint's own source yields at this count and size
+
+    @property
+    def id(self) -> str:
+        return f"{self.size_class} {self.server} {self.endpoint}"
+
+    def query(self) -> str:
+        return urlencode({"count": self.count, "interval": 0, "size": self.size})
+
+
+def _average(endpoint: Endpoint, count: int, size: int) -> tuple[float, float]:
+    """(mean message bytes, messages per unit of `count`) of the endpoint's own source."""
+    lengths = [len(message.encode()) for message in endpoint.source(StreamParams(count, 0, size), None).messages]
+    return sum(lengths) / len(lengths), len(lengths) / count
+
+
+def calibrate(endpoint: Endpoint, message_bytes: int, messages: int) -> tuple[int, int, int]:
+    """(size, count, messages expected) for about `messages` messages of about `message_bytes`.
+
+    Past the fixed cost of having any padding (a JSON member's name, a space), padding
+    grows a message linearly: two padded probes give the slope, and the padded base is
+    measured at the real count, because indexes get wider as the count grows.
+    """
+    _, per_unit = _average(endpoint, 200, 1)
+    count = max(1, min(MAX_COUNT, round(messages / per_unit)))
+    small, _ = _average(endpoint, 200, 1)
+    large, _ = _average(endpoint, 200, 101)
+    slope = (large - small) / 100
+    base, padded_per_unit = _average(endpoint, count, 1)
+    size = 1 + round((message_bytes - base) / slope) if slope > 0 else 0
+    size = max(0, min(MAX_SIZE, size))
+    # How many messages there are depends on whether there is padding, not on its length.
+    expected = round(count * padded_per_unit) if size else round(count * _average(endpoint, count, 0)[1])
+    return size, count, expected
+
+
+def throughput_runs(size_class: SizeClass, servers: set[str]) -> list[Run]:
+    """Every endpoint of ours, then each available baseline, with calibrated sizes."""
+    sizes = {e.name: calibrate(e, size_class.message_bytes, size_class.messages) for e in ENDPOINTS}
+
+    def run(server: str, name: str, path: str, like: Endpoint) -> Run:
+        size, count, expected = sizes[like.name]
+        shape = COUNT_BY[shape_of(like)]
+        return Run(size_class.label, server, name, like.transport.value, path, shape, count, size, expected)
+
+    runs = [run(OURS, e.name, e.path, e) for e in ENDPOINTS] if OURS in servers else []
+    runs += [run(s, path.strip("/"), path, ENDPOINTS_BY_NAME[like]) for s, path, like in BASELINES if s in servers]
+    return runs

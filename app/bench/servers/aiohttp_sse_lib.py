@@ -1,0 +1,36 @@
+"""The aiohttp-sse library: `EventSourceResponse.send()` per message."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_sse import sse_response
+
+from .common import Query, port_argument
+
+
+async def sse(request: web.Request) -> web.StreamResponse:
+    query = Query.parse(request.query)
+    # LF line ends, as Transport Lab sends: the same bytes on the wire (the default is CRLF).
+    # No keep-alive comment during a run: it is not a message, and would be counted as one.
+    async with sse_response(request, sep="\n", ping_interval=3600) as response:
+        for index in range(query.count):
+            await response.send(query.text("SSE message", index), id=str(index))
+    return response
+
+
+def main() -> None:
+    app = web.Application()
+    app.router.add_get("/sse", sse)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port_argument(__doc__ or ""),
+        backlog=4096,
+        handler_cancellation=True,
+        print=None,
+        access_log=None,
+    )
+
+
+if __name__ == "__main__":
+    main()

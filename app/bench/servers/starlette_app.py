@@ -1,0 +1,34 @@
+"""Starlette's StreamingResponse on uvicorn (its default HTTP parser: httptools if installed, else h11)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+from .common import Query, port_argument
+
+
+async def chunked(request: Request) -> StreamingResponse:
+    query = Query.parse(request.query_params)
+
+    async def lines() -> AsyncIterator[bytes]:
+        for index in range(query.count):
+            yield f"{query.text('Chunk', index)}\n".encode()
+
+    return StreamingResponse(lines(), media_type="text/plain")
+
+
+def main() -> None:
+    app = Starlette(routes=[Route("/chunked", chunked)])
+    uvicorn.run(
+        app, host="127.0.0.1", port=port_argument(__doc__ or ""), log_level="warning", access_log=False, backlog=4096
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""What the client reads into: the reading shape of each endpoint, its messages, its figures.
+
+The shape is derived from the registry (transport, content type, example message), so a
+new endpoint is read without client code as long as it looks like an existing one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import aiohttp
+
+from ..endpoints import Endpoint, Transport
+
+
+class Shape(StrEnum):
+    """How a body divides into messages."""
+
+    LINES = "lines"  # text and ijson events: one message per line
+    NDJSON = "ndjson"  # one JSON object per line
+    JSON_ITEMS = "json-items"  # a JSON array read item by item with ijson.items_async
+    CHUNKS = "chunks"  # JSON tokens: one message per HTTP chunk
+    SSE = "sse"
+    WEBSOCKET = "websocket"
+
+
+def shape_of(endpoint: Endpoint) -> Shape:
+    """The reading shape, derived from the registry entry's transport, type and example."""
+    if endpoint.transport is Transport.WEBSOCKET:
+        return Shape.WEBSOCKET
+    if endpoint.transport is Transport.SSE:
+        return Shape.SSE
+    if endpoint.content_type.startswith("application/json"):
+        # A streamed array opens with `[`; any other JSON document is read token by token.
+        return Shape.JSON_ITEMS if endpoint.example(stamp=False).lstrip().startswith("[") else Shape.CHUNKS
+    if endpoint.content_type.startswith("application/x-ndjson"):
+        return Shape.NDJSON
+    return Shape.LINES
+
+
+@dataclass(frozen=True)
+class Message:
+    endpoint: str
+    t_ms: float  # since the client started
+    text: str
+    sent_ms: float | None = None  # the server's send stamp, epoch ms
+    delay_ms: float | None = None  # arrival minus send stamp
+
+
+@dataclass
+class StreamResult:
+    """What one endpoint delivered, for the summary."""
+
+    endpoint: str
+    shape: str
+    url: str
+    status: int | None = None
+    ttfb_ms: float | None = None
+    first_ms: float | None = None
+    last_ms: float | None = None
+    messages: int = 0
+    body_bytes: int = 0
+    payload_bytes: int = 0
+    chunks: int = 0
+    transfer_bytes: int = 0  # chunk size lines and CRLFs, or WebSocket frame headers
+    syntax_bytes: int = 0  # SSE's `id:`/`data:` fields and blank lines
+    close_code: int | None = None
+    error: str | None = None
+
+
+class StreamError(Exception):
+    """The server refused a stream; `message` is what it said."""
+
+    def __init__(self, endpoint: str, status: int, message: str) -> None:
+        super().__init__(f"{endpoint}: HTTP {status}: {message}")
+        self.endpoint, self.status, self.message = endpoint, status, message
+
+
+Sink = Callable[[Message], None]
+
+
+@dataclass
+class Context:
+    """Shared by every reader of one run: the session, the start instant and the sink."""
+
+    session: aiohttp.ClientSession
+    sink: Sink
+    start: float = field(default_factory=time.perf_counter)
+    start_epoch_ms: float = field(default_factory=lambda: time.time() * 1000)
+
+    def now_ms(self) -> float:
+        return (time.perf_counter() - self.start) * 1000
+
+
+def deliver(ctx: Context, result: StreamResult, text: str, sent_ms: float | None, wire_bytes: int) -> None:
+    """Record one message and hand it to the sink at once."""
+    t_ms = ctx.now_ms()
+    delay = None if sent_ms is None else round(time.time() * 1000 - sent_ms, 3)
+    message = Message(result.endpoint, round(t_ms, 3), text, sent_ms, delay)
+    if result.first_ms is None:
+        result.first_ms = message.t_ms
+    result.last_ms = message.t_ms
+    result.messages += 1
+    result.payload_bytes += wire_bytes
+    ctx.sink(message)
+
+
+async def refusal_message(response: aiohttp.ClientResponse) -> str:
+    """The server's `{"error": ...}` text, or the start of whatever body it sent."""
+    body = await response.read()
+    try:
+        document = json.loads(body)
+        return str(document["error"])
+    except (ValueError, KeyError, TypeError):
+        return body[:200].decode(errors="replace") or response.reason or "no message"
+
+
+def new_result(endpoint: Endpoint, url: str) -> StreamResult:
+    return StreamResult(endpoint=endpoint.name, shape=shape_of(endpoint).value, url=url)

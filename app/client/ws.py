@@ -1,0 +1,36 @@
+"""Reading /ws with aiohttp's WebSocket client, counting each frame's header as framing."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from .model import Context, StreamError, StreamResult, deliver, refusal_message
+from .parsers import split_stamp
+from .wire import ws_frame_header_bytes
+
+
+async def read_websocket(ctx: Context, result: StreamResult) -> None:
+    try:
+        ws = await ctx.session.ws_connect(result.url, autoping=True)
+    except aiohttp.WSServerHandshakeError as error:
+        raise await handshake_refusal(ctx, result, error) from None
+    async with ws:
+        result.status = 101
+        result.ttfb_ms = round(ctx.now_ms(), 3)
+        async for frame in ws:
+            if frame.type is aiohttp.WSMsgType.TEXT:
+                size = len(frame.data.encode())
+                result.body_bytes += size
+                result.transfer_bytes += ws_frame_header_bytes(size)
+                deliver(ctx, result, *split_stamp(frame.data), size)
+    result.close_code = ws.close_code
+    if ws.close_code not in (1000, None):
+        result.error = f"closed with code {ws.close_code}"
+
+
+async def handshake_refusal(ctx: Context, result: StreamResult, error: aiohttp.WSServerHandshakeError) -> StreamError:
+    """The server validates a WebSocket's query before upgrading, so a plain GET of the same
+    URL answers with the same JSON refusal the handshake got."""
+    async with ctx.session.get(result.url) as response:
+        message = await refusal_message(response) if response.status >= 400 else error.message
+    return StreamError(result.endpoint, error.status, message)

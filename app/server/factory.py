@@ -1,0 +1,39 @@
+"""The application factory: builds the app, does no I/O."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from .keys import settings_key, shutdown_key, stream_stats_key
+from .routes import PACKAGE, setup_routes
+from .security import add_security_headers
+from .settings import Settings
+from .shutdown import Shutdown
+from .streams import StreamStats
+
+
+async def stop_streams(app: web.Application) -> None:
+    """on_shutdown: every stream ends itself (HTTP cleanly, WebSocket with 1001)
+    before aiohttp's shutdown timeout would cut it."""
+    app[shutdown_key].start()
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    """Build the Transport Lab application from `settings` (defaults when None)."""
+    settings = settings or Settings()
+    app = web.Application()
+    app[settings_key] = settings
+    app[stream_stats_key] = StreamStats(max_streams=settings.max_streams)
+    app[shutdown_key] = Shutdown()
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader(PACKAGE, "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    app[aiohttp_jinja2.static_root_key] = "/static"
+    setup_routes(app)
+    app.on_response_prepare.append(add_security_headers)
+    app.on_shutdown.append(stop_streams)
+    return app

@@ -1,0 +1,14 @@
+"""Every typed application key."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .settings import Settings
+from .shutdown import Shutdown
+from .streams import StreamStats
+
+settings_key = web.AppKey("settings", Settings)
+stream_stats_key = web.AppKey("stream_stats", StreamStats)
+#: Started when the server starts shutting down: every stream ends itself cleanly.
+shutdown_key = web.AppKey("shutdown", Shutdown)

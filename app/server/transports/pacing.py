@@ -1,0 +1,97 @@
+"""Pacing shared by every transport: send a message, then let `interval` pass.
+
+Every pause also listens for the server stopping, so a graceful shutdown ends each
+stream cleanly at once instead of waiting out (or cutting) its schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ...params import StreamParams
+from ...sources import Clock, epoch_ms
+from ..keys import shutdown_key
+from ..shutdown import Shutdown
+from ..streams import Outcome, StreamRecord
+
+STREAM_HEADERS = {
+    # Caches and proxies must pass each chunk on as it comes, and browsers must not
+    # hold the first KiB back to sniff the type.
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+    "X-Content-Type-Options": "nosniff",
+}
+
+Send = Callable[[str], Awaitable[int]]
+#: At interval 0 a write to a fast reader never waits, so the loop is handed back to
+#: other clients every this many messages (often enough to be fair, rare enough to be free).
+YIELD_EVERY = 64
+
+
+def stream_headers(content_type: str) -> dict[str, str]:
+    """Headers of every streamed response."""
+    return {"Content-Type": content_type, **STREAM_HEADERS}
+
+
+def clock_for(params: StreamParams) -> Clock | None:
+    """The clock that stamps messages, or None when they are not stamped."""
+    return epoch_ms if params.stamp else None
+
+
+@dataclass(frozen=True, slots=True)
+class Pacer:
+    """When to send: every `interval` seconds, until the server shuts down.
+
+    `keepalive`, when given, is called after every `keepalive_every` seconds of a long
+    pause, so a proxy does not take a quiet stream for a dead one.
+    """
+
+    interval: float
+    shutdown: Shutdown
+    keepalive: Callable[[], Awaitable[int]] | None = None
+    keepalive_every: float = 0.0
+
+    async def wait_until(self, deadline: float, record: StreamRecord) -> None:
+        """Sleep until `deadline` (loop time), keeping alive, returning early on stop."""
+        loop = asyncio.get_running_loop()
+        while (remaining := deadline - loop.time()) > 0:
+            step = min(remaining, self.keepalive_every) if self.keepalive else remaining
+            if await self.shutdown.pause_until(loop.time() + step):
+                return
+            if self.keepalive and step < remaining:
+                record.bytes_sent += await self.keepalive()
+
+
+def pacer_for(
+    request: web.Request,
+    params: StreamParams,
+    keepalive: Callable[[], Awaitable[int]] | None = None,
+    keepalive_every: float = 0.0,
+) -> Pacer:
+    """The pacer of one stream of this app."""
+    return Pacer(params.interval, request.app[shutdown_key], keepalive, keepalive_every)
+
+
+async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: StreamRecord) -> None:
+    """Send each message, then wait until its slot on the schedule has passed.
+
+    The schedule is absolute (message i+1 is due at start + (i+1) x interval), so time
+    spent sending does not add up into drift over a long stream.
+    """
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    shutdown = pacer.shutdown
+    for index, message in enumerate(messages, start=1):
+        if shutdown.started:
+            record.outcome = Outcome.SHUTDOWN
+            return
+        record.bytes_sent += await send(message)
+        record.messages += 1
+        if pacer.interval:
+            await pacer.wait_until(start + index * pacer.interval, record)
+        elif not index % YIELD_EVERY:
+            await asyncio.sleep(0)

@@ -1,0 +1,79 @@
+"""Server-Sent Events: one `id:`/`data:` event per message, as EventSource expects.
+
+A reconnecting EventSource sends `Last-Event-ID`; the stream resumes after that id, and
+a stream with nothing left answers 204, which tells EventSource to stop reconnecting.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from aiohttp import web
+
+from ...endpoints import Endpoint
+from ...params import MAX_VALUE_LENGTH, StreamParams
+from ..errors import json_error
+from ..streams import StreamRecord, client_may_leave
+from .pacing import clock_for, pacer_for, send_paced, stream_headers
+
+LAST_EVENT_ID = "Last-Event-ID"
+#: A comment line EventSource ignores, sent during long pauses so proxies keep the stream.
+KEEPALIVE = b": keep-alive\n\n"
+KEEPALIVE_SECONDS = 15.0
+
+
+def sse_event(event_id: int, data: str) -> str:
+    """One event; a multi-line payload becomes one `data:` line per line."""
+    if "\n" not in data:  # every message of ours: skip the split on the hot path
+        return f"id: {event_id}\ndata: {data}\n\n"
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"id: {event_id}\n{lines}\n"
+
+
+def first_event_id(request: web.Request, params: StreamParams) -> int:
+    """Where the stream starts: 0, or the event after a valid Last-Event-ID.
+
+    Raises ValueError for an id that is not one this stream could have sent.
+    """
+    raw = request.headers.get(LAST_EVENT_ID)
+    if raw is None or raw == "":
+        return 0
+    if len(raw) > MAX_VALUE_LENGTH or not raw.isdigit() or int(raw) >= params.count:
+        raise ValueError(raw)
+    return int(raw) + 1
+
+
+def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
+    """Refuse a bad Last-Event-ID; end a finished stream with 204."""
+    try:
+        start = first_event_id(request, params)
+    except ValueError:
+        return json_error(400, f"{LAST_EVENT_ID} must be an event id from 0 to {params.count - 1}", LAST_EVENT_ID)
+    if start >= params.count:
+        return web.Response(status=204, headers={"Cache-Control": "no-cache"})
+    return None
+
+
+async def serve_sse(
+    request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
+) -> web.StreamResponse:
+    start = first_event_id(request, params)
+    response = web.StreamResponse(headers=stream_headers(endpoint.content_type))
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    event_ids = itertools.count(start)
+
+    async def send(message: str) -> int:
+        data = sse_event(next(event_ids), message).encode()
+        await response.write(data)
+        return len(data)
+
+    async def keepalive() -> int:
+        await response.write(KEEPALIVE)
+        return len(KEEPALIVE)
+
+    messages = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
+    with client_may_leave(record):
+        await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
+        await response.write_eof()
+    return response

@@ -1,0 +1,106 @@
+"""WebSocket: paced text messages out, and an instant timestamped echo of whatever comes in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from ...endpoints import Endpoint
+from ...params import StreamParams
+from ...sources import epoch_ms
+from ..errors import json_error
+from ..origins import is_same_origin
+from ..streams import Outcome, StreamRecord, client_may_leave
+from .pacing import clock_for, pacer_for, send_paced
+
+#: The largest message a client may send; past it the socket is closed with 1009.
+MAX_INBOUND_BYTES = 64 * 1024
+#: Server pings keep a quiet socket alive through proxies' idle timeouts.
+HEARTBEAT_SECONDS = 20.0
+#: How long a close handshake may wait for the client's answer. A browser answers only
+#: after it has read every earlier message, so a busy tab at the end of a firehose needs
+#: time; cutting it short would lose the tail of the stream (close 1006).
+CLOSE_TIMEOUT_SECONDS = 30.0
+
+
+def echo_message(text: str, server_ms: float) -> str:
+    """The answer to a client's text: `{"echo": <text>, "server_ms": <epoch ms>}`."""
+    return json.dumps({"echo": text, "server_ms": server_ms})
+
+
+def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
+    """Refuse a plain GET, and a cross-site handshake before it is upgraded (WebSocket hijacking)."""
+    if not web.WebSocketResponse().can_prepare(request).ok:
+        return json_error(
+            400, f"{endpoint.path} is a WebSocket: connect with an Upgrade: websocket handshake", "Upgrade"
+        )
+    origin = request.headers.get("Origin")
+    if origin is not None and not is_same_origin(origin, request):
+        return json_error(403, f"WebSocket Origin {origin[:100]!r} is not this server's origin", "Origin")
+    return None
+
+
+async def _echo_incoming(ws: web.WebSocketResponse) -> None:
+    async for message in ws:
+        if message.type is WSMsgType.TEXT:
+            await ws.send_str(echo_message(message.data, epoch_ms()))
+        elif message.type is WSMsgType.BINARY:
+            await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary messages are not supported")
+            return
+
+
+async def serve_websocket(
+    request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
+) -> web.StreamResponse:
+    # Uncompressed, so the bytes counted are the bytes on the wire.
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_INBOUND_BYTES, heartbeat=HEARTBEAT_SECONDS, compress=False, timeout=CLOSE_TIMEOUT_SECONDS
+    )
+    await ws.prepare(request)
+
+    async def send(message: str) -> int:
+        # Encoded once, to send and to count (send_str would encode it again).
+        data = message.encode()
+        await ws.send_frame(data, WSMsgType.TEXT)
+        return len(data)
+
+    messages = endpoint.source(params, clock_for(params)).messages
+    sender = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
+    echoer = asyncio.ensure_future(_echo_incoming(ws))
+    try:
+        with client_may_leave(record):
+            await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
+            if sender.done():
+                sender.result()
+                await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
+            else:
+                await echoer
+    finally:
+        await _stop(sender)
+        await _stop(echoer)
+    return ws
+
+
+async def _close(ws: web.WebSocketResponse, echoer: asyncio.Future[None], going_away: bool) -> None:
+    """Close 1000 once the client has read everything, or 1001 at once on shutdown.
+
+    With another task still receiving, aiohttp's close() hands the close over to it and
+    shuts the transport without waiting for the client's close frame. At the end of a
+    stream that would cut a slow reader off from what is still buffered (1006), so the
+    echo stops first and close() waits for the reader's answer. A server that is going
+    away does not wait: it needs the quick path.
+    """
+    if going_away:
+        await ws.close(code=WSCloseCode.GOING_AWAY)
+        return
+    await _stop(echoer)
+    await ws.close(code=WSCloseCode.OK)
+
+
+async def _stop(task: asyncio.Future[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+        await task

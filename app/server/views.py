@@ -1,0 +1,67 @@
+"""Request handlers: the stream endpoints (built from the registry), health, the API."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ..endpoints import ENDPOINTS, Endpoint
+from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
+from .errors import json_error, unavailable
+from .keys import stream_stats_key
+from .streams import tracked
+from .transports import HANDLERS
+from .transports.buffered import MAX_BUFFERED_BYTES
+
+
+def stream_view(endpoint: Endpoint) -> web.Handler:
+    """The handler of one registry entry: validate, precheck, count, then stream."""
+    transport = HANDLERS[endpoint.transport]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        try:
+            params = parse_params(request.query, endpoint.defaults, Counter(key for key, _ in request.query.items()))
+        except ParamError as error:
+            return json_error(400, error.message, error.param)
+        refusal = transport.precheck(request, endpoint, params)
+        if refusal is not None:
+            return refusal
+        stats = request.app[stream_stats_key]
+        if stats.full:
+            return unavailable(f"the server is serving its maximum of {stats.max_streams} streams; retry shortly")
+        with tracked(stats, endpoint.name) as record:
+            return await transport.serve(request, endpoint, params, record)
+
+    handler.__name__ = f"stream_{endpoint.name.replace('-', '_')}"
+    return handler
+
+
+def registry_document() -> dict[str, object]:
+    """What /api/endpoints answers: the endpoints, the parameters' bounds, the caps."""
+    return {
+        "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
+        "params": bounds_document(),
+        "limits": {
+            "max_duration_seconds": MAX_DURATION_SECONDS,
+            "max_buffered_bytes": MAX_BUFFERED_BYTES,
+        },
+    }
+
+
+async def api_endpoints(request: web.Request) -> web.Response:
+    return web.json_response(registry_document())
+
+
+async def api_not_found(request: web.Request) -> web.Response:
+    return json_error(404, f"no API at {request.path[:200]}")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", **request.app[stream_stats_key].snapshot()})
+
+
+@aiohttp_jinja2.template("index.html")
+async def index(request: web.Request) -> dict[str, object]:
+    return {"endpoints": [endpoint.describe() for endpoint in ENDPOINTS]}

@@ -1,1 +1,0 @@
-"""Benchmark baselines: the same messages served by bare aiohttp and the usual alternatives."""

@@ -1,0 +1,166 @@
+"""The benchmark: its pure arithmetic table-driven, and a quick run proving it works end to end.
+
+The quick run proves the benchmark runs and reports every figure; it says nothing about
+speed (targets are reported by real runs, not asserted by tests).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from tests.client.test_parsers import splits
+
+from app.bench.plan import OURS, SERVERS, Run, SizeClass, calibrate, throughput_runs
+from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
+from app.bench.stats import DelimiterCounter, StreamTimes, lateness_summary, percentile
+from app.endpoints import ENDPOINTS
+from app.params import StreamParams
+
+
+@pytest.mark.parametrize(
+    ("values", "fraction", "expected"),
+    [([], 0.5, None), ([7.0], 0.99, 7.0), ([1, 2, 3, 4], 0.5, 2), (list(range(1, 101)), 0.99, 99), ([3, 1, 2], 1, 3)],
+)
+def test_percentile_is_nearest_rank(values: list[float], fraction: float, expected: float | None) -> None:
+    assert percentile(values, fraction) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "delimiter", "messages"),
+    [
+        (b"Chunk 0\nChunk 1\n", b"\n", 2),
+        (b"id: 0\ndata: a\n\nid: 1\ndata: b\n\n", b"\n\n", 2),
+        (b'[\n{"id": 1}\n,\n{"id": 2}\n]', b"}\n", 2),
+        (b"data: a\n\n\ndata: b\n\n", b"\n\n", 2),
+    ],
+)
+def test_delimiter_counter_counts_each_message_once_across_every_split(
+    body: bytes, delimiter: bytes, messages: int
+) -> None:
+    for reads in splits(body):
+        counter = DelimiterCounter(delimiter)
+        for read in reads:
+            counter.feed(read)
+        assert (counter.messages, counter.received) == (messages, len(body)), reads
+
+
+def stream(issued: float, first_stamp: float, arrivals: list[float], interval: float = 1000) -> StreamTimes:
+    times = StreamTimes(issued_ms=issued)
+    for index, arrival in enumerate(arrivals):
+        times.add(arrival, first_stamp + index * interval)
+    return times
+
+
+def test_lateness_is_measured_against_the_schedule_and_split_at_the_end_of_the_burst() -> None:
+    early = stream(0, 10, [11, 1012, 2010])  # late by 1, 2, 0
+    slow_to_connect = stream(0, 1500, [1530, 2540])  # first message 30 ms late, then 40
+    summary = lateness_summary([early, slow_to_connect, StreamTimes(issued_ms=0)], 1000)
+    assert summary["delivered_messages"] == 5 and summary["connected_streams"] == 2
+    assert summary["burst_ms"] == 1530
+    assert summary["connect"]["max_ms"] == 1530
+    assert summary["lateness_overall"] == {"p50_ms": 2, "p99_ms": 40, "max_ms": 40}
+    # only messages scheduled after 1530 ms: early's third (0) and slow's second (40)
+    assert summary["lateness_after_burst"] == {"p50_ms": 0, "p99_ms": 40, "max_ms": 40, "messages": 2}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+@pytest.mark.parametrize(("message_bytes", "messages"), [(64, 2_000), (4096, 200)])
+def test_calibration_hits_the_message_size_and_count_from_the_registry(
+    endpoint: Any, message_bytes: int, messages: int
+) -> None:
+    size, count, expected = calibrate(endpoint, message_bytes, messages)
+    produced = [len(m.encode()) for m in endpoint.source(StreamParams(count, 0, size), None).messages]
+    assert len(produced) == expected
+    assert abs(len(produced) - messages) <= messages * 0.05
+    assert abs(sum(produced) / len(produced) - message_bytes) <= message_bytes * 0.05
+
+
+def test_every_endpoint_and_every_baseline_is_planned() -> None:
+    runs = throughput_runs(SizeClass("64 B", 64, 100), set(SERVERS))
+    assert {run.endpoint for run in runs if run.server == OURS} == {e.name for e in ENDPOINTS}
+    assert {run.server for run in runs} == set(SERVERS)
+
+
+def _run(server: str, endpoint: str, transport: str) -> Run:
+    return Run("64 B", server, endpoint, transport, f"/{endpoint}", "lines", 100, 50, 100)
+
+
+def test_rows_take_the_median_refuse_miscounts_and_get_ratios_to_the_baselines() -> None:
+    ok = [{"messages": 100, "bytes": 6400, "seconds": s, "error": None} for s in (0.001, 0.002, 0.004)]
+    rows = [
+        throughput_row(_run(OURS, "chunked", "chunked"), ok),
+        throughput_row(_run("aiohttp (bare)", "chunked", "chunked"), [ok[0]]),
+        throughput_row(_run(OURS, "sse", "sse"), [{"messages": 99, "bytes": 1, "seconds": 1, "error": None}]),
+    ]
+    assert rows[0]["messages_per_s"] == 50_000 and rows[0]["message_bytes"] == 64
+    assert rows[2]["messages_per_s"] is None and "expected 100" in rows[2]["error"]
+    add_ratios(rows)
+    assert rows[0]["vs_bare"] == 0.5
+    targets = throughput_targets(rows)
+    assert [(t["value"], t["met"]) for t in targets] == [(0.5, False)]
+
+
+def test_concurrency_targets_say_at_what_scale_they_were_measured() -> None:
+    row = {
+        "server": OURS,
+        "transport": "chunked",
+        "streams": 20,
+        "delivered_messages": 100,
+        "expected_messages": 100,
+        "lateness_after_burst": {"p99_ms": 12.0},
+        "peak_rss_mib": 45.0,
+    }
+    targets = concurrency_targets([row])
+    assert [t["met"] for t in targets] == [True, True, True]
+    assert all("the target is at 10,000" in t["note"] for t in targets)
+
+
+def test_quick_run_reports_every_figure() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "bench", "--quick", "--compare", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    document = json.loads(done.stdout)
+    rows = document["throughput"]["rows"]
+    measured = [r for r in rows if r["server"] in (OURS, "aiohttp (bare)")]
+    assert len(measured) == 2 * (len(ENDPOINTS) + 3)  # two sizes: every endpoint, bare chunked, sse, ws
+    for row in measured:
+        assert row["error"] is None and row["messages_per_s"] > 0 and row["mb_per_s"] > 0, row
+        # CPU shares are there, but a quick run is shorter than the kernel's accounting tick.
+        assert row["server_cpu"] >= 0 and row["client_cpu"] >= 0 and "server_cpu_us_per_message" in row, row
+        assert row["server"] != OURS or row["vs_bare"] > 0
+    streaming = {e.name for e in ENDPOINTS if e.transport.value != "buffered"}
+    assert {row["endpoint"] for row in rows if "vs_bare" in row} >= streaming
+    concurrency = document["concurrency"]
+    assert {(c["server"], c["transport"]) for c in concurrency} == {
+        (OURS, "chunked"),
+        (OURS, "websocket"),
+        ("aiohttp (bare)", "chunked"),
+        ("aiohttp (bare)", "websocket"),
+    }
+    for row in concurrency:
+        assert row["delivered_messages"] == row["expected_messages"] == 20 * 5 and row["failed_streams"] == 0
+        for key in ("idle_rss_mib", "peak_rss_mib", "rss_per_stream_kib", "burst_ms", "server_cpu", "client_cpu"):
+            assert row[key] is not None, key
+        for key in ("connect", "lateness_overall", "lateness_after_burst"):
+            assert None not in (row[key]["p50_ms"], row[key]["p99_ms"]), key
+    memory = document["ijson_memory"]
+    assert [run["items"] for run in memory["runs"]] == [1_000, 10_000] and memory["growth_mib"] is not None
+    assert all(run["messages"] == 4 * run["items"] + 5 for run in memory["runs"])
+    assert {t["met"] for t in document["targets"]} <= {True, False, None} and len(document["targets"]) >= 10
+    assert "Traceback" not in done.stderr
+
+
+def test_hot_path_probe_runs_against_the_current_server_code() -> None:
+    from app.bench.hot_path import costs
+
+    measured = costs(count=200, size=64)
+    assert measured and all(value > 0 for value in measured.values())
