@@ -123,12 +123,12 @@ class ServerProcess:
 
 @contextmanager
 def run_server(
-    command: Sequence[str], port: int, log: Path, env: dict[str, str] | None = None
+    command: Sequence[str], port: int, log: Path, env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT
 ) -> Iterator[ServerProcess]:
-    """Run `command` (a server on `port`) with its output in `log`; stopped with SIGTERM after."""
+    """Run `command` (a server on `port`) in `cwd` with its output in `log`; stopped with SIGTERM after."""
     with log.open("wb") as output:
         process = subprocess.Popen(
-            list(command), cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            list(command), cwd=cwd, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
         try:
             wait_until_serving(process, f"http://127.0.0.1:{port}/healthz")
