@@ -35,7 +35,7 @@ class Built:
 
 @dataclass(frozen=True)
 class Installed:
-    """A fresh virtual environment with the wheel (and its bench extra) installed."""
+    """A fresh virtual environment with the wheel and its bench and deploy extras installed."""
 
     bin: Path
     outside: Path
@@ -79,7 +79,7 @@ def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Install
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run(
-        [*pip, f"{built.wheel}[bench]"],
+        [*pip, f"{built.wheel}[bench,deploy]"],
         check=True,
         capture_output=True,
         timeout=INSTALL_TIMEOUT,
@@ -178,3 +178,29 @@ def test_the_sdist_runs_tests(built: Built, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-2000:]
     assert re.search(r"\d+ passed", result.stdout)
+
+
+#: Imports every module of a package by name, then names any module loaded under `other`.
+LOAD_ALL = """
+import importlib, pkgutil, sys
+package = importlib.import_module(sys.argv[1])
+for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+    importlib.import_module(module.name)
+print(sorted(name for name in sys.modules if name.split(".")[0] == sys.argv[2]))
+"""
+
+
+def test_installed_package_loads_under_one_name(installed: Installed) -> None:
+    result = installed.run("python", "-c", LOAD_ALL, "transport_lab", "app")
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr[-2000:]
+
+
+def test_checkout_package_loads_under_one_name() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_ALL, "app", "transport_lab"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr[-2000:]
