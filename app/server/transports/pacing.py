@@ -27,8 +27,10 @@ STREAM_HEADERS = {
 }
 
 Send = Callable[[str], Awaitable[int]]
-#: At interval 0 a write to a fast reader never waits, so the loop is handed back to
-#: other clients every this many messages (often enough to be fair, rare enough to be free).
+#: A write to a fast reader never waits, and neither does a pause whose deadline has
+#: already passed (a tiny interval, or a stream running behind its schedule): a stream
+#: that has not slept for this many messages hands the loop to other clients (often
+#: enough to be fair, rare enough to be free), whatever its interval.
 YIELD_EVERY = 64
 
 
@@ -55,15 +57,22 @@ class Pacer:
     keepalive: Callable[[], Awaitable[int]] | None = None
     keepalive_every: float = 0.0
 
-    async def wait_until(self, deadline: float, record: StreamRecord) -> None:
-        """Sleep until `deadline` (loop time), keeping alive, returning early on stop."""
+    async def wait_until(self, deadline: float, record: StreamRecord) -> bool:
+        """Sleep until `deadline` (loop time), keeping alive, returning early on stop.
+
+        True when it did sleep: a deadline already past returns at once, without
+        handing the loop to anyone.
+        """
         loop = asyncio.get_running_loop()
+        slept = False
         while (remaining := deadline - loop.time()) > 0:
+            slept = True
             step = min(remaining, self.keepalive_every) if self.keepalive else remaining
             if await self.shutdown.pause_until(loop.time() + step):
-                return
+                break
             if self.keepalive and step < remaining:
                 record.bytes_sent += await self.keepalive()
+        return slept
 
 
 def pacer_for(
@@ -85,13 +94,15 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
     loop = asyncio.get_running_loop()
     start = loop.time()
     shutdown = pacer.shutdown
+    yield_at = YIELD_EVERY
     for index, message in enumerate(messages, start=1):
         if shutdown.started:
             record.outcome = Outcome.SHUTDOWN
             return
         record.bytes_sent += await send(message)
         record.messages += 1
-        if pacer.interval:
-            await pacer.wait_until(start + index * pacer.interval, record)
-        elif not index % YIELD_EVERY:
+        if pacer.interval and await pacer.wait_until(start + index * pacer.interval, record):
+            yield_at = index + YIELD_EVERY
+        elif index >= yield_at:
+            yield_at = index + YIELD_EVERY
             await asyncio.sleep(0)
