@@ -12,13 +12,13 @@ import sys
 from typing import Any
 
 import pytest
-from tests.client.test_parsers import splits
 
 from app.bench.plan import OURS, SERVERS, Run, SizeClass, calibrate, throughput_runs
 from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
 from app.bench.stats import DelimiterCounter, StreamTimes, lateness_summary, percentile
 from app.endpoints import ENDPOINTS
 from app.params import StreamParams
+from tests.client.test_parsers import splits
 
 
 @pytest.mark.parametrize(
