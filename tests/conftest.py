@@ -1,19 +1,20 @@
-"""Shared fixtures: the app from the real factory, served on a real loopback port."""
+"""Shared fixtures: the app from the real factory, served on a real loopback port by
+pytest-aiohttp's `aiohttp_server`, and clients for it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from app import Settings, create_app
 from app.server.keys import stream_stats_key
-from app.server.run import HANDLER_CANCELLATION
 from tests.processes import ServerProcess, app_server
 
 
@@ -27,39 +28,24 @@ def app(settings: Settings) -> web.Application:
     return create_app(settings)
 
 
-@dataclass(frozen=True)
-class LiveServer:
-    """A real server on a loopback port."""
-
-    app: web.Application
-    host: str
-    port: int
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def make_url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+#: A test's open streams get this long to end when the server stops (production: settings).
+TEST_SHUTDOWN_TIMEOUT = 1.0
 
 
 @pytest.fixture
-async def server(app: web.Application) -> AsyncIterator[LiveServer]:
-    """The app on 127.0.0.1 and a free port, run with the production runner options."""
-    runner = web.AppRunner(app, handler_cancellation=HANDLER_CANCELLATION, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield LiveServer(app, "127.0.0.1", port)
-    finally:
-        await runner.cleanup()
+async def server(app: web.Application, aiohttp_server: AiohttpServer) -> TestServer:
+    """The app on 127.0.0.1 and a free port, served by pytest-aiohttp's test server.
+
+    aiohttp's test server always cancels the handler of a client that left and takes no
+    option for it; `test_the_test_server_cancels_handlers_as_production_does` pins that
+    production's `HANDLER_CANCELLATION` agrees.
+    """
+    return await aiohttp_server(app, host="127.0.0.1", shutdown_timeout=TEST_SHUTDOWN_TIMEOUT)
 
 
 @pytest.fixture
-def base_url(server: LiveServer) -> str:
-    return server.base_url
+def base_url(server: TestServer) -> str:
+    return f"{server.scheme}://{server.host}:{server.port}"
 
 
 async def wait_for_no_active_streams(app: web.Application, within: float = 5.0) -> int:
@@ -87,7 +73,6 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[aiohttp.ClientSession]:
-    """A client session whose relative URLs (`client.get("/chunked")`) go to `server`."""
-    async with aiohttp.ClientSession(base_url=server.base_url) as client_session:
-        yield client_session
+async def client(server: TestServer, aiohttp_client: AiohttpClient) -> TestClient[web.Request, None]:
+    """A test client whose relative URLs (`client.get("/chunked")`) go to `server`."""
+    return await aiohttp_client(server)

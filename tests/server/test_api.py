@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from app.endpoints import ENDPOINTS
 
 
-async def test_api_endpoints_lists_the_registry(client: aiohttp.ClientSession) -> None:
+async def test_api_endpoints_lists_the_registry(client: TestClient[web.Request, None]) -> None:
     async with client.get("/api/endpoints") as response:
         document = await response.json()
     listed = {entry["name"]: entry for entry in document["endpoints"]}
@@ -24,13 +26,13 @@ async def test_api_endpoints_lists_the_registry(client: aiohttp.ClientSession) -
     assert {param["name"] for param in document["params"]} == {"count", "interval", "size", "stamp"}
 
 
-async def test_healthz_reports_active_streams(client: aiohttp.ClientSession) -> None:
+async def test_healthz_reports_active_streams(client: TestClient[web.Request, None]) -> None:
     async with client.get("/healthz") as response:
         assert response.status == 200
         assert (await response.json())["active_streams"] == 0
 
 
-async def test_page_sends_a_strict_content_security_policy(client: aiohttp.ClientSession) -> None:
+async def test_page_sends_a_strict_content_security_policy(client: TestClient[web.Request, None]) -> None:
     async with client.get("/") as response:
         assert response.status == 200
         policy = response.headers["Content-Security-Policy"]

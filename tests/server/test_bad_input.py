@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
-import aiohttp
 import pytest
 import websockets
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from websockets.asyncio.client import connect
 
 from app.endpoints import ENDPOINTS, Endpoint, Transport
@@ -35,7 +36,7 @@ BAD_QUERIES = [
 @pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.transport is not Transport.WEBSOCKET], ids=ids)
 @pytest.mark.parametrize(("query", "param"), BAD_QUERIES)
 async def test_bad_query_gets_400_json_naming_the_param(
-    endpoint: Endpoint, query: str, param: str, client: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+    endpoint: Endpoint, query: str, param: str, client: TestClient[web.Request, None], caplog: pytest.LogCaptureFixture
 ) -> None:
     async with client.get(f"{endpoint.path}?{query}") as response:
         assert response.status == 400
@@ -57,7 +58,7 @@ async def test_bad_websocket_query_is_refused_before_the_upgrade(query: str, par
     assert b'"param": "%s"' % param.encode() in refused.value.response.body
 
 
-async def test_buffered_body_over_the_cap_is_refused(client: aiohttp.ClientSession) -> None:
+async def test_buffered_body_over_the_cap_is_refused(client: TestClient[web.Request, None]) -> None:
     async with client.get("/non-chunked?count=100000&size=1000&interval=0") as response:
         assert response.status == 400
         assert (await response.json())["param"] == "size"
@@ -67,13 +68,13 @@ async def test_buffered_body_over_the_cap_is_refused(client: aiohttp.ClientSessi
 
 
 @pytest.mark.parametrize("last_id", ["abc", "-1", "5", "99999999999999999999999999999999999"])
-async def test_sse_bad_last_event_id_is_refused(last_id: str, client: aiohttp.ClientSession) -> None:
+async def test_sse_bad_last_event_id_is_refused(last_id: str, client: TestClient[web.Request, None]) -> None:
     async with client.get("/sse", headers={"Last-Event-ID": last_id}) as response:
         assert response.status == 400
         assert (await response.json())["param"] == "Last-Event-ID"
 
 
-async def test_unknown_api_path_is_json_404(client: aiohttp.ClientSession) -> None:
+async def test_unknown_api_path_is_json_404(client: TestClient[web.Request, None]) -> None:
     async with client.get("/api/nope") as response:
         assert response.status == 404
         assert "error" in await response.json()

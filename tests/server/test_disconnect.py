@@ -9,9 +9,11 @@ import logging
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from websockets.asyncio.client import connect
 
 from app.server.keys import stream_stats_key
+from app.server.run import HANDLER_CANCELLATION
 from tests.conftest import wait_for_no_active_streams
 from tests.helpers import STREAMING_ENDPOINTS, ids
 
@@ -21,6 +23,13 @@ NOISY = logging.INFO
 def _noise(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     # The access log's one line per request is not about the disconnect.
     return [r for r in caplog.records if r.levelno >= NOISY and r.name != "aiohttp.access"]
+
+
+async def test_the_test_server_cancels_handlers_as_production_does(server: TestServer) -> None:
+    # aiohttp's test server always cancels handlers and takes no option for it, so what these
+    # tests see is production's behaviour only while production's setting agrees.
+    assert server.runner is not None and server.runner.server is not None
+    assert server.runner.server.handler_cancellation is HANDLER_CANCELLATION
 
 
 @pytest.mark.parametrize("endpoint", STREAMING_ENDPOINTS, ids=ids)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp.typedefs import StrOrURL
 
 from app.params import BOUNDS
 from app.server.transports import sse, ws
@@ -149,7 +150,7 @@ async def _timed_body(session: aiohttp.ClientSession, url: str) -> tuple[bytes, 
     return b"".join(parts), arrivals, response
 
 
-async def _chunks_at_full_speed(session: aiohttp.ClientSession, url: str) -> tuple[bytes, int]:
+async def _chunks_at_full_speed(session: aiohttp.ClientSession, url: StrOrURL) -> tuple[bytes, int]:
     """The body straight from the app, and how many chunks (messages) it took."""
     parts: list[bytes] = []
     chunks = 0

@@ -3,8 +3,9 @@ streams already running are untouched."""
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from app import Settings
 
@@ -15,7 +16,7 @@ def settings() -> Settings:
 
 
 async def test_stream_past_the_cap_gets_503_and_running_streams_continue(
-    client: aiohttp.ClientSession,
+    client: TestClient[web.Request, None],
 ) -> None:
     running = [await client.get("/chunked?count=3&interval=0.1") for _ in range(2)]
     for response in running:

@@ -7,6 +7,8 @@ import json
 import logging
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from app.server.transports.ws import MAX_INBOUND_BYTES
 
@@ -40,7 +42,7 @@ async def test_every_text_is_echoed_in_order_while_the_stream_runs(server, sessi
     assert ws.close_code == 1000
 
 
-async def test_plain_get_without_upgrade_is_a_json_400(client: aiohttp.ClientSession, caplog) -> None:
+async def test_plain_get_without_upgrade_is_a_json_400(client: TestClient[web.Request, None], caplog) -> None:
     async with client.get("/ws") as response:
         assert response.status == 400
         assert (await response.json())["param"] == "Upgrade"
