@@ -126,7 +126,7 @@ async def test_a_400_exits_1_with_the_servers_message(
 ) -> None:
     status, out, err = await run_client(capsys, "--url", base_url, "--endpoints", endpoint, "--count", "0")
     assert status == client.EXIT_FAILED
-    assert f"{endpoint}: refused with HTTP 400: count must be between 1 and 1e+06, not '0'" in err
+    assert f"{endpoint}: refused with HTTP 400: count must be between 1 and 1000000, not '0'" in err
     assert "refused with HTTP 400" in out  # the summary says so too
 
 
