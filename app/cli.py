@@ -21,7 +21,7 @@ DEFAULT = "serve"
 SUBCOMMANDS = {
     DEFAULT: Subcommand(".server.run", "serve the endpoints and the dashboard (the default; options above)"),
     "compare": Subcommand(".client.compare", "open several endpoints at once, print every message as it arrives"),
-    "raw": Subcommand(".client.compare", "show one HTTP endpoint's response byte by byte, as it crosses the wire"),
+    "raw": Subcommand(".client.raw", "show one HTTP endpoint's response byte by byte, as it crosses the wire"),
     "bench": Subcommand(".bench.runner", "benchmark throughput, concurrency and memory against baseline servers"),
 }
 
@@ -49,8 +49,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(SUBCOMMANDS[command].module, __package__)
     if command == DEFAULT:
         return int(module.main(rest, epilog=commands_help()))
-    if command == "raw":
-        rest = ["--raw", *rest]
     return int(module.main(rest) or 0)
 
 
