@@ -22,7 +22,7 @@ class Bound:
     doc: str
 
     def between(self) -> str:
-        """`between 1 and 1000000`: the range as the README, the 400s and the client's help write it."""
+        """`between 1 and 1000000`: the one wording of a range, for the 400s and the client's help."""
         return f"between {plain(self.minimum)} and {plain(self.maximum)}"
 
 
