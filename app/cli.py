@@ -5,14 +5,39 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-#: subcommand -> module (relative to this package) whose `main(argv) -> int` runs it; imported only when used.
+
+@dataclass(frozen=True)
+class Subcommand:
+    """Where a subcommand lives (a module, relative to this package, whose `main(argv) -> int`
+    runs it; imported only when used) and the line that sums it up in `--help`."""
+
+    module: str
+    summary: str
+
+
+DEFAULT = "serve"
 SUBCOMMANDS = {
-    "serve": ".server.run",
-    "compare": ".client.compare",
-    "raw": ".client.compare",
-    "bench": ".bench.runner",
+    DEFAULT: Subcommand(".server.run", "serve the endpoints and the dashboard (the default; options above)"),
+    "compare": Subcommand(".client.compare", "open several endpoints at once, print every message as it arrives"),
+    "raw": Subcommand(".client.raw", "show one HTTP endpoint's response byte by byte, as it crosses the wire"),
+    "bench": Subcommand(".bench.runner", "benchmark throughput, concurrency and memory against baseline servers"),
 }
+
+
+def commands_help() -> str:
+    """The subcommands, for the end of the server's `--help` (which is the top-level one)."""
+    width = max(map(len, SUBCOMMANDS))
+    lines = [f"  {name:<{width}}  {command.summary}" for name, command in SUBCOMMANDS.items()]
+    return "\n".join(
+        [
+            "commands (transport-lab COMMAND [options]):",
+            *lines,
+            "",
+            "Each command has its own --help: transport-lab compare --help",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,10 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in SUBCOMMANDS:
         command, rest = args[0], args[1:]
     else:
-        command, rest = "serve", args
-    module = importlib.import_module(SUBCOMMANDS[command], __package__)
-    if command == "raw":
-        rest = ["--raw", *rest]
+        command, rest = DEFAULT, args
+    module = importlib.import_module(SUBCOMMANDS[command].module, __package__)
+    if command == DEFAULT:
+        return int(module.main(rest, epilog=commands_help()))
     return int(module.main(rest) or 0)
 
 

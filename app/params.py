@@ -21,6 +21,18 @@ class Bound:
     integer: bool
     doc: str
 
+    def between(self) -> str:
+        """`between 1 and 1000000`: the one wording of a range, for the 400s and the client's help."""
+        return f"between {plain(self.minimum)} and {plain(self.maximum)}"
+
+
+def plain(value: float) -> str:
+    """A number as a person writes it: `1000000` and `1048576`, never `1e+06` or `1.04858e+06`
+    (what `:g` prints); decimals, at most three, only when the value has them."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
 
 BOUNDS: dict[str, Bound] = {
     bound.name: bound
@@ -74,7 +86,7 @@ def _parse_number(bound: Bound, raw: str) -> float:
     if not math.isfinite(value) or not bound.minimum <= value <= bound.maximum:
         raise ParamError(
             bound.name,
-            f"{bound.name} must be between {bound.minimum:g} and {bound.maximum:g}, not {raw!r}",
+            f"{bound.name} must be {bound.between()}, not {raw!r}",
         )
     return value
 
@@ -104,7 +116,7 @@ def parse_params(
     if params.duration > MAX_DURATION_SECONDS:
         raise ParamError(
             "interval",
-            f"count x interval is {params.duration:g} s, over the {MAX_DURATION_SECONDS} s a stream may last",
+            f"count x interval is {plain(params.duration)} s, over the {MAX_DURATION_SECONDS} s a stream may last",
         )
     return params
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +140,23 @@ def run_server(
 def app_command(port: int, *args: str) -> list[str]:
     """`python -m app` on a loopback port: the server exactly as users start it."""
     return [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *args]
+
+
+def run_app_command(
+    *args: str, env: Mapping[str, str] | None = None, within: float = 30.0
+) -> subprocess.CompletedProcess[str]:
+    """`python -m app ARGS` from the project root, to its end, as a user runs it: the status
+    and everything it printed. A command still running after `within` seconds is killed and
+    fails the test (TimeoutExpired)."""
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=within,
+        check=False,
+    )
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.params import BOUNDS, MAX_DURATION_SECONDS, ParamError, StreamParams, parse_params
+from app.params import BOUNDS, MAX_DURATION_SECONDS, ParamError, StreamParams, parse_params, plain
 
 DEFAULTS = StreamParams(count=5, interval=1.0)
 
@@ -73,3 +73,44 @@ def test_both_ends_of_every_range_are_accepted(bound) -> None:
         query.setdefault("count" if bound.name == "interval" else "interval", "1" if bound.name == "interval" else "0")
         parsed = parse_params(query, DEFAULTS)
         assert getattr(parsed, bound.name) == (bool(edge) if bound.name == "stamp" else edge)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"count": "0"}, "count must be between 1 and 1000000, not '0'"),
+        ({"size": "1048577"}, "size must be between 0 and 1048576, not '1048577'"),
+        ({"interval": "61"}, "interval must be between 0 and 60, not '61'"),
+        ({"stamp": "2"}, "stamp must be between 0 and 1, not '2'"),
+        ({"count": "1000000", "interval": "60"}, "count x interval is 60000000 s, over the 3600 s a stream may last"),
+        ({"count": "36001", "interval": "0.1"}, "count x interval is 3600.1 s, over the 3600 s a stream may last"),
+    ],
+)
+def test_refusals_write_numbers_as_the_readme_does(query: dict[str, str], message: str) -> None:
+    with pytest.raises(ParamError) as caught:
+        parse_params(query, DEFAULTS)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1_000_000, "1000000"),
+        (1_048_576.0, "1048576"),
+        (0, "0"),
+        (60.0, "60"),
+        (0.5, "0.5"),
+        (3600.1000000000004, "3600.1"),
+    ],
+)
+def test_plain_numbers_never_use_exponent_notation(value: float, text: str) -> None:
+    assert plain(value) == text
+
+
+def test_every_bound_reads_as_its_readme_range() -> None:
+    assert {name: bound.between() for name, bound in BOUNDS.items()} == {
+        "count": "between 1 and 1000000",
+        "interval": "between 0 and 60",
+        "size": "between 0 and 1048576",
+        "stamp": "between 0 and 1",
+    }

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .plan import AIOHTTP_SSE, BARE, OURS, SERVERS, STARLETTE, SizeClass, throughput_runs
 from .processes import Server, cpu_seconds, run_load, running_server
 from .progress import Progress
@@ -69,7 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--compare", action="store_true", help="also run the baselines in the same run")
     parser.add_argument("--json", action="store_true", help="print the result as JSON (progress stays on stderr)")
     parser.add_argument("--quick", action="store_true", help="a tiny run that proves the benchmark works (CI)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections to run (default all): {SECTIONS}")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run (default all): {', '.join(SECTIONS)}",
+    )
     parser.add_argument("--messages", type=int, help=f"64-byte messages per throughput run (default {d.messages:,})")
     parser.add_argument("--large-messages", type=int, help=f"64 KiB messages per run (default {d.large_messages:,})")
     parser.add_argument("--repeat", type=int, help=f"throughput repeats, median reported (default {d.repeat})")
@@ -93,7 +98,9 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         values["ijson_items"] = tuple(int(n) for n in args.ijson_items.split(","))
     sections = tuple(s.strip() for s in args.only.split(","))
     if unknown := set(sections) - set(SECTIONS):
-        raise SystemExit(f"transport-lab bench: unknown section(s) {sorted(unknown)}; known: {SECTIONS}")
+        raise SystemExit(
+            f"transport-lab bench: unknown section(s) {', '.join(sorted(unknown))}; known: {', '.join(SECTIONS)}"
+        )
     if not 1 <= values.get("streams", 1) <= 10_000:
         raise SystemExit("transport-lab bench: --streams must be 1..10000")
     return BenchSettings(compare=args.compare, sections=sections, pin=args.pin, quick=args.quick, **values)
@@ -275,14 +282,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         progress.done()
         print("transport-lab bench: interrupted; every process it started has been stopped", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except RuntimeError as error:
         progress.done()
         print(f"transport-lab bench: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     progress.done()
     print(json.dumps(document, indent=2) if args.json else render(document))
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

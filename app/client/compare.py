@@ -1,9 +1,10 @@
-"""`transport-lab compare` / `transport-lab raw`: the transports side by side in a terminal.
+"""`transport-lab compare`: the transports side by side in a terminal.
 
 Every chosen endpoint is opened at the same instant with the same parameters; each
 message is printed the moment it is complete, interleaved, then a summary table.
 Exit status: 0 all streams complete, 1 a stream was refused or failed, 2 bad usage
-(an unknown endpoint), 3 the server could not be reached, 130 interrupted (Ctrl-C).
+(an unknown endpoint, a URL that is not http:// or https://), 3 the server could not be
+reached, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,54 +15,41 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import aiohttp
 
-from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint, Transport
-from ..server.settings import DEFAULT_HOST, DEFAULT_PORT
+from ..endpoints import ENDPOINTS, Endpoint
+from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
+from .command import (
+    EXIT_HELP,
+    Unreachable,
+    add_stream_options,
+    check_url,
+    endpoint_named,
+    query_of,
+    run_command,
+    stream_url,
+)
 from .model import Context, Message, StreamError, StreamResult, new_result
-from .raw import refusal_text, show_raw
 from .readers import read_stream
 from .report import message_line, result_document, summary_table
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
-EXIT_INTERRUPTED = 130
-DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
-
-
-class UsageError(Exception):
-    """The command line asks for something that does not exist."""
-
-
-class Unreachable(Exception):
-    """No server answered at the URL."""
+PROG = "transport-lab compare"
 
 
 def build_parser() -> argparse.ArgumentParser:
     names = ", ".join(endpoint.name for endpoint in ENDPOINTS)
     parser = argparse.ArgumentParser(
-        prog="transport-lab compare",
+        prog=PROG,
         description="Open several Transport Lab endpoints at once and print every message as it arrives.",
-        epilog="Exit status: 0 ok, 1 a stream refused or failed, 2 usage, 3 server unreachable, 130 Ctrl-C.",
+        epilog=EXIT_HELP,
     )
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"server base URL (default {DEFAULT_URL})")
     parser.add_argument("--endpoints", default="all", help=f"comma-separated names, or all (default): {names}")
-    parser.add_argument("--count", type=int, help="messages per stream (default: each endpoint's own)")
-    parser.add_argument("--interval", type=float, help="seconds between messages (default: each endpoint's own)")
-    parser.add_argument("--size", type=int, help="padding bytes per message")
-    parser.add_argument(
-        "--stamp",
-        action=argparse.BooleanOptionalAction,
-        help="ask for send stamps, to show each message's delay (default: on for compare, off for --raw)",
-    )
+    add_stream_options(parser, stamp=True)
     parser.add_argument("--upper", action="store_true", help="upper-case each message as it arrives (processing)")
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON at the end, nothing else")
-    parser.add_argument("--raw", metavar="ENDPOINT", help="show the bytes on the wire of one HTTP endpoint instead")
     return parser
 
 
@@ -69,27 +57,10 @@ def resolve(names: str) -> list[Endpoint]:
     if names.strip() == "all":
         return list(ENDPOINTS)
     chosen: list[Endpoint] = []
-    for name in (part.strip() for part in names.split(",")):
-        if name not in ENDPOINTS_BY_NAME:
-            known = ", ".join(ENDPOINTS_BY_NAME)
-            raise UsageError(f"unknown endpoint {name!r}; known: {known}")
-        if ENDPOINTS_BY_NAME[name] not in chosen:
-            chosen.append(ENDPOINTS_BY_NAME[name])
+    for endpoint in (endpoint_named(part.strip()) for part in names.split(",")):
+        if endpoint not in chosen:
+            chosen.append(endpoint)
     return chosen
-
-
-def query_of(args: argparse.Namespace) -> dict[str, str]:
-    """Only what the user gave, so each endpoint keeps its own defaults otherwise."""
-    query = {key: str(getattr(args, key)) for key in ("count", "interval", "size") if getattr(args, key) is not None}
-    if args.stamp if args.stamp is not None else not args.raw:
-        query["stamp"] = "1"
-    return query
-
-
-def stream_url(base: str, endpoint: Endpoint, query: dict[str, str]) -> str:
-    if endpoint.transport is Transport.WEBSOCKET:
-        base = "ws" + base.removeprefix("http")
-    return f"{base}{endpoint.path}" + (f"?{urlencode(query)}" if query else "")
 
 
 @dataclass
@@ -133,7 +104,7 @@ def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
             result.error = f"failed: {type(outcome).__name__}: {first_line}"
         if result.error:
             status = EXIT_FAILED
-            print(f"transport-lab compare: {result.endpoint}: {result.error}", file=sys.stderr)
+            print(f"{PROG}: {result.endpoint}: {result.error}", file=sys.stderr)
     return status
 
 
@@ -147,7 +118,7 @@ def report(run: Run, outcome: str) -> None:
 
 
 def compare(args: argparse.Namespace) -> int:
-    base = args.url.rstrip("/")
+    base = check_url(args.url)
     query = query_of(args)
     results = [new_result(endpoint, stream_url(base, endpoint, query)) for endpoint in resolve(args.endpoints)]
     run = Run(args, base, results)
@@ -162,37 +133,9 @@ def compare(args: argparse.Namespace) -> int:
     return status
 
 
-def raw(args: argparse.Namespace) -> int:
-    endpoint = resolve(args.raw)[0]
-    if endpoint.transport is Transport.WEBSOCKET:
-        raise UsageError(f"{endpoint.name} is a WebSocket; --raw shows HTTP bodies (chunked or buffered) only")
-    url = stream_url(args.url.rstrip("/"), endpoint, query_of(args))
-    try:
-        view = asyncio.run(show_raw(url, lambda line: print(line, flush=True)))
-    except OSError as error:
-        raise Unreachable(f"cannot reach the server at {args.url}: {error.strerror or error}") from None
-    if view.head is None:
-        print("transport-lab raw: the server closed the connection without an answer", file=sys.stderr)
-        return EXIT_FAILED
-    if view.head.status != 200:
-        print(f"transport-lab raw: HTTP {view.head.status}: {refusal_text(view.totals.body)}", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return raw(args) if args.raw else compare(args)
-    except UsageError as error:
-        print(f"transport-lab: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except Unreachable as error:
-        print(f"transport-lab: {error}", file=sys.stderr)
-        return EXIT_UNREACHABLE
-    except KeyboardInterrupt:
-        print("transport-lab: interrupted; connections closed", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    return run_command(PROG, lambda: compare(args))
 
 
 if __name__ == "__main__":

@@ -2,17 +2,35 @@
 
 A plain TCP socket and a hand-written request, no HTTP library in between, so what is
 shown (hex chunk sizes, CRLFs, the zero-length last chunk) is what crossed the wire.
+Exit status: 0 the whole body arrived, 1 the server refused or closed early, 2 bad usage
+(a WebSocket or unknown endpoint, a URL that is not http://), 3 the server could not be
+reached, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..endpoints import ENDPOINTS, Transport
+from ..exits import EXIT_FAILED, EXIT_OK
+from .command import (
+    EXIT_HELP,
+    Unreachable,
+    UsageError,
+    add_stream_options,
+    check_url,
+    endpoint_named,
+    query_of,
+    run_command,
+    stream_url,
+)
 from .wire import ChunkDecoder, ChunkPart, Head, PartKind, escape_bytes, parse_head
 
 #: Data longer than this is cut in the listing; the byte counts stay exact.
@@ -137,3 +155,46 @@ async def show_raw(url: str, write: Write) -> RawView:
         return view
     finally:
         writer.close()
+
+
+PROG = "transport-lab raw"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    names = ", ".join(e.name for e in ENDPOINTS if e.transport is not Transport.WEBSOCKET)
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Show the bytes of one HTTP endpoint's response as they cross the wire.",
+        epilog=EXIT_HELP,
+    )
+    parser.add_argument("endpoint", metavar="ENDPOINT", help=f"one HTTP endpoint: {names}")
+    add_stream_options(parser, stamp=False)
+    return parser
+
+
+def raw(args: argparse.Namespace) -> int:
+    # A plain socket, so plain http:// only: over TLS the framing is not what crossed the wire.
+    base = check_url(args.url, schemes=("http",))
+    endpoint = endpoint_named(args.endpoint)
+    if endpoint.transport is Transport.WEBSOCKET:
+        raise UsageError(f"{endpoint.name} is a WebSocket; raw shows HTTP bodies (chunked or buffered) only")
+    try:
+        view = asyncio.run(show_raw(stream_url(base, endpoint, query_of(args)), lambda line: print(line, flush=True)))
+    except OSError as error:
+        raise Unreachable(f"cannot reach the server at {base}: {error.strerror or error}") from None
+    if view.head is None:
+        print(f"{PROG}: the server closed the connection without an answer", file=sys.stderr)
+        return EXIT_FAILED
+    if view.head.status != 200:
+        print(f"{PROG}: HTTP {view.head.status}: {refusal_text(view.totals.body)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(PROG, lambda: raw(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

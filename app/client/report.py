@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from ..params import BOUNDS
 from .model import Message, StreamResult
 
 #: Longer messages (padded ones) are cut in the live view; --json keeps them whole.
@@ -69,21 +72,32 @@ def _cell(value: Any) -> str:
 
 
 def summary_table(results: list[StreamResult]) -> str:
-    """A fixed-width table, one row per endpoint; a failed stream shows its error below."""
+    """A fixed-width table, one row per endpoint.
+
+    A failed stream's error is not repeated here: it was said once already, on stderr.
+    """
     rows = [[_cell(summary(result)[key]) for _, key, _ in COLUMNS] for result in results]
     widths = [max(len(title), *(len(row[i]) for row in rows)) for i, (title, _, _) in enumerate(COLUMNS)]
     lines = ["  ".join(f"{title:{align}{w}}" for (title, _, align), w in zip(COLUMNS, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
-    for result, row in zip(results, rows, strict=True):
+    for row in rows:
         cells = zip(row, COLUMNS, widths, strict=True)
         lines.append("  ".join(f"{cell:{align}{w}}" for cell, (_, _, align), w in cells))
-        if result.error:
-            lines.append(f"  ! {result.endpoint}: {result.error}")
     lines.append(
         "TTFB: response head (WebSocket: handshake done); wire B: body + chunk framing or frame headers, "
         "not the response head; msg/s: between first and last arrival ('-': one burst)"
     )
     return "\n".join(lines)
+
+
+def query_numbers(query: Mapping[str, str]) -> dict[str, int | float | str]:
+    """The query as JSON numbers. A value no JSON number can hold (`nan`, `inf`: the server
+    refuses them) stays the text that was sent, so the document stays valid JSON."""
+    numbers: dict[str, int | float | str] = {}
+    for name, text in query.items():
+        value = int(text) if BOUNDS[name].integer else float(text)
+        numbers[name] = value if math.isfinite(value) else text
+    return numbers
 
 
 def result_document(
@@ -92,7 +106,7 @@ def result_document(
     """Everything the run saw, for `--json`."""
     return {
         "url": base_url,
-        "params": query,
+        "params": query_numbers(query),
         "outcome": outcome,
         "streams": [summary(result) for result in results],
         "messages": [asdict(message) for message in messages],

@@ -13,6 +13,7 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
     try:
         ws = await ctx.session.ws_connect(result.url, autoping=True)
     except aiohttp.WSServerHandshakeError as error:
+        result.status = error.status  # the summary row shows the refusal's status, as for HTTP
         raise await handshake_refusal(ctx, result, error) from None
     async with ws:
         result.status = 101

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from aiohttp import web
 
+from ..exits import EXIT_FAILED, EXIT_OK
 from .factory import create_app
 from .settings import Settings, settings_from_args
 
@@ -45,21 +48,55 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+class CannotListen(Exception):
+    """The address could not be bound; raised before any banner is printed."""
+
+
+def listen_error(settings: Settings, error: OSError) -> str:
+    """One line saying why binding failed, without the exception's own wording around it."""
+    # asyncio wraps the bind error as "error while attempting to bind on address (...): ...";
+    # the errno alone says it plainly. Name lookups (gaierror) carry negative codes.
+    reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
+    line = f"cannot listen on {settings.host} port {settings.port}: {reason}"
+    if error.errno == errno.EADDRINUSE:
+        line += " (another process holds it: stop it, or choose another --port)"
+    return line
+
+
 def serve(settings: Settings) -> None:
+    """Serve until stopped. Raises CannotListen when the address cannot be bound."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    print(banner(settings), flush=True)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        backlog=settings.backlog,
-        shutdown_timeout=settings.shutdown_timeout,
-        handler_cancellation=HANDLER_CANCELLATION,
-        access_log_format=ACCESS_LOG_FORMAT,
-        print=None,
-    )
+    listening = False
+
+    def announce(_aiohttp_banner: str) -> None:
+        # run_app calls its `print` once every site is bound, so ours never precedes a bind error.
+        nonlocal listening
+        listening = True
+        print(banner(settings), flush=True)
+
+    try:
+        web.run_app(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            backlog=settings.backlog,
+            shutdown_timeout=settings.shutdown_timeout,
+            handler_cancellation=HANDLER_CANCELLATION,
+            access_log_format=ACCESS_LOG_FORMAT,
+            print=announce,
+        )
+    except OSError as error:
+        if listening:
+            raise
+        raise CannotListen(listen_error(settings, error)) from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    serve(settings_from_args(sys.argv[1:] if argv is None else argv))
-    return 0
+def main(argv: Sequence[str] | None = None, *, epilog: str | None = None) -> int:
+    """`epilog`: text shown after the options in `--help` (the command list of `transport-lab`)."""
+    settings = settings_from_args(sys.argv[1:] if argv is None else argv, epilog=epilog)
+    try:
+        serve(settings)
+    except CannotListen as error:
+        print(f"transport-lab: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK

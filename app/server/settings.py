@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+from ..exits import EXIT_USAGE
 
 ENV_PREFIX = "TRANSPORT_LAB_"
 DEFAULT_HOST = "127.0.0.1"
@@ -17,6 +20,8 @@ DEFAULT_MAX_STREAMS = 10_000
 MAX_STREAMS_LIMIT = 100_000
 #: How long a graceful shutdown waits for open streams before cutting them.
 DEFAULT_SHUTDOWN_TIMEOUT = 3.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,27 +35,47 @@ class Settings:
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
 
 
+def _integer(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be an integer, not {text!r}") from None
+
+
+def _host(text: str) -> str:
+    # An empty host makes aiohttp bind every address: never what an empty value meant.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("host must not be empty (0.0.0.0 binds every IPv4 address)")
+    return text
+
+
 def _port(text: str) -> int:
-    value = int(text)
+    value = _integer(text, "port")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
     return value
 
 
 def _max_streams(text: str) -> int:
-    value = int(text)
+    value = _integer(text, "max streams")
     if not 1 <= value <= MAX_STREAMS_LIMIT:
         raise argparse.ArgumentTypeError(f"max streams must be 1..{MAX_STREAMS_LIMIT}, not {value}")
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The server's command line; each option defaults to its environment variable."""
+def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
+    """The server's command line; each option defaults to its environment variable.
+
+    `epilog` is shown verbatim after the options (the `transport-lab` command lists its
+    other commands there).
+    """
     parser = argparse.ArgumentParser(
         prog="transport-lab",
         description="Serve the Transport Lab streaming endpoints and dashboard.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", help=f"address to bind (env {ENV_PREFIX}HOST, default {DEFAULT_HOST})")
+    parser.add_argument("--host", type=_host, help=f"address to bind (env {ENV_PREFIX}HOST, default {DEFAULT_HOST})")
     parser.add_argument("--port", type=_port, help=f"port to bind (env {ENV_PREFIX}PORT, default {DEFAULT_PORT})")
     parser.add_argument(
         "--max-streams",
@@ -60,22 +85,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def _from_env(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
+    """The variable `name` parsed, or `default` when it is unset; a bad value names the variable."""
+    text = env.get(ENV_PREFIX + name)
+    if text is None:
+        return default
+    try:
+        return parse(text)
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"{ENV_PREFIX}{name}: {error}") from None
+
+
+def settings_from_args(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, *, epilog: str | None = None
+) -> Settings:
     """Settings from argv, falling back to the environment, then to the defaults.
 
-    Exits with status 2 and a message naming the option when a value is invalid.
+    Exits with status 2 and a message naming the option or variable when a value is invalid.
     """
     env = os.environ if environ is None else environ
-    parser = build_parser()
+    parser = build_parser(epilog)
     args = parser.parse_args(argv)
     try:
-        host = args.host or env.get(f"{ENV_PREFIX}HOST", DEFAULT_HOST)
-        port = args.port if args.port is not None else _port(env.get(f"{ENV_PREFIX}PORT", str(DEFAULT_PORT)))
+        host = args.host if args.host is not None else _from_env(env, "HOST", _host, DEFAULT_HOST)
+        port = args.port if args.port is not None else _from_env(env, "PORT", _port, DEFAULT_PORT)
         max_streams = (
             args.max_streams
             if args.max_streams is not None
-            else _max_streams(env.get(f"{ENV_PREFIX}MAX_STREAMS", str(DEFAULT_MAX_STREAMS)))
+            else _from_env(env, "MAX_STREAMS", _max_streams, DEFAULT_MAX_STREAMS)
         )
-    except (ValueError, argparse.ArgumentTypeError) as error:
-        parser.error(f"invalid environment setting: {error}")
+    except argparse.ArgumentTypeError as error:
+        # The command line itself was fine, so no usage line: just what is wrong and where.
+        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {error}\n")
     return Settings(host=host, port=port, max_streams=max_streams)

@@ -19,6 +19,10 @@ from app.bench.stats import DelimiterCounter, StreamTimes, lateness_summary, per
 from app.endpoints import ENDPOINTS
 from app.params import StreamParams
 from tests.client.test_parsers import splits
+<<<<<<< HEAD
+=======
+from tests.processes import run_app_command
+>>>>>>> cli
 
 
 @pytest.mark.parametrize(
@@ -117,6 +121,16 @@ def test_concurrency_targets_say_at_what_scale_they_were_measured() -> None:
     targets = concurrency_targets([row])
     assert [t["met"] for t in targets] == [True, True, True]
     assert all("the target is at 10,000" in t["note"] for t in targets)
+
+
+def test_help_and_a_bad_section_name_the_sections_in_words_not_python() -> None:
+    shown = run_app_command("bench", "--help")
+    assert shown.returncode == 0
+    text = " ".join(shown.stdout.split())  # argparse wraps lines wherever it likes
+    assert "sections to run (default all): throughput, concurrency, ijson" in text
+    assert "('" not in text and "['" not in text
+    refused = run_app_command("bench", "--only", "throughput,nope")
+    assert refused.stderr == "transport-lab bench: unknown section(s) nope; known: throughput, concurrency, ijson\n"
 
 
 def test_quick_run_reports_every_figure() -> None:

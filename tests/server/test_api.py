@@ -26,6 +26,14 @@ async def test_api_endpoints_lists_the_registry(client: TestClient[web.Request, 
     assert {param["name"] for param in document["params"]} == {"count", "interval", "size", "stamp"}
 
 
+async def test_api_endpoints_gives_the_bounds_as_json_numbers(client: TestClient[web.Request, None]) -> None:
+    async with client.get("/api/endpoints") as response:
+        document = await response.json()
+    ranges = {param["name"]: (param["min"], param["max"]) for param in document["params"]}
+    assert ranges == {"count": (1, 1000000), "interval": (0, 60), "size": (0, 1048576), "stamp": (0, 1)}
+    assert all(type(end) in (int, float) for pair in ranges.values() for end in pair)
+
+
 async def test_healthz_reports_active_streams(client: TestClient[web.Request, None]) -> None:
     async with client.get("/healthz") as response:
         assert response.status == 200

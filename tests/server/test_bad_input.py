@@ -67,6 +67,19 @@ async def test_buffered_body_over_the_cap_is_refused(client: TestClient[web.Requ
         assert (await response.json())["param"] == "count"
 
 
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("count=0", "count must be between 1 and 1000000, not '0'"),
+        ("size=2000000", "size must be between 0 and 1048576, not '2000000'"),
+    ],
+)
+async def test_a_400_writes_the_bounds_as_plain_integers(query: str, error: str, client: aiohttp.ClientSession) -> None:
+    async with client.get(f"/chunked?{query}") as response:
+        assert response.status == 400
+        assert (await response.json())["error"] == error
+
+
 @pytest.mark.parametrize("last_id", ["abc", "-1", "5", "99999999999999999999999999999999999"])
 async def test_sse_bad_last_event_id_is_refused(last_id: str, client: TestClient[web.Request, None]) -> None:
     async with client.get("/sse", headers={"Last-Event-ID": last_id}) as response:

@@ -1,0 +1,107 @@
+"""What the client's commands (`compare`, `raw`) share: the server and stream options, their
+checks, the errors a command line can meet and the exit status each one ends with."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from urllib.parse import urlencode, urlsplit
+
+from ..endpoints import ENDPOINTS_BY_NAME, Endpoint, Transport
+from ..exits import EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
+from ..params import BOUNDS
+from ..server.settings import DEFAULT_HOST, DEFAULT_PORT
+
+DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+EXIT_HELP = "Exit status: 0 ok, 1 a stream refused or failed, 2 usage, 3 server unreachable, 130 Ctrl-C."
+
+
+class UsageError(Exception):
+    """The command line asks for something that does not exist."""
+
+
+class Unreachable(Exception):
+    """No server answered at the URL."""
+
+
+def _as_typed(kind: Callable[[str], object]) -> Callable[[str], str]:
+    """An argparse type that checks the value parses as `kind` but keeps the text: the server
+    then gets, and echoes in a refusal, what the user typed (`100`, not `100.0`)."""
+
+    def check(text: str) -> str:
+        kind(text)
+        return text
+
+    check.__name__ = kind.__name__  # argparse names the type in its error: "invalid int value"
+    return check
+
+
+def add_stream_options(parser: argparse.ArgumentParser, stamp: bool) -> None:
+    """--url, and the stream parameters (each endpoint keeps its own default when one is left out)."""
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"server base URL (default {DEFAULT_URL})")
+    count, interval, size = BOUNDS["count"], BOUNDS["interval"], BOUNDS["size"]
+    parser.add_argument(
+        "--count", type=_as_typed(int), help=f"messages per stream, {count.between()} (default: each endpoint's own)"
+    )
+    parser.add_argument(
+        "--interval",
+        type=_as_typed(float),
+        help=f"seconds between messages, {interval.between()} (default: each endpoint's own)",
+    )
+    parser.add_argument("--size", type=_as_typed(int), help=f"padding bytes per message, {size.between()}")
+    parser.add_argument(
+        "--stamp",
+        action=argparse.BooleanOptionalAction,
+        default=stamp,
+        help=f"ask for send stamps, to show each message's delay (default: {'on' if stamp else 'off'})",
+    )
+
+
+def check_url(text: str, schemes: Sequence[str] = ("http", "https")) -> str:
+    """The server's base URL without its trailing slash; UsageError unless it is one."""
+    allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise UsageError(f"--url {text!r} is not a URL: {error}") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        hint = f" (did you mean http://{text}?)" if "://" not in text else ""
+        raise UsageError(f"--url must start with {allowed} and name a host, not {text!r}{hint}")
+    return parts.geturl().rstrip("/")  # the scheme lower-cased: ws:// is derived from it
+
+
+def endpoint_named(name: str) -> Endpoint:
+    if name not in ENDPOINTS_BY_NAME:
+        raise UsageError(f"unknown endpoint {name!r}; known: {', '.join(ENDPOINTS_BY_NAME)}")
+    return ENDPOINTS_BY_NAME[name]
+
+
+def query_of(args: argparse.Namespace) -> dict[str, str]:
+    """Only what the user gave, as typed, so each endpoint keeps its own defaults otherwise."""
+    query = {key: getattr(args, key) for key in ("count", "interval", "size") if getattr(args, key) is not None}
+    if args.stamp:
+        query["stamp"] = "1"
+    return query
+
+
+def stream_url(base: str, endpoint: Endpoint, query: dict[str, str]) -> str:
+    if endpoint.transport is Transport.WEBSOCKET:
+        base = "ws" + base.removeprefix("http")
+    return f"{base}{endpoint.path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def run_command(prog: str, command: Callable[[], int]) -> int:
+    """Run `command`, turning what stops it into one line on stderr and its exit status."""
+    try:
+        return command()
+    except UsageError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Unreachable as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; connections closed", file=sys.stderr)
+        return EXIT_INTERRUPTED
