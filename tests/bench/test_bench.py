@@ -19,10 +19,7 @@ from app.bench.stats import DelimiterCounter, StreamTimes, lateness_summary, per
 from app.endpoints import ENDPOINTS
 from app.params import StreamParams
 from tests.client.test_parsers import splits
-<<<<<<< HEAD
-=======
 from tests.processes import run_app_command
->>>>>>> cli
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,9 @@ async def test_buffered_body_over_the_cap_is_refused(client: TestClient[web.Requ
         ("size=2000000", "size must be between 0 and 1048576, not '2000000'"),
     ],
 )
-async def test_a_400_writes_the_bounds_as_plain_integers(query: str, error: str, client: aiohttp.ClientSession) -> None:
+async def test_a_400_writes_the_bounds_as_plain_integers(
+    query: str, error: str, client: TestClient[web.Request, None]
+) -> None:
     async with client.get(f"/chunked?{query}") as response:
         assert response.status == 400
         assert (await response.json())["error"] == error
