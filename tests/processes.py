@@ -160,8 +160,8 @@ def run_app_command(
 
 
 @contextmanager
-def app_server(log_dir: Path) -> Iterator[ServerProcess]:
-    """`python -m app` on a free loopback port, its log in `log_dir/server.log`."""
+def app_server(log_dir: Path, *args: str) -> Iterator[ServerProcess]:
+    """`python -m app ARGS` on a free loopback port, its log in `log_dir/server.log`."""
     port = free_port()
-    with run_server(app_command(port), port, log_dir / "server.log") as server:
+    with run_server(app_command(port, *args), port, log_dir / "server.log") as server:
         yield server

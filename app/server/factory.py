@@ -11,13 +11,16 @@ from .routes import PACKAGE, setup_routes
 from .security import add_security_headers
 from .settings import Settings
 from .shutdown import Shutdown
+from .stalls import cut_blocked, stall_watch
 from .streams import StreamStats
 
 
 async def stop_streams(app: web.Application) -> None:
     """on_shutdown: every stream ends itself (HTTP cleanly, WebSocket with 1001)
-    before aiohttp's shutdown timeout would cut it."""
+    before aiohttp's shutdown timeout would cut it; one waiting on a reader that
+    stopped reading cannot, so it ends at once."""
     app[shutdown_key].start()
+    cut_blocked(app[stream_stats_key])
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -25,7 +28,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application()
     app[settings_key] = settings
-    app[stream_stats_key] = StreamStats(max_streams=settings.max_streams)
+    app[stream_stats_key] = StreamStats(max_streams=settings.max_streams, memory_budget=settings.memory_budget)
     app[shutdown_key] = Shutdown()
     aiohttp_jinja2.setup(
         app,
@@ -36,4 +39,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     setup_routes(app)
     app.on_response_prepare.append(add_security_headers)
     app.on_shutdown.append(stop_streams)
+    app.cleanup_ctx.append(stall_watch)
     return app

@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.worker import GunicornWebWorker
 
 from .factory import create_app
+from .memory import pin_mmap_threshold
 from .run import HANDLER_CANCELLATION
 from .settings import settings_from_args
 
@@ -35,6 +36,7 @@ class TransportLabWorker(GunicornWebWorker):
     """aiohttp's gunicorn worker, with the production runner options."""
 
     def load_wsgi(self) -> None:
+        pin_mmap_threshold()
         super().load_wsgi()
         self.wsgi = self._runner_factory(self.wsgi)
 

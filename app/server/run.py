@@ -13,6 +13,7 @@ from aiohttp import web
 
 from ..exits import EXIT_FAILED, EXIT_OK
 from .factory import create_app
+from .memory import pin_mmap_threshold
 from .settings import Settings, settings_from_args
 
 #: aiohttp only learns of a client that went away at its next write unless handlers
@@ -66,6 +67,7 @@ def listen_error(settings: Settings, error: OSError) -> str:
 def serve(settings: Settings) -> None:
     """Serve until stopped. Raises CannotListen when the address cannot be bound."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    pin_mmap_threshold()
     listening = False
 
     def announce(_aiohttp_banner: str) -> None:

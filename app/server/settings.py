@@ -20,6 +20,14 @@ DEFAULT_MAX_STREAMS = 10_000
 MAX_STREAMS_LIMIT = 100_000
 #: How long a graceful shutdown waits for open streams before cutting them.
 DEFAULT_SHUTDOWN_TIMEOUT = 3.0
+MIB = 1024 * 1024
+#: Message data all streams may hold in flight at once, in MiB; past it new streams get 503.
+DEFAULT_MEMORY_BUDGET_MIB = 256
+#: The budget must hold at least one buffered body of the largest size.
+MEMORY_BUDGET_MIB_RANGE = (32, 65536)
+#: How long a write may wait for a reader who stopped reading before its stream ends.
+DEFAULT_SEND_TIMEOUT = 30.0
+SEND_TIMEOUT_RANGE = (1, 3600)
 
 T = TypeVar("T")
 
@@ -33,6 +41,9 @@ class Settings:
     max_streams: int = DEFAULT_MAX_STREAMS
     backlog: int = DEFAULT_BACKLOG
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
+    #: In bytes.
+    memory_budget: int = DEFAULT_MEMORY_BUDGET_MIB * MIB
+    send_timeout: float = DEFAULT_SEND_TIMEOUT
 
 
 def _integer(text: str, what: str) -> int:
@@ -63,6 +74,25 @@ def _max_streams(text: str) -> int:
     return value
 
 
+def _memory_budget_mib(text: str) -> int:
+    value = _integer(text, "memory budget")
+    low, high = MEMORY_BUDGET_MIB_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"memory budget must be {low}..{high} MiB, not {value}")
+    return value
+
+
+def _send_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"send timeout must be a number of seconds, not {text!r}") from None
+    low, high = SEND_TIMEOUT_RANGE
+    if not low <= value <= high:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"send timeout must be {low}..{high} seconds, not {text}")
+    return value
+
+
 def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
     """The server's command line; each option defaults to its environment variable.
 
@@ -81,6 +111,20 @@ def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
         "--max-streams",
         type=_max_streams,
         help=f"concurrent streams per process (env {ENV_PREFIX}MAX_STREAMS, default {DEFAULT_MAX_STREAMS})",
+    )
+    parser.add_argument(
+        "--memory-budget",
+        type=_memory_budget_mib,
+        metavar="MIB",
+        help="message data all streams may hold in flight, in MiB; past it new streams get 503 "
+        f"(env {ENV_PREFIX}MEMORY_BUDGET, default {DEFAULT_MEMORY_BUDGET_MIB})",
+    )
+    parser.add_argument(
+        "--send-timeout",
+        type=_send_timeout,
+        metavar="SECONDS",
+        help="how long a write may wait for a client that stopped reading before its stream ends "
+        f"(env {ENV_PREFIX}SEND_TIMEOUT, default {DEFAULT_SEND_TIMEOUT:g})",
     )
     return parser
 
@@ -114,7 +158,19 @@ def settings_from_args(
             if args.max_streams is not None
             else _from_env(env, "MAX_STREAMS", _max_streams, DEFAULT_MAX_STREAMS)
         )
+        memory_budget_mib = (
+            args.memory_budget
+            if args.memory_budget is not None
+            else _from_env(env, "MEMORY_BUDGET", _memory_budget_mib, DEFAULT_MEMORY_BUDGET_MIB)
+        )
+        send_timeout = (
+            args.send_timeout
+            if args.send_timeout is not None
+            else _from_env(env, "SEND_TIMEOUT", _send_timeout, DEFAULT_SEND_TIMEOUT)
+        )
     except argparse.ArgumentTypeError as error:
         # The command line itself was fine, so no usage line: just what is wrong and where.
         parser.exit(EXIT_USAGE, f"{parser.prog}: error: {error}\n")
-    return Settings(host=host, port=port, max_streams=max_streams)
+    return Settings(
+        host=host, port=port, max_streams=max_streams, memory_budget=memory_budget_mib * MIB, send_timeout=send_timeout
+    )

@@ -1,4 +1,5 @@
-"""Bookkeeping of live streams: how many are open, the cap, and one log line per stream."""
+"""Bookkeeping of live streams: how many are open, the memory they may hold, the caps,
+and one log line per stream."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 log = logging.getLogger("transport_lab.streams")
 
@@ -18,11 +20,23 @@ class Outcome(StrEnum):
 
     DONE = "done"
     CLIENT_GONE = "client gone"
+    #: The client stopped reading and a write waited past the send timeout.
+    STALLED = "stalled"
     SHUTDOWN = "shutdown"
     ERROR = "error"
 
 
-@dataclass(slots=True)
+class Connection(Protocol):
+    """What the stall watch needs of a connection (aiohttp's request protocol)."""
+
+    @property
+    def writing_paused(self) -> bool: ...
+
+    @property
+    def transport(self) -> asyncio.Transport | None: ...
+
+
+@dataclass(slots=True, eq=False)
 class StreamRecord:
     """What one stream did; the transports count into it as they send."""
 
@@ -31,52 +45,98 @@ class StreamRecord:
     messages: int = 0
     bytes_sent: int = 0
     outcome: Outcome = Outcome.DONE
+    #: Bytes of message data this stream may hold at once, reserved from the budget.
+    reserved: int = 0
+    connection: Connection | None = None
+    #: Where the stall watch last saw the stream blocked: (bytes_sent then, since when).
+    blocked: tuple[int, float] | None = None
 
 
 @dataclass(slots=True)
 class StreamStats:
-    """Counters for the whole process, shown by /healthz."""
+    """The live streams of the process and its counters, shown by /healthz."""
 
     max_streams: int
-    active: int = 0
+    #: Message data all streams together may hold in flight (buffered bodies, the
+    #: message being written and the socket's write buffer), in bytes.
+    memory_budget: int
+    reserved: int = 0
     started: int = 0
+    live: set[StreamRecord] = field(default_factory=set)
     outcomes: dict[str, int] = field(default_factory=lambda: {outcome.value: 0 for outcome in Outcome})
 
     @property
-    def full(self) -> bool:
-        return self.active >= self.max_streams
+    def active(self) -> int:
+        return len(self.live)
+
+    def refusal(self, reservation: int) -> str | None:
+        """Why a new stream holding up to `reservation` bytes cannot start now, or None."""
+        if self.active >= self.max_streams:
+            return f"the server is serving its maximum of {self.max_streams} streams; retry shortly"
+        if self.reserved + reservation > self.memory_budget:
+            return (
+                f"the server's memory budget for streams ({self.memory_budget} bytes) is taken "
+                "by streams in flight; retry shortly"
+            )
+        return None
 
     def snapshot(self) -> dict[str, object]:
         return {
             "active_streams": self.active,
             "max_streams": self.max_streams,
+            "reserved_bytes": self.reserved,
+            "memory_budget_bytes": self.memory_budget,
             "streams_started": self.started,
             "streams_ended": dict(self.outcomes),
         }
 
 
 @contextmanager
-def tracked(stats: StreamStats, endpoint: str) -> Iterator[StreamRecord]:
-    """Count a stream as active while the block runs, then log how it ended.
+def tracked(
+    stats: StreamStats, endpoint: str, reservation: int, connection: Connection | None
+) -> Iterator[StreamRecord]:
+    """Count a stream as live, holding `reservation` bytes of the budget, while the
+    block runs (until its last byte is written or its client is gone), then log how it
+    ended.
 
     A client that goes away is routine for a streaming server, so that is logged at
     DEBUG; only a real failure is logged as an error.
     """
-    record = StreamRecord(endpoint)
-    stats.active += 1
+    record = StreamRecord(endpoint, reserved=reservation, connection=connection)
+    stats.live.add(record)
+    stats.reserved += reservation
     stats.started += 1
     try:
         yield record
-    except (asyncio.CancelledError, ConnectionResetError):
-        record.outcome = Outcome.CLIENT_GONE
+    except (asyncio.CancelledError, ConnectionError):
+        ended_by_client(record)
         raise
     except Exception:
         record.outcome = Outcome.ERROR
         raise
     finally:
-        stats.active -= 1
+        stats.live.discard(record)
+        stats.reserved -= reservation
         stats.outcomes[record.outcome.value] += 1
+        _drop_unread(record)
         _log_stream(record)
+
+
+def _drop_unread(record: StreamRecord) -> None:
+    """Close at once the socket of a stream whose client left or stalled with data still
+    unsent: nobody will read it, and a graceful close would wait for ever to flush it."""
+    if record.outcome not in (Outcome.CLIENT_GONE, Outcome.STALLED) or record.connection is None:
+        return
+    transport = record.connection.transport
+    if transport is not None and transport.get_write_buffer_size():
+        transport.abort()
+
+
+def ended_by_client(record: StreamRecord) -> None:
+    """Mark a stream its client ended, unless the stall watch cut it (or shutdown ended
+    it) first: the connection error that follows is then its consequence."""
+    if record.outcome is Outcome.DONE:
+        record.outcome = Outcome.CLIENT_GONE
 
 
 _LOG_LEVELS = {
@@ -84,6 +144,7 @@ _LOG_LEVELS = {
     Outcome.SHUTDOWN: logging.INFO,
     # Clients leave all the time; that is not news above DEBUG.
     Outcome.CLIENT_GONE: logging.DEBUG,
+    Outcome.STALLED: logging.INFO,
     Outcome.ERROR: logging.ERROR,
 }
 
@@ -99,7 +160,7 @@ def client_may_leave(record: StreamRecord) -> Iterator[None]:
     try:
         yield
     except ConnectionError:
-        record.outcome = Outcome.CLIENT_GONE
+        ended_by_client(record)
 
 
 def _log_stream(record: StreamRecord) -> None:

@@ -13,7 +13,7 @@ from .errors import json_error, unavailable
 from .keys import stream_stats_key
 from .streams import tracked
 from .transports import HANDLERS
-from .transports.buffered import MAX_BUFFERED_BYTES
+from .transports.sizes import MAX_BUFFERED_BYTES
 
 
 def stream_view(endpoint: Endpoint) -> web.Handler:
@@ -29,16 +29,18 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
         if refusal is not None:
             return refusal
         stats = request.app[stream_stats_key]
-        if stats.full:
-            return unavailable(f"the server is serving its maximum of {stats.max_streams} streams; retry shortly")
-        with tracked(stats, endpoint.name) as record:
+        reservation = transport.reservation(endpoint, params)
+        refusal = stats.refusal(reservation)
+        if refusal is not None:
+            return unavailable(refusal)
+        with tracked(stats, endpoint.name, reservation, request.protocol) as record:
             return await transport.serve(request, endpoint, params, record)
 
     handler.__name__ = f"stream_{endpoint.name.replace('-', '_')}"
     return handler
 
 
-def registry_document() -> dict[str, object]:
+def registry_document(request: web.Request) -> dict[str, object]:
     """What /api/endpoints answers: the endpoints, the parameters' bounds, the caps."""
     return {
         "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
@@ -46,12 +48,13 @@ def registry_document() -> dict[str, object]:
         "limits": {
             "max_duration_seconds": MAX_DURATION_SECONDS,
             "max_buffered_bytes": MAX_BUFFERED_BYTES,
+            "memory_budget_bytes": request.app[stream_stats_key].memory_budget,
         },
     }
 
 
 async def api_endpoints(request: web.Request) -> web.Response:
-    return web.json_response(registry_document())
+    return web.json_response(registry_document(request))
 
 
 async def api_not_found(request: web.Request) -> web.Response:

@@ -135,3 +135,20 @@ async def test_churn_leaves_no_tasks_behind(server) -> None:
     assert await wait_for_no_active_streams(server.app, within=5) == 0
     assert await _settle(lambda: len(set(asyncio.all_tasks()) - baseline), 0) == 0
     assert await _settle(lambda: len(os.listdir("/proc/self/fd")), fds_before) <= fds_before
+
+
+async def _ask_and_leave_at_once(port: int, path: str) -> None:
+    """Send a request and reset the connection before the answer's head can go out."""
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    extra = WS_HEADERS if path == "/ws" else ""
+    writer.write(f"GET {path}?count=5&interval=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
+    await writer.drain()
+    writer.transport.abort()
+
+
+async def test_clients_leaving_before_the_headers_log_no_errors(app_process: ServerProcess, tmp_path: Path) -> None:
+    for path in itertools.islice(itertools.cycle(("/chunked", "/json", "/sse", "/ws", "/non-chunked")), 1000):
+        await _ask_and_leave_at_once(app_process.port, path)
+    assert await _settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert [line for line in log.splitlines() if " ERROR " in line or line.startswith("Traceback")] == []

@@ -7,9 +7,7 @@ The server is a separate process (`python -m app`), so its RSS is its own.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import socket
 import struct
 import time
 import urllib.request
@@ -20,18 +18,21 @@ import pytest
 
 from tests.helpers import STREAMING_ENDPOINTS, ids
 from tests.processes import ServerProcess, app_server, rss_kib
+from tests.rawclients import (
+    CLIENT_RCVBUF,
+    ONE_MIB,
+    WS_UPGRADE,
+    healthz,
+    logged_errors,
+    open_small_window,
+    stall_on,
+    wait_for_idle,
+)
 
 #: How long each abusive client is held.
 HOLD_SECONDS = 3.0
 #: Growth of the server's RSS that counts as bounded (the abuse pushes far more than this).
 RSS_BOUND_KIB = 48 * 1024
-ONE_MIB = 1_048_576
-WS_UPGRADE = (
-    b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-)
-#: A small receive buffer, so the kernel cannot soak up what the server writes.
-CLIENT_RCVBUF = 16 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -55,35 +56,6 @@ async def app_process(shared_app_process: ServerProcess) -> ServerProcess:
     return shared_app_process
 
 
-def logged_errors(server_dir: Path) -> list[str]:
-    """Lines the server logged at ERROR, and tracebacks (by any test of this module so far)."""
-    log = (server_dir / "server.log").read_text(errors="replace")
-    return [line for line in log.splitlines() if " ERROR " in line or line.startswith("Traceback")]
-
-
-def healthz(server: ServerProcess) -> dict[str, object]:
-    with urllib.request.urlopen(server.make_url("/healthz"), timeout=5) as response:
-        return json.loads(response.read())
-
-
-async def wait_for_idle(server: ServerProcess, within: float = 5.0) -> int:
-    deadline = time.monotonic() + within
-    active = healthz(server)["active_streams"]
-    while active and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        active = healthz(server)["active_streams"]
-    assert isinstance(active, int)
-    return active
-
-
-async def _open(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
-    return await asyncio.open_connection(sock=sock, limit=CLIENT_RCVBUF)
-
-
 async def _peak_rss_while(server: ServerProcess, seconds: float) -> int:
     """The server's highest RSS (KiB), sampled while `seconds` pass."""
     peak = rss_kib(server.pid)
@@ -100,7 +72,7 @@ async def stalled_readers(app_process: ServerProcess) -> AsyncIterator[list[asyn
     path = f"/chunked?count=1000&interval=0&size={ONE_MIB}"
     readers, writers = [], []
     for _ in range(4):
-        reader, writer = await _open(app_process.port)
+        reader, writer = await open_small_window(app_process.port)
         writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         await writer.drain()
         readers.append(reader)
@@ -133,16 +105,6 @@ async def test_stalled_readers_that_leave_are_not_errors(
     assert logged_errors(server_dir) == []
 
 
-async def _stall_on(port: int, path: str) -> asyncio.StreamWriter:
-    """Start a stream (a WebSocket for /ws) and read nothing after its headers."""
-    reader, writer = await _open(port)
-    upgrade = WS_UPGRADE if path.startswith("/ws") else b""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode() + upgrade + b"\r\n")
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-    assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.1 101")), head
-    return writer
-
-
 STALLABLE = [*STREAMING_ENDPOINTS, "ws"]
 
 
@@ -151,7 +113,7 @@ async def test_a_stalled_reader_costs_bounded_memory_on_every_endpoint(app_proce
     """100 messages of 1 MiB (100 MiB) for a reader that reads none: the server must wait."""
     path = "/ws" if endpoint == "ws" else endpoint.path
     baseline = rss_kib(app_process.pid)
-    writer = await _stall_on(app_process.port, f"{path}?count=100&interval=0&size={ONE_MIB}")
+    _, writer = await stall_on(app_process.port, f"{path}?count=100&interval=0&size={ONE_MIB}")
     try:
         peak = await _peak_rss_while(app_process, 1.0)
     finally:
@@ -175,7 +137,7 @@ def ws_frame(opcode: int, payload: bytes) -> bytes:
 
 
 async def _ws_handshake(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await _open(port)
+    reader, writer = await open_small_window(port)
     writer.write(b"GET /ws?count=60&interval=60 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + WS_UPGRADE + b"\r\n")
     await writer.drain()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)

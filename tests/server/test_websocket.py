@@ -7,10 +7,14 @@ import json
 import logging
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from app.server.keys import stream_stats_key
 from app.server.transports.ws import MAX_INBOUND_BYTES
+from tests.conftest import wait_for_no_active_streams
+from tests.rawclients import ONE_MIB, WS_UPGRADE, stall_on
 
 
 async def test_binary_message_closes_with_unsupported_data(server, session: aiohttp.ClientSession) -> None:
@@ -67,3 +71,44 @@ async def test_a_slow_reader_that_pings_gets_every_message_and_a_clean_close(
                 await asyncio.sleep(0.05)  # a busy tab, reading late
     assert texts == count
     assert ws.close_code == 1000
+
+
+async def test_a_socket_that_stops_answering_pings_is_closed_and_not_logged_done(
+    server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that neither reads nor answers pings: once the heartbeat gives up, the
+    stream ends as its client's doing (not `done`), and its socket is closed."""
+    monkeypatch.setattr("app.server.transports.ws.HEARTBEAT_SECONDS", 0.2)
+    stats = server.app[stream_stats_key]
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /ws?count=1000&interval=0.5 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + WS_UPGRADE + b"\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 101")
+    try:
+        # Reads nothing and answers no ping; the server's close shows as the end of the stream.
+        await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.transport.abort()
+    assert await wait_for_no_active_streams(server.app) == 0
+    assert stats.outcomes["done"] == 0
+    assert stats.outcomes["client gone"] == 1
+
+
+async def test_a_stalled_socket_that_stops_answering_pings_is_closed_at_once(
+    server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with the server's writes stuck behind a full socket: its unsent data will
+    never be read, so the connection must not linger waiting to flush it."""
+    monkeypatch.setattr("app.server.transports.ws.HEARTBEAT_SECONDS", 0.2)
+    stats = server.app[stream_stats_key]
+    _, writer = await stall_on(server.port, f"/ws?count=100&interval=0&size={ONE_MIB}")
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        # Polled as a monitor would: the server's open connections, seen from outside the handler.
+        while (stats.active or server.runner.server.connections) and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        assert (stats.active, len(server.runner.server.connections)) == (0, 0)
+    finally:
+        writer.transport.abort()
+    assert stats.outcomes["done"] == 0

@@ -16,9 +16,12 @@ from ...params import StreamParams
 from ..streams import StreamRecord
 from . import buffered, sse, ws
 from .chunked import serve_chunked
+from .sizes import buffered_reservation, streaming_reservation
 
 Serve = Callable[[web.Request, Endpoint, StreamParams, StreamRecord], Awaitable[web.StreamResponse]]
 Precheck = Callable[[web.Request, Endpoint, StreamParams], "web.Response | None"]
+#: Bytes of message data a stream may hold at once, reserved from the memory budget.
+Reservation = Callable[[Endpoint, StreamParams], int]
 
 
 def no_precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
@@ -29,11 +32,12 @@ def no_precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) 
 class TransportHandler:
     serve: Serve
     precheck: Precheck = no_precheck
+    reservation: Reservation = streaming_reservation
 
 
 HANDLERS: dict[Transport, TransportHandler] = {
     Transport.CHUNKED: TransportHandler(serve_chunked),
-    Transport.BUFFERED: TransportHandler(buffered.serve_buffered, buffered.precheck),
+    Transport.BUFFERED: TransportHandler(buffered.serve_buffered, buffered.precheck, buffered_reservation),
     Transport.SSE: TransportHandler(sse.serve_sse, sse.precheck),
     Transport.WEBSOCKET: TransportHandler(ws.serve_websocket, ws.precheck),
 }

@@ -7,24 +7,15 @@ from aiohttp import web
 from ...endpoints import Endpoint
 from ...params import StreamParams
 from ..errors import json_error, unavailable
-from ..streams import Outcome, StreamRecord
-from .pacing import clock_for, pacer_for, send_paced, stream_headers
-
-#: The largest body the buffered endpoint will hold in memory.
-MAX_BUFFERED_BYTES = 16 * 1024 * 1024
-_STAMP_BYTES = len(" @1764000000000.000")
-
-
-def estimated_body_bytes(endpoint: Endpoint, params: StreamParams) -> int:
-    """An upper bound of the body's size, known before anything is produced."""
-    widest_index = len(str(params.count))
-    per_message = len(endpoint.example(stamp=False)) + widest_index + params.size + 1 + _STAMP_BYTES
-    return params.count * per_message
+from ..streams import Outcome, StreamRecord, client_may_leave
+from .pacing import clock_for, pacer_for, send_paced
+from .responses import stream_response, write_whole
+from .sizes import MAX_BUFFERED_BYTES, body_bytes
 
 
 def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
     """A 400 when the buffered body would be over the cap, else None."""
-    size = estimated_body_bytes(endpoint, params)
+    size = body_bytes(endpoint, params)
     if size <= MAX_BUFFERED_BYTES:
         return None
     param = "size" if params.size else "count"
@@ -39,18 +30,24 @@ def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> 
 async def serve_buffered(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
-    parts: list[bytes] = []
+    body = bytearray()
 
     async def collect(message: str) -> int:
         data = message.encode()
-        parts.append(data)
+        body.extend(data)
         return len(data)
 
-    body = endpoint.source(params, clock_for(params))
-    await send_paced(collect, body.messages, pacer_for(request, params), record)
+    source = endpoint.source(params, clock_for(params))
+    await send_paced(collect, source.messages, pacer_for(request, params), record)
     if record.outcome is Outcome.SHUTDOWN:
         # A shortened body with a Content-Length would pass for the whole one.
         return unavailable("the server is shutting down")
-    parts.append(body.tail.encode())
-    response = web.Response(body=b"".join(parts), headers=stream_headers(endpoint.content_type))
+    body.extend(source.tail.encode())
+    response = stream_response(request, endpoint.content_type, content_length=len(body))
+    # Written here rather than returned: the stream counts (and holds its share of the
+    # memory budget) until its last byte is out, not only while it is being produced.
+    with client_may_leave(record):
+        await response.prepare(request)
+        await write_whole(request, response, body)
+        await response.write_eof()
     return response

@@ -17,26 +17,13 @@ from ...sources import Clock, epoch_ms
 from ..keys import shutdown_key
 from ..shutdown import Shutdown
 from ..streams import Outcome, StreamRecord
+from .responses import Send
 
-STREAM_HEADERS = {
-    # Caches and proxies must pass each chunk on as it comes, and browsers must not
-    # hold the first KiB back to sniff the type.
-    "Cache-Control": "no-cache",
-    "X-Accel-Buffering": "no",
-    "X-Content-Type-Options": "nosniff",
-}
-
-Send = Callable[[str], Awaitable[int]]
 #: A write to a fast reader never waits, and neither does a pause whose deadline has
 #: already passed (a tiny interval, or a stream running behind its schedule): a stream
 #: that has not slept for this many messages hands the loop to other clients (often
 #: enough to be fair, rare enough to be free), whatever its interval.
 YIELD_EVERY = 64
-
-
-def stream_headers(content_type: str) -> dict[str, str]:
-    """Headers of every streamed response."""
-    return {"Content-Type": content_type, **STREAM_HEADERS}
 
 
 def clock_for(params: StreamParams) -> Clock | None:

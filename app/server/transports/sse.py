@@ -14,7 +14,8 @@ from ...endpoints import Endpoint
 from ...params import MAX_VALUE_LENGTH, StreamParams
 from ..errors import json_error
 from ..streams import StreamRecord, client_may_leave
-from .pacing import clock_for, pacer_for, send_paced, stream_headers
+from .pacing import clock_for, pacer_for, send_paced
+from .responses import sender, stream_response
 
 LAST_EVENT_ID = "Last-Event-ID"
 #: A comment line EventSource ignores, sent during long pauses so proxies keep the stream.
@@ -58,15 +59,9 @@ async def serve_sse(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
     start = first_event_id(request, params)
-    response = web.StreamResponse(headers=stream_headers(endpoint.content_type))
-    response.enable_chunked_encoding()
-    await response.prepare(request)
+    response = stream_response(request, endpoint.content_type)
     event_ids = itertools.count(start)
-
-    async def send(message: str) -> int:
-        data = sse_event(next(event_ids), message).encode()
-        await response.write(data)
-        return len(data)
+    send = sender(request, response.write, lambda message: sse_event(next(event_ids), message).encode())
 
     async def keepalive() -> int:
         await response.write(KEEPALIVE)
@@ -74,6 +69,7 @@ async def serve_sse(
 
     messages = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
     with client_may_leave(record):
+        await response.prepare(request)
         await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
         await response.write_eof()
     return response

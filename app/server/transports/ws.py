@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from functools import partial
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -13,8 +14,9 @@ from ...params import StreamParams
 from ...sources import epoch_ms
 from ..errors import json_error
 from ..origins import is_same_origin
-from ..streams import Outcome, StreamRecord, client_may_leave
+from ..streams import Outcome, StreamRecord, client_may_leave, ended_by_client
 from .pacing import clock_for, pacer_for, send_paced
+from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
 
 #: The largest message a client may send; past it the socket is closed with 1009.
 MAX_INBOUND_BYTES = 64 * 1024
@@ -57,29 +59,34 @@ async def serve_websocket(
 ) -> web.StreamResponse:
     # Uncompressed, so the bytes counted are the bytes on the wire.
     ws = web.WebSocketResponse(
-        max_msg_size=MAX_INBOUND_BYTES, heartbeat=HEARTBEAT_SECONDS, compress=False, timeout=CLOSE_TIMEOUT_SECONDS
+        max_msg_size=MAX_INBOUND_BYTES,
+        heartbeat=HEARTBEAT_SECONDS,
+        compress=False,
+        timeout=CLOSE_TIMEOUT_SECONDS,
+        writer_limit=WRITE_BUFFER_BYTES,
     )
-    await ws.prepare(request)
-
-    async def send(message: str) -> int:
-        # Encoded once, to send and to count (send_str would encode it again).
-        data = message.encode()
-        await ws.send_frame(data, WSMsgType.TEXT)
-        return len(data)
-
+    bound_write_buffer(request)
+    # Encoded once, to send and to count (send_str would encode it again).
+    send = sender(request, partial(ws.send_frame, opcode=WSMsgType.TEXT))
+    with client_may_leave(record):
+        await ws.prepare(request)
+    if not ws.prepared:
+        return ws
     messages = endpoint.source(params, clock_for(params)).messages
-    sender = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
+    paced = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
     echoer = asyncio.ensure_future(_echo_incoming(ws))
     try:
         with client_may_leave(record):
-            await asyncio.wait({sender, echoer}, return_when=asyncio.FIRST_COMPLETED)
-            if sender.done():
-                sender.result()
+            await asyncio.wait({paced, echoer}, return_when=asyncio.FIRST_COMPLETED)
+            if paced.done():
+                paced.result()
                 await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
             else:
+                # The client closed before the stream was done, or stopped answering pings.
                 await echoer
+                ended_by_client(record)
     finally:
-        await _stop(sender)
+        await _stop(paced)
         await _stop(echoer)
     return ws
 

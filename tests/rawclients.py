@@ -1,0 +1,72 @@
+"""Raw-socket clients that misbehave on purpose (they stall, never read, or leave), and
+what the tests read back from a server process about them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.processes import ServerProcess
+
+ONE_MIB = 1_048_576
+WS_UPGRADE = (
+    b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+)
+#: A small receive buffer, so the kernel cannot soak up what the server writes.
+CLIENT_RCVBUF = 16 * 1024
+
+
+def logged_errors(server_dir: Path) -> list[str]:
+    """Lines the server logged at ERROR, and tracebacks (by any test of this module so far)."""
+    log = (server_dir / "server.log").read_text(errors="replace")
+    return [line for line in log.splitlines() if " ERROR " in line or line.startswith("Traceback")]
+
+
+def healthz(server: ServerProcess) -> dict[str, object]:
+    with urllib.request.urlopen(server.make_url("/healthz"), timeout=5) as response:
+        return json.loads(response.read())
+
+
+async def wait_for_idle(server: ServerProcess, within: float = 5.0) -> int:
+    deadline = time.monotonic() + within
+    active = healthz(server)["active_streams"]
+    while active and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        active = healthz(server)["active_streams"]
+    assert isinstance(active, int)
+    return active
+
+
+async def open_small_window(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    return await asyncio.open_connection(sock=sock, limit=CLIENT_RCVBUF)
+
+
+async def request_head(port: int, path: str) -> tuple[bytes, asyncio.StreamReader, asyncio.StreamWriter]:
+    """Send the request (a WebSocket handshake for /ws) and read the answer's head."""
+    reader, writer = await open_small_window(port)
+    upgrade = WS_UPGRADE if path.startswith("/ws") else b""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode() + upgrade + b"\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    return head, reader, writer
+
+
+async def ask_and_never_read(port: int, path: str) -> tuple[bytes, asyncio.StreamWriter]:
+    """Ask for `path`, read the answer's head, then nothing more."""
+    head, _, writer = await request_head(port, path)
+    return head, writer
+
+
+async def stall_on(port: int, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Start a stream (a WebSocket for /ws) and read nothing after its headers."""
+    head, reader, writer = await request_head(port, path)
+    assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.1 101")), head
+    return reader, writer
