@@ -6,9 +6,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from .keys import settings_key, shutdown_key, stream_stats_key
+from .hosts import AllowedHosts
+from .keys import allowed_hosts_key, settings_key, shutdown_key, stream_stats_key
 from .routes import PACKAGE, setup_routes
-from .security import add_security_headers
+from .security import add_security_headers, served_hosts_only
 from .settings import Settings
 from .shutdown import Shutdown
 from .stalls import cut_blocked, stall_watch
@@ -26,7 +27,8 @@ async def stop_streams(app: web.Application) -> None:
 def create_app(settings: Settings | None = None) -> web.Application:
     """Build the Transport Lab application from `settings` (defaults when None)."""
     settings = settings or Settings()
-    app = web.Application()
+    app = web.Application(middlewares=[served_hosts_only])
+    app[allowed_hosts_key] = AllowedHosts.of(settings.host, settings.allowed_hosts)
     app[settings_key] = settings
     app[stream_stats_key] = StreamStats(max_streams=settings.max_streams, memory_budget=settings.memory_budget)
     app[shutdown_key] = Shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .hosts import AllowedHosts
 from .settings import Settings
 from .shutdown import Shutdown
 from .streams import StreamStats
@@ -12,3 +13,5 @@ settings_key = web.AppKey("settings", Settings)
 stream_stats_key = web.AppKey("stream_stats", StreamStats)
 #: Started when the server starts shutting down: every stream ends itself cleanly.
 shutdown_key = web.AppKey("shutdown", Shutdown)
+#: The host names the server answers to; any other `Host` gets 400.
+allowed_hosts_key = web.AppKey("allowed_hosts", AllowedHosts)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
+
+from .hosts import AllowedHosts, parse_host
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -29,17 +31,23 @@ def _request_port(request: web.Request) -> int | None:
         return None
 
 
-def is_same_origin(origin: str, request: web.Request) -> bool:
-    """True when `origin` names the host (and port) the request was sent to.
+def is_allowed_origin(origin: str, request: web.Request, allowed: AllowedHosts) -> bool:
+    """True when `origin` is a page of a host this server answers to, on the port the
+    request was sent to.
 
-    The scheme is not compared: behind a TLS-terminating proxy the page is https while
-    the app sees http. A cross-site page cannot choose the host its Origin names.
+    Checked against the served names, not against `Host`: after a DNS rebinding both
+    carry the attacker's name. The scheme is not compared: behind a TLS-terminating
+    proxy the page is https while the app sees http.
     """
     try:
         parts = urlsplit(origin)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
+    page = parse_host(parts.netloc)
+    target = parse_host(request.headers.get(hdrs.HOST, ""))
+    if parts.scheme not in ("http", "https") or page is None or target is None:
+        return False
+    return allowed.allows(page.name) and page.port == target.port
 
 
 def is_dashboard_origin(origin: str, request: web.Request, bound_host: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..exits import EXIT_USAGE
+from .hosts import is_valid_pattern
 
 ENV_PREFIX = "TRANSPORT_LAB_"
 DEFAULT_HOST = "127.0.0.1"
@@ -44,6 +45,8 @@ class Settings:
     #: In bytes.
     memory_budget: int = DEFAULT_MEMORY_BUDGET_MIB * MIB
     send_timeout: float = DEFAULT_SEND_TIMEOUT
+    #: Names served besides loopback, the lanes and the bound address (`.example.com`: with subdomains).
+    allowed_hosts: tuple[str, ...] = ()
 
 
 def _integer(text: str, what: str) -> int:
@@ -93,6 +96,16 @@ def _send_timeout(text: str) -> float:
     return value
 
 
+def _allowed_hosts(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    bad = [name for name in names if not is_valid_pattern(name)]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"allowed hosts must be host names, addresses or .domain patterns, not {bad[0]!r}"
+        )
+    return names
+
+
 def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
     """The server's command line; each option defaults to its environment variable.
 
@@ -125,6 +138,13 @@ def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a write may wait for a client that stopped reading before its stream ends "
         f"(env {ENV_PREFIX}SEND_TIMEOUT, default {DEFAULT_SEND_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--allowed-hosts",
+        type=_allowed_hosts,
+        metavar="NAMES",
+        help="comma-separated host names served besides loopback, laneN.localhost and the bound address; "
+        f".example.com also serves its subdomains (env {ENV_PREFIX}ALLOWED_HOSTS)",
     )
     return parser
 
@@ -168,9 +188,19 @@ def settings_from_args(
             if args.send_timeout is not None
             else _from_env(env, "SEND_TIMEOUT", _send_timeout, DEFAULT_SEND_TIMEOUT)
         )
+        allowed_hosts = (
+            args.allowed_hosts
+            if args.allowed_hosts is not None
+            else _from_env(env, "ALLOWED_HOSTS", _allowed_hosts, ())
+        )
     except argparse.ArgumentTypeError as error:
         # The command line itself was fine, so no usage line: just what is wrong and where.
         parser.exit(EXIT_USAGE, f"{parser.prog}: error: {error}\n")
     return Settings(
-        host=host, port=port, max_streams=max_streams, memory_budget=memory_budget_mib * MIB, send_timeout=send_timeout
+        host=host,
+        port=port,
+        max_streams=max_streams,
+        memory_budget=memory_budget_mib * MIB,
+        send_timeout=send_timeout,
+        allowed_hosts=allowed_hosts,
     )

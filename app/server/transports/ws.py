@@ -13,7 +13,8 @@ from ...endpoints import Endpoint
 from ...params import StreamParams
 from ...sources import epoch_ms
 from ..errors import json_error
-from ..origins import is_same_origin
+from ..keys import allowed_hosts_key
+from ..origins import is_allowed_origin
 from ..streams import Outcome, StreamRecord, client_may_leave, ended_by_client
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
@@ -40,8 +41,8 @@ def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> 
             400, f"{endpoint.path} is a WebSocket: connect with an Upgrade: websocket handshake", "Upgrade"
         )
     origin = request.headers.get("Origin")
-    if origin is not None and not is_same_origin(origin, request):
-        return json_error(403, f"WebSocket Origin {origin[:100]!r} is not this server's origin", "Origin")
+    if origin is not None and not is_allowed_origin(origin, request, request.app[allowed_hosts_key]):
+        return json_error(403, f"WebSocket Origin {origin[:100]!r} is not a page this server serves", "Origin")
     return None
 
 
