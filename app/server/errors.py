@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
 
 #: Seconds a client is asked to wait before retrying a 503.
 RETRY_AFTER_SECONDS = 5
@@ -21,3 +22,27 @@ def json_error(
 def unavailable(message: str) -> web.Response:
     """A 503 JSON error that tells the client when to retry."""
     return json_error(503, message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+@web.middleware
+async def api_errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The API's own refusals (no such path, a method it does not take) in JSON, like
+    every other answer of /api; a 405 keeps its `Allow`."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or not _is_api(request.path):
+            raise
+        allow = error.headers.get(hdrs.ALLOW)
+        headers = {hdrs.ALLOW: allow} if allow is not None else None
+        if error.status == 405:
+            message = f"{request.method[:20]} is not allowed on {request.path[:200]}; allowed: {allow}"
+        elif error.status == 404:
+            message = f"no API at {request.path[:200]}"
+        else:
+            message = error.reason
+        return json_error(error.status, message, headers=headers)

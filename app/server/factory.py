@@ -6,6 +6,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from .errors import api_errors_as_json
 from .hosts import AllowedHosts
 from .keys import allowed_hosts_key, settings_key, shutdown_key, stream_stats_key
 from .routes import PACKAGE, setup_routes
@@ -27,7 +28,7 @@ async def stop_streams(app: web.Application) -> None:
 def create_app(settings: Settings | None = None) -> web.Application:
     """Build the Transport Lab application from `settings` (defaults when None)."""
     settings = settings or Settings()
-    app = web.Application(middlewares=[served_hosts_only])
+    app = web.Application(middlewares=[served_hosts_only, api_errors_as_json])
     app[allowed_hosts_key] = AllowedHosts.of(settings.host, settings.allowed_hosts)
     app[settings_key] = settings
     app[stream_stats_key] = StreamStats(max_streams=settings.max_streams, memory_budget=settings.memory_budget)

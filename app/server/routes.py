@@ -34,7 +34,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/", views.index, name="index")
     app.router.add_get("/healthz", views.healthz, name="healthz")
     app.router.add_get("/api/endpoints", views.api_endpoints, name="api_endpoints")
-    app.router.add_route("*", "/api/{tail:.*}", views.api_not_found)
     for endpoint in ENDPOINTS:
         app.router.add_get(endpoint.path, views.stream_view(endpoint), name=endpoint.name, allow_head=False)
         app.router.add_route("OPTIONS", endpoint.path, preflight)

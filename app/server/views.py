@@ -57,10 +57,6 @@ async def api_endpoints(request: web.Request) -> web.Response:
     return web.json_response(registry_document(request))
 
 
-async def api_not_found(request: web.Request) -> web.Response:
-    return json_error(404, f"no API at {request.path[:200]}")
-
-
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", **request.app[stream_stats_key].snapshot()})
 

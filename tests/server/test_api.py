@@ -70,3 +70,21 @@ async def test_cors_is_answered_only_for_the_dashboards_origins(
     assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
     if not allowed:
         assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+async def test_a_method_the_api_does_not_take_is_a_json_405_with_allow(
+    client: TestClient[web.Request, None], method: str
+) -> None:
+    async with client.request(method, "/api/endpoints") as response:
+        assert response.status == 405
+        assert "GET" in response.headers["Allow"]
+        assert (await response.json())["error"].startswith(f"{method} is not allowed on /api/endpoints")
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/", "/api/nope", "/api/endpoints/x"])
+async def test_an_unknown_api_path_is_a_json_404(client: TestClient[web.Request, None], path: str) -> None:
+    async with client.get(path) as response:
+        assert response.status == 404
+        assert response.content_type == "application/json"
+        assert "no API at" in (await response.json())["error"]

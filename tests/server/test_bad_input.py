@@ -82,7 +82,7 @@ async def test_a_400_writes_the_bounds_as_plain_integers(
         assert (await response.json())["error"] == error
 
 
-@pytest.mark.parametrize("last_id", ["abc", "-1", "5", "99999999999999999999999999999999999"])
+@pytest.mark.parametrize("last_id", ["abc", "-1", "5", "99999999999999999999999999999999999", "\u0663", "\uff11"])
 async def test_sse_bad_last_event_id_is_refused(last_id: str, client: TestClient[web.Request, None]) -> None:
     async with client.get("/sse", headers={"Last-Event-ID": last_id}) as response:
         assert response.status == 400

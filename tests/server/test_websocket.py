@@ -112,3 +112,13 @@ async def test_a_stalled_socket_that_stops_answering_pings_is_closed_at_once(
     finally:
         writer.transport.abort()
     assert stats.outcomes["done"] == 0
+
+
+async def test_a_message_of_exactly_64_kib_is_taken(server, session: aiohttp.ClientSession) -> None:
+    """ "Past 64 KiB" means what it says: 65,536 bytes are echoed, 65,537 close with 1009."""
+    async with session.ws_connect(server.make_url("/ws?count=10&interval=30")) as ws:
+        await ws.receive()
+        await ws.send_str("x" * MAX_INBOUND_BYTES)
+        echo = await ws.receive()
+    assert echo.type is aiohttp.WSMsgType.TEXT
+    assert json.loads(echo.data)["echo"] == "x" * 65536

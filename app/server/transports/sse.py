@@ -39,7 +39,8 @@ def first_event_id(request: web.Request, params: StreamParams) -> int:
     raw = request.headers.get(LAST_EVENT_ID)
     if raw is None or raw == "":
         return 0
-    if len(raw) > MAX_VALUE_LENGTH or not raw.isdigit() or int(raw) >= params.count:
+    # ASCII digits only, as in query parameters: str.isdigit() also takes Arabic-Indic or fullwidth digits.
+    if len(raw) > MAX_VALUE_LENGTH or not (raw.isascii() and raw.isdigit()) or int(raw) >= params.count:
         raise ValueError(raw)
     return int(raw) + 1
 

@@ -19,7 +19,7 @@ from ..streams import Outcome, StreamRecord, client_may_leave, ended_by_client
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
 
-#: The largest message a client may send; past it the socket is closed with 1009.
+#: The largest message a client may send (64 KiB); past it the socket is closed with 1009.
 MAX_INBOUND_BYTES = 64 * 1024
 #: Server pings keep a quiet socket alive through proxies' idle timeouts.
 HEARTBEAT_SECONDS = 20.0
@@ -60,7 +60,8 @@ async def serve_websocket(
 ) -> web.StreamResponse:
     # Uncompressed, so the bytes counted are the bytes on the wire.
     ws = web.WebSocketResponse(
-        max_msg_size=MAX_INBOUND_BYTES,
+        # aiohttp refuses a message of max_msg_size bytes itself: one more lets 64 KiB in.
+        max_msg_size=MAX_INBOUND_BYTES + 1,
         heartbeat=HEARTBEAT_SECONDS,
         compress=False,
         timeout=CLOSE_TIMEOUT_SECONDS,
