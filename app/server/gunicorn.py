@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.worker import GunicornWebWorker
 
 from .factory import create_app
+from .logs import KeyValueAccessLogger, quiet_malformed_requests
 from .memory import pin_mmap_threshold
 from .run import HANDLER_CANCELLATION
 from .settings import settings_from_args
@@ -37,6 +38,7 @@ class TransportLabWorker(GunicornWebWorker):
 
     def load_wsgi(self) -> None:
         pin_mmap_threshold()
+        quiet_malformed_requests()
         super().load_wsgi()
         self.wsgi = self._runner_factory(self.wsgi)
 
@@ -52,12 +54,12 @@ class TransportLabWorker(GunicornWebWorker):
         return make_runner
 
     def _runner_options(self) -> dict[str, object]:
-        """What aiohttp's worker passes to its runner, plus handler cancellation."""
+        """What aiohttp's worker passes to its runner, plus handler cancellation and our access lines."""
         return {
             "logger": self.log,
             "keepalive_timeout": self.cfg.keepalive,
             "access_log": self.log.access_log if self.cfg.accesslog else None,
-            "access_log_format": self._get_valid_log_format(self.cfg.access_log_format),
+            "access_log_class": KeyValueAccessLogger,
             "shutdown_timeout": self.cfg.graceful_timeout * SHUTDOWN_SHARE,
             "handler_cancellation": HANDLER_CANCELLATION,
         }

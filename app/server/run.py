@@ -13,16 +13,13 @@ from aiohttp import web
 
 from ..exits import EXIT_FAILED, EXIT_OK
 from .factory import create_app
+from .logs import LOG_FORMAT, KeyValueAccessLogger, quiet_malformed_requests
 from .memory import pin_mmap_threshold
 from .settings import Settings, settings_from_args
 
 #: aiohttp only learns of a client that went away at its next write unless handlers
 #: are cancelled; the test server turns this on, so production must too.
 HANDLER_CANCELLATION = True
-#: One key=value line per request; a stream's own line (transport_lab.streams) adds
-#: its endpoint, messages, bytes and how it ended.
-ACCESS_LOG_FORMAT = 'access remote=%a request="%r" status=%s bytes=%b duration=%Tfs agent="%{User-Agent}i"'
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def is_loopback(host: str) -> bool:
@@ -67,6 +64,7 @@ def listen_error(settings: Settings, error: OSError) -> str:
 def serve(settings: Settings) -> None:
     """Serve until stopped. Raises CannotListen when the address cannot be bound."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    quiet_malformed_requests()
     pin_mmap_threshold()
     listening = False
 
@@ -84,7 +82,7 @@ def serve(settings: Settings) -> None:
             backlog=settings.backlog,
             shutdown_timeout=settings.shutdown_timeout,
             handler_cancellation=HANDLER_CANCELLATION,
-            access_log_format=ACCESS_LOG_FORMAT,
+            access_log_class=KeyValueAccessLogger,
             print=announce,
         )
     except OSError as error:
