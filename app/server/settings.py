@@ -6,7 +6,7 @@ import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 from ..exits import EXIT_USAGE
 from .hosts import is_valid_pattern
@@ -29,8 +29,6 @@ MEMORY_BUDGET_MIB_RANGE = (32, 65536)
 #: How long a write may wait for a reader who stopped reading before its stream ends.
 DEFAULT_SEND_TIMEOUT = 30.0
 SEND_TIMEOUT_RANGE = (1, 3600)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,12 +75,13 @@ def _max_streams(text: str) -> int:
     return value
 
 
-def _memory_budget_mib(text: str) -> int:
+def _memory_budget(text: str) -> int:
+    """MiB as given, bytes as kept."""
     value = _integer(text, "memory budget")
     low, high = MEMORY_BUDGET_MIB_RANGE
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"memory budget must be {low}..{high} MiB, not {value}")
-    return value
+    return value * MIB
 
 
 def _send_timeout(text: str) -> float:
@@ -106,6 +105,56 @@ def _allowed_hosts(text: str) -> tuple[str, ...]:
     return names
 
 
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag, its environment variable (named after it), how its text is
+    read, and what --help says of it."""
+
+    flag: str
+    parse: Callable[[str], Any]
+    help: str
+    shown_default: str
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        """The Settings field it sets."""
+        return self.flag.removeprefix("--").replace("-", "_")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.dest.upper()
+
+
+OPTIONS = (
+    Option("--host", _host, "address to bind", DEFAULT_HOST),
+    Option("--port", _port, "port to bind", str(DEFAULT_PORT)),
+    Option("--max-streams", _max_streams, "concurrent streams per process", str(DEFAULT_MAX_STREAMS)),
+    Option(
+        "--memory-budget",
+        _memory_budget,
+        "message data all streams may hold in flight, in MiB; past it new streams get 503",
+        str(DEFAULT_MEMORY_BUDGET_MIB),
+        "MIB",
+    ),
+    Option(
+        "--send-timeout",
+        _send_timeout,
+        "how long a write may wait for a client that stopped reading before its stream ends",
+        f"{DEFAULT_SEND_TIMEOUT:g}",
+        "SECONDS",
+    ),
+    Option(
+        "--allowed-hosts",
+        _allowed_hosts,
+        "comma-separated host names served besides loopback, laneN.localhost and the bound address; "
+        ".example.com also serves its subdomains",
+        "none",
+        "NAMES",
+    ),
+)
+
+
 def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
     """The server's command line; each option defaults to its environment variable.
 
@@ -118,46 +167,25 @@ def build_parser(epilog: str | None = None) -> argparse.ArgumentParser:
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", type=_host, help=f"address to bind (env {ENV_PREFIX}HOST, default {DEFAULT_HOST})")
-    parser.add_argument("--port", type=_port, help=f"port to bind (env {ENV_PREFIX}PORT, default {DEFAULT_PORT})")
-    parser.add_argument(
-        "--max-streams",
-        type=_max_streams,
-        help=f"concurrent streams per process (env {ENV_PREFIX}MAX_STREAMS, default {DEFAULT_MAX_STREAMS})",
-    )
-    parser.add_argument(
-        "--memory-budget",
-        type=_memory_budget_mib,
-        metavar="MIB",
-        help="message data all streams may hold in flight, in MiB; past it new streams get 503 "
-        f"(env {ENV_PREFIX}MEMORY_BUDGET, default {DEFAULT_MEMORY_BUDGET_MIB})",
-    )
-    parser.add_argument(
-        "--send-timeout",
-        type=_send_timeout,
-        metavar="SECONDS",
-        help="how long a write may wait for a client that stopped reading before its stream ends "
-        f"(env {ENV_PREFIX}SEND_TIMEOUT, default {DEFAULT_SEND_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--allowed-hosts",
-        type=_allowed_hosts,
-        metavar="NAMES",
-        help="comma-separated host names served besides loopback, laneN.localhost and the bound address; "
-        f".example.com also serves its subdomains (env {ENV_PREFIX}ALLOWED_HOSTS)",
-    )
+    for option in OPTIONS:
+        parser.add_argument(
+            option.flag,
+            type=option.parse,
+            metavar=option.metavar,
+            help=f"{option.help} (env {option.env}, default {option.shown_default})",
+        )
     return parser
 
 
-def _from_env(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
-    """The variable `name` parsed, or `default` when it is unset; a bad value names the variable."""
-    text = env.get(ENV_PREFIX + name)
+def _from_env(env: Mapping[str, str], option: Option) -> Any:
+    """The option's variable parsed, or None when it is unset; a bad value names the variable."""
+    text = env.get(option.env)
     if text is None:
-        return default
+        return None
     try:
-        return parse(text)
+        return option.parse(text)
     except argparse.ArgumentTypeError as error:
-        raise argparse.ArgumentTypeError(f"{ENV_PREFIX}{name}: {error}") from None
+        raise argparse.ArgumentTypeError(f"{option.env}: {error}") from None
 
 
 def settings_from_args(
@@ -170,37 +198,13 @@ def settings_from_args(
     env = os.environ if environ is None else environ
     parser = build_parser(epilog)
     args = parser.parse_args(argv)
+    given: dict[str, Any] = {}
     try:
-        host = args.host if args.host is not None else _from_env(env, "HOST", _host, DEFAULT_HOST)
-        port = args.port if args.port is not None else _from_env(env, "PORT", _port, DEFAULT_PORT)
-        max_streams = (
-            args.max_streams
-            if args.max_streams is not None
-            else _from_env(env, "MAX_STREAMS", _max_streams, DEFAULT_MAX_STREAMS)
-        )
-        memory_budget_mib = (
-            args.memory_budget
-            if args.memory_budget is not None
-            else _from_env(env, "MEMORY_BUDGET", _memory_budget_mib, DEFAULT_MEMORY_BUDGET_MIB)
-        )
-        send_timeout = (
-            args.send_timeout
-            if args.send_timeout is not None
-            else _from_env(env, "SEND_TIMEOUT", _send_timeout, DEFAULT_SEND_TIMEOUT)
-        )
-        allowed_hosts = (
-            args.allowed_hosts
-            if args.allowed_hosts is not None
-            else _from_env(env, "ALLOWED_HOSTS", _allowed_hosts, ())
-        )
+        for option in OPTIONS:
+            value = getattr(args, option.dest)
+            given[option.dest] = value if value is not None else _from_env(env, option)
     except argparse.ArgumentTypeError as error:
         # The command line itself was fine, so no usage line: just what is wrong and where.
         parser.exit(EXIT_USAGE, f"{parser.prog}: error: {error}\n")
-    return Settings(
-        host=host,
-        port=port,
-        max_streams=max_streams,
-        memory_budget=memory_budget_mib * MIB,
-        send_timeout=send_timeout,
-        allowed_hosts=allowed_hosts,
-    )
+    # What neither the command line nor the environment gives keeps the Settings default.
+    return Settings(**{dest: value for dest, value in given.items() if value is not None})

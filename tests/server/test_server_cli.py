@@ -77,6 +77,11 @@ def test_help_lists_the_subcommands_and_the_servers_own_options() -> None:
         ("TRANSPORT_LAB_MAX_STREAMS", "many", "max streams must be an integer, not 'many'"),
         ("TRANSPORT_LAB_HOST", "", "host must not be empty (0.0.0.0 binds every IPv4 address)"),
         ("TRANSPORT_LAB_HOST", " ", "host must not be empty (0.0.0.0 binds every IPv4 address)"),
+        ("TRANSPORT_LAB_MEMORY_BUDGET", "16", "memory budget must be 32..65536 MiB, not 16"),
+        ("TRANSPORT_LAB_MEMORY_BUDGET", "1e3", "memory budget must be an integer, not '1e3'"),
+        ("TRANSPORT_LAB_SEND_TIMEOUT", "0", "send timeout must be 1..3600 seconds, not 0"),
+        ("TRANSPORT_LAB_SEND_TIMEOUT", "nan", "send timeout must be 1..3600 seconds, not nan"),
+        ("TRANSPORT_LAB_SEND_TIMEOUT", "soon", "send timeout must be a number of seconds, not 'soon'"),
     ],
 )
 def test_a_bad_environment_value_exits_2_naming_its_variable(
@@ -122,3 +127,11 @@ def test_a_port_in_use_is_one_line_and_exit_1_with_no_banner() -> None:
         f"transport-lab: cannot listen on 127.0.0.1 port {port}: Address already in use"
         " (another process holds it: stop it, or choose another --port)"
     ]
+
+
+def test_memory_budget_and_send_timeout_come_from_options_or_the_environment() -> None:
+    from_flags = settings_from_args(["--memory-budget", "64", "--send-timeout", "2.5"], {})
+    assert (from_flags.memory_budget, from_flags.send_timeout) == (64 * 1024 * 1024, 2.5)
+    from_env = settings_from_args([], {"TRANSPORT_LAB_MEMORY_BUDGET": "48", "TRANSPORT_LAB_SEND_TIMEOUT": "9"})
+    assert (from_env.memory_budget, from_env.send_timeout) == (48 * 1024 * 1024, 9.0)
+    assert settings_from_args([], {}) == Settings()
