@@ -17,8 +17,21 @@ WS_UPGRADE = (
     b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 )
+#: The most messages of 1 MiB that /non-chunked takes (its body's cap is 16 MiB).
+BUFFERED_MIB_COUNT = 15
 #: A small receive buffer, so the kernel cannot soak up what the server writes.
 CLIENT_RCVBUF = 16 * 1024
+
+
+def mib_messages(endpoint: object, count: int = 100) -> str:
+    """A path asking `endpoint` (an Endpoint, or "ws") for `count` messages of 1 MiB as
+    fast as possible: far more than socket buffers hold, so the server must wait on the
+    reader. /non-chunked gets as many as its body's cap allows."""
+    if endpoint == "ws":
+        return f"/ws?count={count}&interval=0&size={ONE_MIB}"
+    path = endpoint.path  # type: ignore[attr-defined]
+    count = min(count, BUFFERED_MIB_COUNT) if path == "/non-chunked" else count
+    return f"{path}?count={count}&interval=0&size={ONE_MIB}"
 
 
 def logged_errors(server_dir: Path) -> list[str]:

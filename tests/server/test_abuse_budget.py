@@ -18,10 +18,10 @@ import pytest
 from tests.helpers import HTTP_ENDPOINTS
 from tests.processes import ServerProcess, app_server, rss_kib
 from tests.rawclients import (
-    ONE_MIB,
     ask_and_never_read,
     healthz,
     logged_errors,
+    mib_messages,
     wait_for_idle,
 )
 
@@ -41,15 +41,6 @@ def server(server_dir: Path) -> Iterator[ServerProcess]:
         yield process
 
 
-def greedy_path(endpoint: object) -> str:
-    """The most a client may ask of the endpoint: 1 MiB messages, as fast as possible."""
-    if endpoint == "ws":
-        return f"/ws?count=3000&interval=0&size={ONE_MIB}"
-    path = endpoint.path  # type: ignore[attr-defined]
-    count = 15 if path == "/non-chunked" else 3000  # the buffered body's cap is 16 MiB
-    return f"{path}?count={count}&interval=0&size={ONE_MIB}"
-
-
 async def peak_rss_kib(server: ServerProcess, seconds: float) -> int:
     peak = rss_kib(server.pid)
     deadline = time.monotonic() + seconds
@@ -62,7 +53,7 @@ async def peak_rss_kib(server: ServerProcess, seconds: float) -> int:
 @pytest.mark.parametrize("endpoint", [*HTTP_ENDPOINTS, "ws"], ids=lambda e: e if isinstance(e, str) else e.name)
 async def test_clients_that_never_read_stay_within_the_memory_budget(server: ServerProcess, endpoint: object) -> None:
     assert await wait_for_idle(server, within=30) == 0
-    path = greedy_path(endpoint)
+    path = mib_messages(endpoint, 3000)
     clients = await asyncio.gather(*(ask_and_never_read(server.port, path) for _ in range(CLIENTS)))
     try:
         peak = await peak_rss_kib(server, HOLD_SECONDS)

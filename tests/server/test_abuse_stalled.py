@@ -25,6 +25,7 @@ from tests.rawclients import (
     ask_and_never_read,
     healthz,
     logged_errors,
+    mib_messages,
     stall_on,
     wait_for_idle,
 )
@@ -47,15 +48,6 @@ def server(server_dir: Path) -> Iterator[ServerProcess]:
         yield process
 
 
-def stalling_path(endpoint: object) -> str:
-    """Far more than the socket buffers hold, so the server must wait on the reader."""
-    if endpoint == "ws":
-        return f"/ws?count=100&interval=0&size={ONE_MIB}"
-    path = endpoint.path  # type: ignore[attr-defined]
-    count = 15 if path == "/non-chunked" else 100  # the buffered body's cap is 16 MiB
-    return f"{path}?count={count}&interval=0&size={ONE_MIB}"
-
-
 async def read_until_closed(reader: asyncio.StreamReader) -> None:
     """Read (and drop) everything until the server closes the connection."""
     try:
@@ -75,7 +67,7 @@ def stalled_count(server: ServerProcess) -> int:
 async def test_a_stalled_reader_is_ended_after_the_send_timeout(server: ServerProcess, endpoint: object) -> None:
     assert await wait_for_idle(server) == 0
     stalled_before = stalled_count(server)
-    reader, writer = await stall_on(server.port, stalling_path(endpoint))
+    reader, writer = await stall_on(server.port, mib_messages(endpoint))
     try:
         assert healthz(server)["active_streams"] == 1
         started = time.monotonic()
@@ -86,7 +78,7 @@ async def test_a_stalled_reader_is_ended_after_the_send_timeout(server: ServerPr
         await asyncio.wait_for(read_until_closed(reader), 10)
     finally:
         writer.transport.abort()
-    print(f"{stalling_path(endpoint)}: ended {waited:.2f} s after it filled the socket")
+    print(f"{mib_messages(endpoint)}: ended {waited:.2f} s after it filled the socket")
     assert waited >= SEND_TIMEOUT * 0.5
 
 
@@ -135,7 +127,7 @@ async def test_shutdown_with_stalled_readers_stays_within_its_time(tmp_path: Pat
     """SIGTERM while every stream waits on a reader that stopped: out within the shutdown
     timeout (3 s), not after the send timeout (30 s by default) or whenever the clients go."""
     with app_server(tmp_path) as process:
-        paths = [stalling_path(endpoint) for endpoint in [*HTTP_ENDPOINTS, "ws"]] * 3
+        paths = [mib_messages(endpoint) for endpoint in [*HTTP_ENDPOINTS, "ws"]] * 3
         stalled = [await stall_on(process.port, path) for path in paths]
         await asyncio.sleep(0.5)  # every socket full, every stream waiting on its reader
         started = time.monotonic()

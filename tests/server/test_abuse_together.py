@@ -16,8 +16,9 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from tests.helpers import HTTP_ENDPOINTS
 from tests.processes import ServerProcess, open_fds, require_tool, rss_kib
-from tests.rawclients import ONE_MIB, WS_UPGRADE, ask_and_never_read, healthz, logged_errors, wait_for_idle
+from tests.rawclients import WS_UPGRADE, ask_and_never_read, healthz, logged_errors, mib_messages, wait_for_idle
 from tests.server.test_abuse_churn import _fewest_fds, _settle
 
 SECONDS = 8.0
@@ -93,14 +94,7 @@ async def test_the_server_survives_everything_at_once(app_process: ServerProcess
         subprocess.Popen([curl, "-s", "-o", "/dev/null", app_process.make_url(path)])  # noqa: ASYNC220
         for path in ("/chunked?count=1000000&interval=1e-9", "/ndjson?count=1000000&interval=0")
     ]
-    stalling = itertools.cycle(
-        [
-            f"/chunked?count=100&interval=0&size={ONE_MIB}",
-            f"/sse?count=100&interval=0&size={ONE_MIB}",
-            f"/ws?count=100&interval=0&size={ONE_MIB}",
-            f"/non-chunked?count=15&interval=0&size={ONE_MIB}",
-        ]
-    )
+    stalling = itertools.cycle([mib_messages(endpoint) for endpoint in [*HTTP_ENDPOINTS, "ws"]])
     stalled = await asyncio.gather(*(ask_and_never_read(port, next(stalling)) for _ in range(60)))
     deadline = time.monotonic() + SECONDS
     requests = itertools.cycle(_requests(port))

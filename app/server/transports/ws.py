@@ -27,6 +27,8 @@ HEARTBEAT_SECONDS = 20.0
 #: after it has read every earlier message, so a busy tab at the end of a firehose needs
 #: time; cutting it short would lose the tail of the stream (close 1006).
 CLOSE_TIMEOUT_SECONDS = 30.0
+#: How long a server that is shutting down waits for the client's answer to its 1001.
+GOING_AWAY_SECONDS = 1.0
 
 
 def echo_message(text: str, server_ms: float) -> str:
@@ -58,11 +60,11 @@ async def _echo_incoming(ws: web.WebSocketResponse) -> None:
 async def serve_websocket(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
-    # Uncompressed, so the bytes counted are the bytes on the wire.
     ws = web.WebSocketResponse(
         # aiohttp refuses a message of max_msg_size bytes itself: one more lets 64 KiB in.
         max_msg_size=MAX_INBOUND_BYTES + 1,
         heartbeat=HEARTBEAT_SECONDS,
+        # Uncompressed, so the bytes counted are the bytes on the wire.
         compress=False,
         timeout=CLOSE_TIMEOUT_SECONDS,
         writer_limit=WRITE_BUFFER_BYTES,
@@ -100,10 +102,13 @@ async def _close(ws: web.WebSocketResponse, echoer: asyncio.Future[None], going_
     shuts the transport without waiting for the client's close frame. At the end of a
     stream that would cut a slow reader off from what is still buffered (1006), so the
     echo stops first and close() waits for the reader's answer. A server that is going
-    away does not wait: it needs the quick path.
+    away waits at most GOING_AWAY_SECONDS: it needs the quick path.
     """
     if going_away:
-        await ws.close(code=WSCloseCode.GOING_AWAY)
+        # Never past a moment: a client slow to answer (or an answer the echo read first)
+        # would otherwise hold the whole shutdown for the close timeout.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ws.close(code=WSCloseCode.GOING_AWAY), GOING_AWAY_SECONDS)
         return
     await _stop(echoer)
     await ws.close(code=WSCloseCode.OK)
