@@ -25,7 +25,7 @@ class Unreachable(Exception):
     """No server answered at the URL."""
 
 
-def _as_typed(kind: Callable[[str], object]) -> Callable[[str], str]:
+def as_typed(kind: Callable[[str], object]) -> Callable[[str], str]:
     """An argparse type that checks the value parses as `kind` but keeps the text: the server
     then gets, and echoes in a refusal, what the user typed (`100`, not `100.0`)."""
 
@@ -42,14 +42,14 @@ def add_stream_options(parser: argparse.ArgumentParser, stamp: bool) -> None:
     parser.add_argument("--url", default=DEFAULT_URL, help=f"server base URL (default {DEFAULT_URL})")
     count, interval, size = BOUNDS["count"], BOUNDS["interval"], BOUNDS["size"]
     parser.add_argument(
-        "--count", type=_as_typed(int), help=f"messages per stream, {count.between()} (default: each endpoint's own)"
+        "--count", type=as_typed(int), help=f"messages per stream, {count.between()} (default: each endpoint's own)"
     )
     parser.add_argument(
         "--interval",
-        type=_as_typed(float),
+        type=as_typed(float),
         help=f"seconds between messages, {interval.between()} (default: each endpoint's own)",
     )
-    parser.add_argument("--size", type=_as_typed(int), help=f"padding bytes per message, {size.between()}")
+    parser.add_argument("--size", type=as_typed(int), help=f"padding bytes per message, {size.between()}")
     parser.add_argument(
         "--stamp",
         action=argparse.BooleanOptionalAction,

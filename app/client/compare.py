@@ -1,7 +1,9 @@
 """`transport-lab compare`: the transports side by side in a terminal.
 
 Every chosen endpoint is opened at the same instant with the same parameters; each
-message is printed the moment it is complete, interleaved, then a summary table.
+message is printed the moment it is complete, interleaved, then a summary table. `--via`
+puts a culprit (gzip, a buffering proxy) in front of a stream, shown beside the healthy
+one; `--drop` has the server cut each connection after N messages.
 Exit status: 0 all streams complete, 1 a stream was refused or failed, 2 bad usage
 (an unknown endpoint, a URL that is not http:// or https://), 3 the server could not be
 reached, 130 interrupted (Ctrl-C).
@@ -13,26 +15,31 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 
+from ..culprits import CULPRITS
 from ..endpoints import ENDPOINTS, Endpoint
 from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from .command import (
     EXIT_HELP,
     Unreachable,
+    UsageError,
     add_stream_options,
+    as_typed,
     check_url,
     endpoint_named,
     query_of,
     run_command,
     stream_url,
 )
-from .model import Context, Message, StreamError, StreamResult, new_result
+from .eventsource import GaveUp
+from .model import Context, Message, StreamCut, StreamError, StreamResult, new_result
+from .plan import PlanError, drop_applies, plan_streams, via_applies
 from .readers import read_stream
-from .report import message_line, result_document, summary_table
+from .report import message_line, note_line, result_document, summary_table
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
@@ -46,11 +53,38 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open several Transport Lab endpoints at once and print every message as it arrives.",
         epilog=EXIT_HELP,
     )
-    parser.add_argument("--endpoints", default="all", help=f"comma-separated names, or all (default): {names}")
+    parser.add_argument(
+        "--endpoints",
+        help=f"comma-separated names, or all (the default; with --via or --drop, those they apply to): {names}",
+    )
     add_stream_options(parser, stamp=True)
+    add_culprit_options(parser)
     parser.add_argument("--upper", action="store_true", help="upper-case each message as it arrives (processing)")
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON at the end, nothing else")
     return parser
+
+
+def add_culprit_options(parser: argparse.ArgumentParser) -> None:
+    takes_via = ", ".join(endpoint.name for endpoint in ENDPOINTS if via_applies(endpoint))
+    takes_drop = ", ".join(endpoint.name for endpoint in ENDPOINTS if drop_applies(endpoint))
+    parser.add_argument(
+        "--via",
+        action="append",
+        default=[],
+        choices=[culprit.name for culprit in CULPRITS],
+        metavar="CULPRIT",
+        help="also open each endpoint through a culprit, beside the healthy one (`chunked` and `chunked via gzip`); "
+        + "; ".join(f"{culprit.name}: {culprit.cause}" for culprit in CULPRITS)
+        + f". Repeatable. Applies to {takes_via}",
+    )
+    parser.add_argument(
+        "--drop",
+        type=as_typed(int),
+        metavar="N",
+        help="the server cuts each connection after N messages: an HTTP body ends cut short (exit 1), a "
+        "WebSocket closes with 1006, SSE reconnects as EventSource does and still gets every message once. "
+        f"Applies to {takes_drop}",
+    )
 
 
 def resolve(names: str) -> list[Endpoint]:
@@ -72,22 +106,31 @@ class Run:
     results: list[StreamResult]
     messages: list[Message] = field(default_factory=list)
     start_epoch_ms: float = 0.0
+    now_ms: Callable[[], float] = lambda: 0.0
+
+    @property
+    def width(self) -> int:
+        return max(len(result.stream) for result in self.results)
 
     def sink(self, message: Message) -> None:
         if self.args.upper:
-            message = Message(message.endpoint, message.t_ms, message.text.upper(), message.sent_ms, message.delay_ms)
+            message = replace(message, text=message.text.upper())
         self.messages.append(message)
         if not self.args.json:
-            width = max(len(result.endpoint) for result in self.results)
-            print(message_line(message, self.start_epoch_ms, width), flush=True)
+            print(message_line(message, self.start_epoch_ms, self.width), flush=True)
+
+    def note(self, stream: str, text: str) -> None:
+        if not self.args.json:
+            print(note_line(self.now_ms(), stream, text, self.width), flush=True)
 
 
 async def read_all(run: Run) -> list[BaseException | StreamResult]:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        ctx = Context(session, run.sink)
+        ctx = Context(session, run.sink, run.note)
         run.start_epoch_ms = ctx.start_epoch_ms
+        run.now_ms = ctx.now_ms
         return await asyncio.gather(*(read_stream(ctx, result) for result in run.results), return_exceptions=True)
 
 
@@ -99,12 +142,14 @@ def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
             raise Unreachable(f"cannot reach the server at {run.base}: {outcome.os_error.strerror or outcome}")
         if isinstance(outcome, StreamError):
             result.error = f"refused with HTTP {outcome.status}: {outcome.message}"
+        elif isinstance(outcome, StreamCut | GaveUp):
+            result.error = str(outcome)
         elif isinstance(outcome, BaseException):
             first_line = str(outcome).strip().splitlines()[0] if str(outcome).strip() else ""
             result.error = f"failed: {type(outcome).__name__}: {first_line}"
         if result.error:
             status = EXIT_FAILED
-            print(f"{PROG}: {result.endpoint}: {result.error}", file=sys.stderr)
+            print(f"{PROG}: {result.stream}: {result.error}", file=sys.stderr)
     return status
 
 
@@ -117,10 +162,23 @@ def report(run: Run, outcome: str) -> None:
         print(summary_table(run.results))
 
 
+def plan_results(args: argparse.Namespace, base: str) -> list[StreamResult]:
+    """One result per stream to open: the endpoints, and each culprit beside its healthy one."""
+    chosen = args.endpoints is not None and args.endpoints.strip() != "all"
+    try:
+        plans = plan_streams(resolve(args.endpoints or "all"), chosen, args.via, args.drop)
+    except PlanError as error:
+        raise UsageError(str(error)) from None
+    common = query_of(args)
+    return [
+        new_result(plan.endpoint, stream_url(base, plan.endpoint, plan.query(common)), plan.label, plan.via, plan.drop)
+        for plan in plans
+    ]
+
+
 def compare(args: argparse.Namespace) -> int:
     base = check_url(args.url)
-    query = query_of(args)
-    results = [new_result(endpoint, stream_url(base, endpoint, query)) for endpoint in resolve(args.endpoints)]
+    results = plan_results(args, base)
     run = Run(args, base, results)
     try:
         outcomes = asyncio.run(read_all(run))

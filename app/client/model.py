@@ -49,6 +49,7 @@ class Message:
     text: str
     sent_ms: float | None = None  # the server's send stamp, epoch ms
     delay_ms: float | None = None  # arrival minus send stamp
+    stream: str = ""  # the stream's label: `chunked`, or `chunked via gzip` beside it
 
 
 @dataclass
@@ -58,12 +59,17 @@ class StreamResult:
     endpoint: str
     shape: str
     url: str
+    stream: str = ""  # the label: `chunked`, `chunked via gzip`
+    via: str | None = None
+    drop: int | None = None
+    connections: int = 0  # requests answered; SSE's reconnections included
     status: int | None = None
     ttfb_ms: float | None = None
     first_ms: float | None = None
     last_ms: float | None = None
     messages: int = 0
-    body_bytes: int = 0
+    body_bytes: int = 0  # decoded, as the parsers read it
+    encoded_bytes: int | None = None  # the body as it crossed the wire, when it had a Content-Encoding
     payload_bytes: int = 0
     chunks: int = 0
     transfer_bytes: int = 0  # chunk size lines and CRLFs, or WebSocket frame headers
@@ -80,7 +86,17 @@ class StreamError(Exception):
         self.endpoint, self.status, self.message = endpoint, status, message
 
 
+class StreamCut(Exception):
+    """The connection closed before the end of the body (no last chunk, short of Content-Length)."""
+
+
 Sink = Callable[[Message], None]
+#: A line about a stream that is not a message (a reconnection), for the live view.
+Note = Callable[[str, str], None]
+
+
+def _no_note(stream: str, text: str) -> None:
+    pass
 
 
 @dataclass
@@ -89,6 +105,7 @@ class Context:
 
     session: aiohttp.ClientSession
     sink: Sink
+    note: Note = _no_note
     start: float = field(default_factory=time.perf_counter)
     start_epoch_ms: float = field(default_factory=lambda: time.time() * 1000)
 
@@ -100,7 +117,7 @@ def deliver(ctx: Context, result: StreamResult, text: str, sent_ms: float | None
     """Record one message and hand it to the sink at once."""
     t_ms = ctx.now_ms()
     delay = None if sent_ms is None else round(time.time() * 1000 - sent_ms, 3)
-    message = Message(result.endpoint, round(t_ms, 3), text, sent_ms, delay)
+    message = Message(result.endpoint, round(t_ms, 3), text, sent_ms, delay, result.stream)
     if result.first_ms is None:
         result.first_ms = message.t_ms
     result.last_ms = message.t_ms
@@ -119,5 +136,14 @@ async def refusal_message(response: aiohttp.ClientResponse) -> str:
         return body[:200].decode(errors="replace") or response.reason or "no message"
 
 
-def new_result(endpoint: Endpoint, url: str) -> StreamResult:
-    return StreamResult(endpoint=endpoint.name, shape=shape_of(endpoint).value, url=url)
+def new_result(
+    endpoint: Endpoint, url: str, label: str = "", via: str | None = None, drop: str | None = None
+) -> StreamResult:
+    return StreamResult(
+        endpoint=endpoint.name,
+        shape=shape_of(endpoint).value,
+        url=url,
+        stream=label or endpoint.name,
+        via=via,
+        drop=None if drop is None else int(drop),
+    )

@@ -67,16 +67,20 @@ class SSEParser:
     Lines end in CRLF, LF or CR; a CR at the end of one read and an LF at the start of
     the next are one line end. A blank line dispatches the event; a comment starts with
     `:`; `field: value` loses one leading space; an event without data is not dispatched.
-    The last event id persists across events, as it does in a browser.
+    The id field fills a buffer that becomes the last event id only when a blank line
+    dispatches (even an event without data), so an event cut off mid-way does not move it;
+    it persists across events and, seeded by `last_event_id`, across reconnections.
+    `retry` takes effect as soon as its line is read, dispatched or not.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, last_event_id: str = "") -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._buffer = ""
         self._skip_lf = False
         self._first = True
         self._pending = _Pending()
-        self.last_event_id = ""
+        self._id_buffer = last_event_id
+        self.last_event_id = last_event_id
         self.retry: int | None = None
 
     def feed(self, data: bytes) -> list[SSEEvent]:
@@ -115,13 +119,14 @@ class SSEParser:
         elif name == "event":
             self._pending.event = value
         elif name == "id" and "\0" not in value:
-            self.last_event_id = value
+            self._id_buffer = value
         elif name == "retry" and value.isascii() and value.isdigit():
             self.retry = int(value)
         return None
 
     def _dispatch(self) -> SSEEvent | None:
         pending, self._pending = self._pending, _Pending()
+        self.last_event_id = self._id_buffer
         if not pending.data:
             return None
         return SSEEvent(

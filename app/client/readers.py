@@ -13,57 +13,35 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import ijson
 
-from .model import Context, Shape, StreamError, StreamResult, deliver, refusal_message
-from .parsers import LineSplitter, SSEParser, split_stamp
-from .wire import LAST_CHUNK_BYTES, chunk_framing_bytes
+from .body import CountingBody, open_body
+from .model import Context, Shape, StreamCut, StreamError, StreamResult, deliver, refusal_message
+from .parsers import LineSplitter, split_stamp
+from .sse import read_event_source
+from .wire import LAST_CHUNK_BYTES
 from .ws import read_websocket
 
 
-class CountingBody:
-    """An async `read()` over a response body that notes HTTP chunk boundaries as it goes.
-
-    ijson.items_async and the line readers pull from this, so one pass both parses and
-    counts what chunked encoding put on the wire.
-    """
-
-    def __init__(self, content: aiohttp.StreamReader, result: StreamResult) -> None:
-        self._content = content
-        self._result = result
-        self._chunk = 0
-
-    async def read_chunk(self) -> tuple[bytes, bool]:
-        """`(data, ends_a_chunk)` as aiohttp reports it; `(b"", False)` at the end."""
-        data, chunk_end = await self._content.readchunk()
-        self._chunk += len(data)
-        self._result.body_bytes += len(data)
-        # aiohttp also reports the zero-size last chunk; that one is counted once, at the end.
-        if chunk_end and self._chunk:
-            self._result.chunks += 1
-            self._result.transfer_bytes += chunk_framing_bytes(self._chunk)
-            self._chunk = 0
-        return data, chunk_end
-
-    async def read(self, size: int = -1) -> bytes:
-        """The next bytes that arrived, whatever `size` asks (b"" only at the end)."""
-        if size == 0:
-            # ijson reads 0 bytes first to learn whether it gets bytes or text.
-            return b""
-        while True:
-            data, chunk_end = await self.read_chunk()
-            if data or not chunk_end:
-                return data
-
-
 async def read_http(ctx: Context, result: StreamResult, shape: Shape) -> None:
-    async with ctx.session.get(result.url) as response:
+    # Decoded by CountingBody, not aiohttp, so the compressed bytes on the wire are counted.
+    async with ctx.session.get(result.url, auto_decompress=False) as response:
+        result.connections += 1
         result.status = response.status
         result.ttfb_ms = round(ctx.now_ms(), 3)
         if response.status != 200:
             raise StreamError(result.endpoint, response.status, await refusal_message(response))
-        body = CountingBody(response.content, result)
-        await HTTP_READERS[shape](ctx, result, body)
+        try:
+            await HTTP_READERS[shape](ctx, result, open_body(response, result))
+        except aiohttp.ClientPayloadError:
+            raise StreamCut(cut_short(result, response)) from None
         if result.chunks:
             result.transfer_bytes += LAST_CHUNK_BYTES
+
+
+def cut_short(result: StreamResult, response: aiohttp.ClientResponse) -> str:
+    """What the reader saw of a body the connection did not finish."""
+    chunked = "chunked" in response.headers.get("Transfer-Encoding", "").lower()
+    end = "the chunked body's last chunk" if chunked else "the end of the body"
+    return f"cut short: the connection closed after {result.messages} messages, before {end} (incomplete body)"
 
 
 async def read_lines(ctx: Context, result: StreamResult, body: CountingBody) -> None:
@@ -91,15 +69,6 @@ async def read_ndjson(ctx: Context, result: StreamResult, body: CountingBody) ->
             deliver(ctx, result, *unstamped_json(json.loads(line)), len(line.encode()))
 
 
-async def read_sse(ctx: Context, result: StreamResult, body: CountingBody) -> None:
-    parser = SSEParser()
-    while data := await body.read():
-        for event in parser.feed(data):
-            deliver(ctx, result, *split_stamp(event.data), len(event.data.encode()))
-    # The event syntax (`id:`, `data:`, blank lines) is framing too.
-    result.syntax_bytes = result.body_bytes - result.payload_bytes
-
-
 async def read_json_items(ctx: Context, result: StreamResult, body: CountingBody) -> None:
     async for item in ijson.items_async(body, "item", use_float=True):
         text, sent = unstamped_json(item)
@@ -123,7 +92,6 @@ async def read_chunks(ctx: Context, result: StreamResult, body: CountingBody) ->
 HTTP_READERS: dict[Shape, Callable[[Context, StreamResult, CountingBody], Awaitable[None]]] = {
     Shape.LINES: read_lines,
     Shape.NDJSON: read_ndjson,
-    Shape.SSE: read_sse,
     Shape.JSON_ITEMS: read_json_items,
     Shape.CHUNKS: read_chunks,
 }
@@ -132,11 +100,14 @@ HTTP_READERS: dict[Shape, Callable[[Context, StreamResult, CountingBody], Awaita
 async def read_stream(ctx: Context, result: StreamResult) -> StreamResult:
     """Read one endpoint to its end, filling `result` as messages arrive.
 
-    Raises StreamError when the server refuses the stream.
+    Raises StreamError when the server refuses the stream, StreamCut when a connection
+    ends before its body does (SSE reconnects instead, as EventSource does).
     """
     shape = Shape(result.shape)
     if shape is Shape.WEBSOCKET:
         await read_websocket(ctx, result)
+    elif shape is Shape.SSE:
+        await read_event_source(ctx, result)
     else:
         await read_http(ctx, result, shape)
     return result

@@ -23,10 +23,15 @@ def _shorten(text: str) -> str:
 
 def message_line(message: Message, start_epoch_ms: float, name_width: int) -> str:
     """`  1001.2 ms  chunked      Chunk 1   [sent +1000.9 ms, delay 0.3 ms]`."""
-    line = f"{message.t_ms:9.1f} ms  {message.endpoint:<{name_width}}  {_shorten(message.text)}"
+    line = f"{message.t_ms:9.1f} ms  {message.stream or message.endpoint:<{name_width}}  {_shorten(message.text)}"
     if message.sent_ms is not None and message.delay_ms is not None:
         line += f"   [sent +{message.sent_ms - start_epoch_ms:.1f} ms, delay {message.delay_ms:.1f} ms]"
     return line
+
+
+def note_line(t_ms: float, stream: str, text: str, name_width: int) -> str:
+    """`  1003.0 ms  sse  -- connection 1 was cut after 2 events; ...`: not a message."""
+    return f"{t_ms:9.1f} ms  {stream:<{name_width}}  -- {text}"
 
 
 def rate(result: StreamResult) -> float | None:
@@ -43,7 +48,8 @@ def summary(result: StreamResult) -> dict[str, Any]:
     per_message = framing / result.messages if result.messages and framing else None
     figures = asdict(result)
     figures.update(
-        wire_bytes=result.body_bytes + result.transfer_bytes,
+        wire_bytes=(result.body_bytes if result.encoded_bytes is None else result.encoded_bytes)
+        + result.transfer_bytes,
         messages_per_s=None if (r := rate(result)) is None else round(r, 1),
         framing_bytes_per_message=None if per_message is None else round(per_message, 1),
     )
@@ -51,15 +57,17 @@ def summary(result: StreamResult) -> dict[str, Any]:
 
 
 COLUMNS = (
-    ("endpoint", "endpoint", "<"),
+    ("stream", "stream", "<"),
     ("status", "status", ">"),
     ("TTFB ms", "ttfb_ms", ">"),
     ("first ms", "first_ms", ">"),
     ("last ms", "last_ms", ">"),
     ("msgs", "messages", ">"),
     ("wire B", "wire_bytes", ">"),
+    ("body B", "body_bytes", ">"),
     ("msg/s", "messages_per_s", ">"),
     ("framing B/msg", "framing_bytes_per_message", ">"),
+    ("conns", "connections", ">"),
 )
 
 
@@ -84,8 +92,9 @@ def summary_table(results: list[StreamResult]) -> str:
         cells = zip(row, COLUMNS, widths, strict=True)
         lines.append("  ".join(f"{cell:{align}{w}}" for cell, (_, _, align), w in cells))
     lines.append(
-        "TTFB: response head (WebSocket: handshake done); wire B: body + chunk framing or frame headers, "
-        "not the response head; msg/s: between first and last arrival ('-': one burst)"
+        "TTFB: response head (WebSocket: handshake done); wire B: body as sent (compressed, if it was) + chunk "
+        "framing or frame headers, not the response head; body B: decoded; msg/s: between first and last "
+        "arrival ('-': one burst); conns: connections (SSE reconnects, as EventSource does, until HTTP 204)"
     )
     return "\n".join(lines)
 

@@ -2,16 +2,20 @@
 
 `ChunkDecoder` splits a chunked body into the pieces a user should see on the wire (the
 hex size line, the data, the CRLF after it), fed one read at a time; the size functions
-say how many framing bytes a message costs on each transport.
+say how many framing bytes a message costs on each transport. `BodyDecoder` undoes a
+Content-Encoding (gzip) one read at a time, so a reader counts the compressed bytes that
+crossed the wire and still parses the decoded ones.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
     "LAST_CHUNK_BYTES",
+    "BodyDecoder",
     "ChunkDecoder",
     "ChunkPart",
     "Head",
@@ -182,3 +186,32 @@ class ChunkDecoder:
         self._remaining = size
         self._state = PartKind.DATA
         return ChunkPart(PartKind.SIZE, line, size)
+
+
+class BodyDecoder:
+    """A body's Content-Encoding undone incrementally: `gzip` (or `deflate`), or none.
+
+    Decoded bytes come out as soon as the compressor flushed them: a sync flush per
+    message gives each message at once, an unflushed stream gives nothing until the end.
+    """
+
+    def __init__(self, content_encoding: str = "") -> None:
+        self.encoding = content_encoding.strip().lower()
+        if self.encoding in ("", "identity"):
+            self.encoding, self._zlib = "", None
+        elif self.encoding in ("gzip", "x-gzip", "deflate"):
+            self._zlib = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)  # gzip or zlib, from the header
+        else:
+            raise WireError(f"cannot decode Content-Encoding {content_encoding!r}")
+
+    def feed(self, data: bytes) -> bytes:
+        if self._zlib is None:
+            return data
+        try:
+            return self._zlib.decompress(data)
+        except zlib.error as error:
+            raise WireError(f"bad {self.encoding} body: {error}") from None
+
+    def flush(self) -> bytes:
+        """At the end of the body: whatever the decompressor still holds."""
+        return b"" if self._zlib is None else self._zlib.flush()

@@ -8,6 +8,13 @@ from .model import Context, StreamError, StreamResult, deliver, refusal_message
 from .parsers import split_stamp
 from .wire import ws_frame_header_bytes
 
+#: What a close code means, for the codes a reader of ours meets.
+CLOSE_MEANINGS = {
+    1001: " (going away: the server is shutting down)",
+    1006: " (abnormal closure: the connection was cut without a close frame)",
+    1011: " (the server met an error)",
+}
+
 
 async def read_websocket(ctx: Context, result: StreamResult) -> None:
     try:
@@ -16,6 +23,7 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
         result.status = error.status  # the summary row shows the refusal's status, as for HTTP
         raise await handshake_refusal(ctx, result, error) from None
     async with ws:
+        result.connections += 1
         result.status = 101
         result.ttfb_ms = round(ctx.now_ms(), 3)
         async for frame in ws:
@@ -26,7 +34,7 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
                 deliver(ctx, result, *split_stamp(frame.data), size)
     result.close_code = ws.close_code
     if ws.close_code not in (1000, None):
-        result.error = f"closed with code {ws.close_code}"
+        result.error = f"closed with code {ws.close_code}{CLOSE_MEANINGS.get(ws.close_code, '')}"
 
 
 async def handshake_refusal(ctx: Context, result: StreamResult, error: aiohttp.WSServerHandshakeError) -> StreamError:

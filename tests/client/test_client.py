@@ -61,7 +61,7 @@ async def test_text_output_prints_each_message_then_a_summary_row_per_endpoint(
         assert any(text in line and "delay" in line for line in lines), text
     times = [float(line.split()[0]) for line in lines if line.endswith("ms]")]
     assert len(times) == 9 and times == sorted(times)
-    table = lines[lines.index(next(line for line in lines if line.startswith("endpoint"))) :]
+    table = lines[lines.index(next(line for line in lines if line.startswith("stream"))) :]
     assert [row.split()[:2] for row in table[2:5]] == [["chunked", "200"], ["sse", "200"], ["ws", "101"]]
     assert all(row.split()[5] == "3" for row in table[2:5])
 
@@ -191,5 +191,5 @@ async def test_ctrl_c_exits_130_and_closes_its_streams(base_url: str, app: web.A
             await process.wait()
     assert process.returncode == client.EXIT_INTERRUPTED
     assert b"interrupted; connections closed" in err and b"Traceback" not in err
-    assert b"endpoint" in out  # the summary of what arrived before the interrupt
+    assert b"stream" in out  # the summary of what arrived before the interrupt
     assert await wait_for_no_active_streams(app) == 0

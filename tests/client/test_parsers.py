@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -9,6 +10,7 @@ import pytest
 
 from app.client.parsers import LineSplitter, SSEEvent, SSEParser, split_stamp
 from app.client.wire import (
+    BodyDecoder,
     ChunkDecoder,
     PartKind,
     WireError,
@@ -92,6 +94,36 @@ def test_sse_cr_at_the_end_of_a_read_and_lf_at_the_start_of_the_next_are_one_lin
     assert parser.feed(b"data: x\r") == []
     assert parser.feed(b"\n\r") == [SSEEvent("x")]
     assert parser.feed(b"\ndata: y\n\n") == [SSEEvent("y")]
+
+
+def test_sse_last_event_id_moves_only_when_an_event_is_dispatched() -> None:
+    # A connection cut inside event 2: a reconnect must resume after 1, not after 2.
+    for reads in splits(b"id: 1\ndata: x\n\nid: 2\ndata: y\n"):
+        parser = SSEParser()
+        assert fed(parser.feed, reads) == [SSEEvent("x", last_event_id="1")], reads
+        assert parser.last_event_id == "1"
+
+
+def test_sse_an_id_without_data_still_sets_the_last_event_id() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"id: 5\n\n") == []
+    assert parser.last_event_id == "5"
+
+
+def test_sse_parser_seeded_with_the_last_event_id_keeps_it_across_a_reconnection() -> None:
+    parser = SSEParser(last_event_id="4")
+    assert parser.last_event_id == "4"
+    assert parser.feed(b"data: x\n\nid: 5\ndata: y\n\n") == [
+        SSEEvent("x", last_event_id="4"),
+        SSEEvent("y", last_event_id="5"),
+    ]
+
+
+def test_sse_retry_takes_effect_without_an_event() -> None:
+    for reads in splits(b"retry: 500\n\n: keep-alive\n\n"):
+        parser = SSEParser()
+        assert fed(parser.feed, reads) == []
+        assert parser.retry == 500
 
 
 # --- stamps ----------------------------------------------------------------------------------
@@ -226,3 +258,43 @@ def test_parse_head_reads_content_length_and_refuses_non_http() -> None:
 )
 def test_escape_bytes_makes_framing_visible(data: bytes, limit: int, shown: str) -> None:
     assert escape_bytes(data, limit) == shown
+
+
+# --- content encoding ------------------------------------------------------------------------
+
+MESSAGES = [f"Chunk {i} @1764000000000.000\n".encode() for i in range(4)]
+
+
+def gzip_stream(flush: bool) -> list[bytes]:
+    """What the server sends through gzip: one write per message, sync-flushed or not."""
+    compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+    writes = [compressor.compress(m) + (compressor.flush(zlib.Z_SYNC_FLUSH) if flush else b"") for m in MESSAGES]
+    return [*writes, compressor.flush()]
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_body_decoder_gives_back_the_healthy_body_across_every_split(flush: bool) -> None:
+    for reads in splits(b"".join(gzip_stream(flush))):
+        decoder = BodyDecoder("gzip")
+        assert b"".join(decoder.feed(read) for read in reads) + decoder.flush() == b"".join(MESSAGES), reads
+
+
+def test_body_decoder_gives_each_sync_flushed_message_as_soon_as_it_arrives() -> None:
+    decoder = BodyDecoder("gzip")
+    assert [decoder.feed(write) for write in gzip_stream(flush=True)] == [*MESSAGES, b""]
+
+
+def test_body_decoder_gets_nothing_from_unflushed_gzip_until_the_end() -> None:
+    decoder = BodyDecoder("gzip")
+    *held, last = gzip_stream(flush=False)
+    assert b"".join(decoder.feed(write) for write in held) == b""
+    assert decoder.feed(last) + decoder.flush() == b"".join(MESSAGES)
+
+
+def test_body_decoder_passes_an_unencoded_body_through_and_refuses_what_it_cannot_decode() -> None:
+    decoder = BodyDecoder("")
+    assert (decoder.encoding, decoder.feed(b"Chunk 0\n"), decoder.flush()) == ("", b"Chunk 0\n", b"")
+    with pytest.raises(WireError, match="'br'"):
+        BodyDecoder("br")
+    with pytest.raises(WireError, match="bad gzip body"):
+        BodyDecoder("gzip").feed(b"not gzip at all")

@@ -1,0 +1,90 @@
+"""Reading /sse as EventSource does: every event once, across as many connections as it takes.
+
+The rules (when to reconnect, how long to wait, which Last-Event-ID to send) live in
+`eventsource`; this module does the requests and the waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from .body import CountingBody, open_body
+from .eventsource import Answer, Reconnection, classify
+from .model import Context, StreamError, StreamResult, deliver, refusal_message
+from .parsers import SSEParser, split_stamp
+from .wire import LAST_CHUNK_BYTES
+
+
+async def read_event_source(ctx: Context, result: StreamResult) -> None:
+    """Connect, read events, and reconnect after each end until the server answers 204.
+
+    Raises StreamError when an answer is neither a stream nor 204, GaveUp when
+    connections keep bringing nothing.
+    """
+    state = Reconnection()
+    try:
+        while True:
+            wait = await connect_once(ctx, result, state)
+            if wait is None:
+                break
+            await asyncio.sleep(wait)  # EventSource's reconnection time: a wait, not a poll
+    finally:
+        # The event syntax (`id:`, `data:`, `retry:`, blank lines) is framing too.
+        result.syntax_bytes = result.body_bytes - result.payload_bytes
+
+
+async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) -> float | None:
+    """One request: None when the EventSource is done, else the seconds before the next."""
+    headers = state.request_headers()
+    before = result.messages
+    parser: SSEParser | None = None
+    try:
+        async with ctx.session.get(result.url, headers=headers, auto_decompress=False) as response:
+            parser = await answered(ctx, result, state, response)
+            if parser is None:
+                return None
+            await read_events(ctx, result, open_body(response, result), parser)
+        how = "ended"
+    except aiohttp.ClientPayloadError:
+        how = "was cut"
+    except aiohttp.ClientConnectionError:
+        if state.connections == 1:
+            raise  # the first request: the server is not there at all
+        how = "failed"
+    events = result.messages - before
+    wait = state.ended(parser, events)
+    resume = f"Last-Event-ID: {state.last_event_id}" if state.last_event_id else "no Last-Event-ID"
+    ctx.note(
+        result.stream,
+        f"connection {state.connections} {how} after {events} events; "
+        f"EventSource reconnects in {state.retry_ms} ms with {resume}",
+    )
+    return wait
+
+
+async def answered(
+    ctx: Context, result: StreamResult, state: Reconnection, response: aiohttp.ClientResponse
+) -> SSEParser | None:
+    """The parser for a stream's body; None for the 204 that ends the EventSource."""
+    result.connections = state.connections
+    answer = classify(response.status, response.headers.get("Content-Type", ""))
+    if result.status is None or answer is Answer.REFUSED:
+        result.status = response.status
+        result.ttfb_ms = round(ctx.now_ms(), 3)
+    if answer is Answer.REFUSED:
+        raise StreamError(result.endpoint, response.status, await refusal_message(response))
+    if answer is Answer.DONE:
+        ctx.note(result.stream, f"connection {state.connections}: HTTP 204, nothing left; EventSource closes")
+        return None
+    return state.parser()
+
+
+async def read_events(ctx: Context, result: StreamResult, body: CountingBody, parser: SSEParser) -> None:
+    chunks = result.chunks
+    while data := await body.read():
+        for event in parser.feed(data):
+            deliver(ctx, result, *split_stamp(event.data), len(event.data.encode()))
+    if result.chunks > chunks:
+        result.transfer_bytes += LAST_CHUNK_BYTES
