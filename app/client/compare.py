@@ -74,7 +74,7 @@ def add_culprit_options(parser: argparse.ArgumentParser) -> None:
         choices=[culprit.name for culprit in CULPRITS],
         metavar="CULPRIT",
         help="also open each endpoint through a culprit, beside the healthy one (`chunked` and `chunked via gzip`); "
-        + "; ".join(f"{culprit.name}: {culprit.cause}" for culprit in CULPRITS)
+        + "; ".join(f"{culprit.name}: {culprit.cause.split(':')[0]}" for culprit in CULPRITS)
         + f". Repeatable. Applies to {takes_via}",
     )
     parser.add_argument(

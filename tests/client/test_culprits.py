@@ -1,0 +1,160 @@
+"""`compare --via` and `--drop` end to end against the real server: each culprit beside the
+healthy stream, each disconnect as the user sees it, and SSE's EventSource recovery.
+
+The JSON runs call `main()` in a worker thread while the test's loop serves; what the user
+reads in a terminal runs `python -m app compare` in a process from the project root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+import pytest
+
+from app.client import compare
+from app.client.eventsource import DEFAULT_RETRY_MS
+from tests.processes import run_app_command
+
+#: Three messages 150 ms apart: a held stream gets them together, 300 ms after the first was sent.
+PACED = ["--count", "3", "--interval", "0.15"]
+
+
+async def run(capsys: pytest.CaptureFixture[str], base_url: str, *argv: str) -> tuple[int, dict[str, Any], str]:
+    status = await asyncio.to_thread(compare.main, ["--url", base_url, "--json", *argv])
+    captured = capsys.readouterr()
+    return status, json.loads(captured.out), captured.err
+
+
+def stream(document: dict[str, Any], label: str) -> dict[str, Any]:
+    return next(s for s in document["streams"] if s["stream"] == label)
+
+
+def arrivals(document: dict[str, Any], label: str) -> list[dict[str, Any]]:
+    return [m for m in document["messages"] if m["stream"] == label]
+
+
+def spread_ms(messages: list[dict[str, Any]]) -> float:
+    return messages[-1]["t_ms"] - messages[0]["t_ms"]
+
+
+@pytest.mark.parametrize(("via", "held"), [("gzip", True), ("proxy", True), ("gzip-flush", False)])
+async def test_a_culprit_is_shown_beside_the_healthy_stream(
+    capsys: pytest.CaptureFixture[str], base_url: str, via: str, held: bool
+) -> None:
+    status, document, err = await run(capsys, base_url, "--endpoints", "chunked", "--via", via, *PACED)
+    assert status == 0, err
+    assert [s["stream"] for s in document["streams"]] == ["chunked", f"chunked via {via}"]
+    healthy, culprit = arrivals(document, "chunked"), arrivals(document, f"chunked via {via}")
+    assert [m["text"] for m in culprit] == [m["text"] for m in healthy] == ["Chunk 0", "Chunk 1", "Chunk 2"]
+    assert spread_ms(healthy) > 250
+    if held:
+        assert spread_ms(culprit) < 50  # all together, at the end
+        assert culprit[0]["delay_ms"] > 250  # the first was held while the others were sent
+    else:
+        assert spread_ms(culprit) > 250
+        assert all(m["delay_ms"] < 100 for m in culprit)
+    row = stream(document, f"chunked via {via}")
+    assert (row["endpoint"], row["via"], row["connections"]) == ("chunked", via, 1)
+    assert stream(document, "chunked")["via"] is None
+    assert row["url"].endswith(f"/chunked?count=3&interval=0.15&stamp=1&via={via}")
+
+
+@pytest.mark.parametrize("via", ["gzip", "gzip-flush"])
+async def test_compressed_bytes_on_the_wire_are_counted_apart_from_the_decoded_body(
+    capsys: pytest.CaptureFixture[str], base_url: str, via: str
+) -> None:
+    argv = ["--endpoints", "sse", "--via", via, "--count", "20", "--interval", "0", "--size", "200"]
+    status, document, err = await run(capsys, base_url, *argv)
+    assert status == 0, err
+    healthy, culprit = stream(document, "sse"), stream(document, f"sse via {via}")
+    assert healthy["encoded_bytes"] is None
+    assert culprit["body_bytes"] == healthy["body_bytes"]  # decoded, byte for byte the healthy body
+    assert 0 < culprit["encoded_bytes"] < culprit["body_bytes"] / 2  # padding compresses well
+    assert culprit["wire_bytes"] == culprit["encoded_bytes"] + culprit["transfer_bytes"]
+    assert healthy["wire_bytes"] == healthy["body_bytes"] + healthy["transfer_bytes"]
+    assert [m["text"] for m in arrivals(document, f"sse via {via}")] == [m["text"] for m in arrivals(document, "sse")]
+
+
+async def test_drop_cuts_http_and_websocket_streams_short_with_a_clear_error_each(
+    capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    argv = ["--endpoints", "chunked,ndjson,ws", "--drop", "2", "--count", "5", "--interval", "0"]
+    status, document, err = await run(capsys, base_url, *argv)
+    assert status == compare.EXIT_FAILED
+    assert document["outcome"] == "failed"
+    for name in ("chunked", "ndjson", "ws"):
+        row = stream(document, name)
+        assert (row["messages"], row["drop"], row["connections"]) == (2, 2, 1), row
+    assert (
+        "transport-lab compare: chunked: cut short: the connection closed after 2 messages, "
+        "before the chunked body's last chunk (incomplete body)\n"
+    ) in err
+    assert "ndjson: cut short: the connection closed after 2 messages" in err
+    assert "ws: closed with code 1006 (abnormal closure: the connection was cut without a close frame)" in err
+    assert stream(document, "ws")["close_code"] == 1006
+    assert "Traceback" not in err and "ClientPayloadError" not in err
+
+
+@pytest.mark.parametrize(("count", "drop", "connections"), [(5, 2, 4), (4, 2, 3), (3, 5, 2)])
+async def test_sse_reconnects_as_eventsource_and_gets_every_message_once(
+    capsys: pytest.CaptureFixture[str], base_url: str, count: int, drop: int, connections: int
+) -> None:
+    argv = ["--endpoints", "sse", "--drop", str(drop), "--count", str(count), "--interval", "0"]
+    status, document, err = await run(capsys, base_url, *argv)
+    assert status == 0, err
+    assert [m["text"] for m in arrivals(document, "sse")] == [f"SSE message {i}" for i in range(count)]
+    row = stream(document, "sse")
+    # each connection brings `drop` more, the last one the rest; then one more, answered 204
+    assert (row["messages"], row["connections"], row["error"]) == (count, connections, None)
+
+
+async def test_sse_waits_the_retry_the_server_asked_for(capsys: pytest.CaptureFixture[str], base_url: str) -> None:
+    argv = ["--endpoints", "sse", "--drop", "1", "--count", "3", "--interval", "0"]
+    status, document, _ = await run(capsys, base_url, *argv)
+    assert status == 0
+    times = [m["t_ms"] for m in arrivals(document, "sse")]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # `retry: 500`, not the default 3000 ms: each reconnection waits about half a second
+    assert all(450 < gap < DEFAULT_RETRY_MS / 2 for gap in gaps), gaps
+
+
+async def test_the_terminal_shows_the_culprit_beside_the_stream_and_every_disconnect(base_url: str) -> None:
+    argv = ["compare", "--url", base_url, "--endpoints", "chunked,sse", "--via", "gzip", "--drop", "2"]
+    done = await asyncio.to_thread(run_app_command, *argv, "--count", "3", "--interval", "0")
+    assert done.returncode == compare.EXIT_FAILED, done.stderr
+    out = done.stdout
+    for label in ("chunked", "chunked via gzip", "sse", "sse via gzip"):
+        assert f"ms  {label}  " in out or f"ms  {label} " in out, label
+    assert "sse via gzip  -- connection 1 was cut after 2 events; EventSource reconnects in 500 ms" in out
+    assert "with Last-Event-ID: 1" in out and "HTTP 204, nothing left; EventSource closes" in out
+    table = out[out.index("\nstream ") :].splitlines()
+    rows = {line[:16].strip(): line.split()[-1] for line in table[3:7]}
+    assert rows == {"chunked": "1", "chunked via gzip": "1", "sse": "3", "sse via gzip": "3"}
+    err = done.stderr.splitlines()
+    assert [line.split(": ")[1] for line in err] == ["chunked", "chunked via gzip"]
+    assert all("cut short" in line for line in err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--via", "gzip", "--endpoints", "ws"], "--via applies to chunked, json, json-nested, ijson, ndjson, sse; "),
+        (["--drop", "2", "--endpoints", "non-chunked"], "--drop applies to chunked,"),
+        (["--via", "brotli"], "argument --via: invalid choice: 'brotli'"),
+        (["--drop", "two"], "argument --drop: invalid int value: 'two'"),
+    ],
+)
+def test_a_culprit_or_fault_that_cannot_apply_is_a_usage_error(argv: list[str], message: str) -> None:
+    done = run_app_command("compare", "--url", "http://127.0.0.1:9", *argv)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert message in done.stderr
+
+
+async def test_a_drop_out_of_bounds_is_the_servers_refusal(capsys: pytest.CaptureFixture[str], base_url: str) -> None:
+    status, document, err = await run(capsys, base_url, "--endpoints", "chunked", "--drop", "0")
+    assert status == compare.EXIT_FAILED
+    assert "chunked: refused with HTTP 400: drop must be" in err
+    assert stream(document, "chunked")["status"] == 400
