@@ -58,7 +58,7 @@ async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) 
     resume = f"Last-Event-ID: {state.last_event_id}" if state.last_event_id else "no Last-Event-ID"
     ctx.note(
         result.stream,
-        f"connection {state.connections} {how} after {events} events; "
+        f"connection {state.connections} {how} after {events} event{'' if events == 1 else 's'}; "
         f"EventSource reconnects in {state.retry_ms} ms with {resume}",
     )
     return wait

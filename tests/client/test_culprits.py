@@ -122,20 +122,23 @@ async def test_sse_waits_the_retry_the_server_asked_for(capsys: pytest.CaptureFi
 
 
 async def test_the_terminal_shows_the_culprit_beside_the_stream_and_every_disconnect(base_url: str) -> None:
-    argv = ["compare", "--url", base_url, "--endpoints", "chunked,sse", "--via", "gzip", "--drop", "2"]
+    argv = ["compare", "--url", base_url, "--endpoints", "chunked,sse", "--via", "gzip-flush", "--drop", "2"]
     done = await asyncio.to_thread(run_app_command, *argv, "--count", "3", "--interval", "0")
     assert done.returncode == compare.EXIT_FAILED, done.stderr
     out = done.stdout
-    for label in ("chunked", "chunked via gzip", "sse", "sse via gzip"):
-        assert f"ms  {label}  " in out or f"ms  {label} " in out, label
-    assert "sse via gzip  -- connection 1 was cut after 2 events; EventSource reconnects in 500 ms" in out
-    assert "with Last-Event-ID: 1" in out and "HTTP 204, nothing left; EventSource closes" in out
+    for label in ("chunked", "chunked via gzip-flush", "sse", "sse via gzip-flush"):
+        assert f"ms  {label}  " in out, label
+    for label in ("sse", "sse via gzip-flush"):
+        assert f"{label}  -- connection 1 was cut after 2 events; EventSource reconnects in 500 ms" in out
+        assert f"{label}  -- connection 2 ended after 1 event; " in out
+        assert f"{label}  -- connection 3: HTTP 204, nothing left; EventSource closes" in out
+    assert out.count("with Last-Event-ID: 1") == 2
     table = out[out.index("\nstream ") :].splitlines()
-    rows = {line[:16].strip(): line.split()[-1] for line in table[3:7]}
-    assert rows == {"chunked": "1", "chunked via gzip": "1", "sse": "3", "sse via gzip": "3"}
+    rows = {line[:22].strip(): line.split()[-1] for line in table[3:7]}
+    assert rows == {"chunked": "1", "chunked via gzip-flush": "1", "sse": "3", "sse via gzip-flush": "3"}
     err = done.stderr.splitlines()
-    assert [line.split(": ")[1] for line in err] == ["chunked", "chunked via gzip"]
-    assert all("cut short" in line for line in err)
+    assert [line.split(": ")[1] for line in err] == ["chunked", "chunked via gzip-flush"]
+    assert all("cut short: the connection closed after 2 messages" in line for line in err)
 
 
 @pytest.mark.parametrize(
