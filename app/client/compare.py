@@ -23,6 +23,7 @@ import aiohttp
 from ..culprits import CULPRITS
 from ..endpoints import ENDPOINTS, Endpoint
 from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
+from ..params import BOUNDS
 from .command import (
     EXIT_HELP,
     Unreachable,
@@ -81,7 +82,8 @@ def add_culprit_options(parser: argparse.ArgumentParser) -> None:
         "--drop",
         type=as_typed(int),
         metavar="N",
-        help="the server cuts each connection after N messages: an HTTP body ends cut short (exit 1), a "
+        help=f"the server cuts each connection after N messages ({BOUNDS['drop'].between()}): an HTTP body ends "
+        "cut short (exit 1), a "
         "WebSocket closes with 1006, SSE reconnects as EventSource does and still gets every message once. "
         f"Applies to {takes_drop}",
     )
