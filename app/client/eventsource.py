@@ -74,5 +74,8 @@ class Reconnection:
                 self.retry_ms = parser.retry
         self.fruitless = 0 if events else self.fruitless + 1
         if self.fruitless >= MAX_FRUITLESS_CONNECTIONS:
-            raise GaveUp(f"gave up after {self.fruitless} connections in a row without an event")
+            raise GaveUp(
+                f"gave up after {self.fruitless} connections in a row without an event "
+                "(a browser's EventSource would keep reconnecting)"
+            )
         return self.retry_ms / 1000

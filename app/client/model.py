@@ -86,6 +86,11 @@ class StreamError(Exception):
         self.endpoint, self.status, self.message = endpoint, status, message
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 message`, `2 messages`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 class StreamCut(Exception):
     """The connection closed before the end of the body (no last chunk, short of Content-Length)."""
 

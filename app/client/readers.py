@@ -14,7 +14,7 @@ import aiohttp
 import ijson
 
 from .body import CountingBody, open_body
-from .model import Context, Shape, StreamCut, StreamError, StreamResult, deliver, refusal_message
+from .model import Context, Shape, StreamCut, StreamError, StreamResult, counted, deliver, refusal_message
 from .parsers import LineSplitter, split_stamp
 from .sse import read_event_source
 from .wire import LAST_CHUNK_BYTES
@@ -32,6 +32,8 @@ async def read_http(ctx: Context, result: StreamResult, shape: Shape) -> None:
         try:
             await HTTP_READERS[shape](ctx, result, open_body(response, result))
         except aiohttp.ClientPayloadError:
+            # The moment, in the live view; the error itself is said once, at the end.
+            ctx.note(result.stream, f"the connection was cut after {counted(result.messages, 'message')}")
             raise StreamCut(cut_short(result, response)) from None
         if result.chunks:
             result.transfer_bytes += LAST_CHUNK_BYTES
@@ -41,7 +43,8 @@ def cut_short(result: StreamResult, response: aiohttp.ClientResponse) -> str:
     """What the reader saw of a body the connection did not finish."""
     chunked = "chunked" in response.headers.get("Transfer-Encoding", "").lower()
     end = "the chunked body's last chunk" if chunked else "the end of the body"
-    return f"cut short: the connection closed after {result.messages} messages, before {end} (incomplete body)"
+    messages = counted(result.messages, "message")
+    return f"cut short: the connection closed after {messages}, before {end} (incomplete body)"
 
 
 async def read_lines(ctx: Context, result: StreamResult, body: CountingBody) -> None:

@@ -12,7 +12,7 @@ import aiohttp
 
 from .body import CountingBody, open_body
 from .eventsource import Answer, Reconnection, classify
-from .model import Context, StreamError, StreamResult, deliver, refusal_message
+from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
 from .parsers import SSEParser, split_stamp
 from .wire import LAST_CHUNK_BYTES
 
@@ -58,7 +58,7 @@ async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) 
     resume = f"Last-Event-ID: {state.last_event_id}" if state.last_event_id else "no Last-Event-ID"
     ctx.note(
         result.stream,
-        f"connection {state.connections} {how} after {events} event{'' if events == 1 else 's'}; "
+        f"connection {state.connections} {how} after {counted(events, 'event')}; "
         f"EventSource reconnects in {state.retry_ms} ms with {resume}",
     )
     return wait

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from .model import Context, StreamError, StreamResult, deliver, refusal_message
+from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
 from .parsers import split_stamp
 from .wire import ws_frame_header_bytes
 
@@ -34,6 +34,7 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
                 deliver(ctx, result, *split_stamp(frame.data), size)
     result.close_code = ws.close_code
     if ws.close_code not in (1000, None):
+        ctx.note(result.stream, f"closed with code {ws.close_code} after {counted(result.messages, 'message')}")
         result.error = f"closed with code {ws.close_code}{CLOSE_MEANINGS.get(ws.close_code, '')}"
 
 

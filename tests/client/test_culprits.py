@@ -141,6 +141,8 @@ async def test_the_terminal_shows_the_culprit_beside_the_stream_and_every_discon
     table = out[out.index("\nstream ") :].splitlines()
     rows = {line[:22].strip(): line.split()[-1] for line in table[3:7]}
     assert rows == {"chunked": "1", "chunked via gzip-flush": "1", "sse": "3", "sse via gzip-flush": "3"}
+    for label in ("chunked", "chunked via gzip-flush"):
+        assert any(line.endswith(f" ms {label} -- the connection was cut after 2 messages") for line in lines)
     err = done.stderr.splitlines()
     assert [line.split(": ")[1] for line in err] == ["chunked", "chunked via gzip-flush"]
     assert all("cut short: the connection closed after 2 messages" in line for line in err)
