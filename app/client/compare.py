@@ -82,10 +82,9 @@ def add_culprit_options(parser: argparse.ArgumentParser) -> None:
         "--drop",
         type=as_typed(int),
         metavar="N",
-        help=f"the server cuts each connection after N messages ({BOUNDS['drop'].between()}): an HTTP body ends "
-        "cut short (exit 1), a "
-        "WebSocket closes with 1006, SSE reconnects as EventSource does and still gets every message once. "
-        f"Applies to {takes_drop}",
+        help=f"the server cuts each connection after N messages ({BOUNDS['drop'].between()}): an HTTP body "
+        "ends cut short (exit 1), a WebSocket closes with 1006, SSE reconnects as EventSource does and still "
+        f"gets every message once. Applies to {takes_drop}",
     )
 
 
