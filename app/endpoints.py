@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .culprits import CULPRITS, DROP_DOC, DROP_TRANSPORTS, VIA_TRANSPORTS
 from .params import StreamParams
 from .sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
 
@@ -58,6 +59,8 @@ class Endpoint:
                 "stamp": int(self.defaults.stamp),
             },
             "stampable": self.stampable,
+            "vias": [culprit.name for culprit in CULPRITS if self.transport.value in VIA_TRANSPORTS],
+            "drop": self.transport.value in DROP_TRANSPORTS,
             "format": {
                 "message": self.example(stamp=False),
                 "stamped": self.example(stamp=True) if self.stampable else None,
@@ -154,3 +157,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 ENDPOINTS_BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+
+
+def culprits_document() -> dict[str, object]:
+    """The culprits and faults for /api/endpoints and the page, with the endpoints each applies to."""
+    vias = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport.value in VIA_TRANSPORTS]
+    drops = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport.value in DROP_TRANSPORTS]
+    return {
+        "culprits": [culprit.describe(vias) for culprit in CULPRITS],
+        "faults": [{"name": "drop", "doc": DROP_DOC, "applies_to": drops}],
+    }

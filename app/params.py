@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from .culprits import VIA_NAMES
+
 #: A raw value longer than this is refused before it is parsed.
 MAX_VALUE_LENGTH = 32
 
@@ -41,8 +43,11 @@ BOUNDS: dict[str, Bound] = {
         Bound("interval", 0, 60, False, "seconds after each message (0 = as fast as possible)"),
         Bound("size", 0, 1_048_576, True, "padding bytes added to each message"),
         Bound("stamp", 0, 1, True, "1 = each message carries its server send time (Unix epoch ms)"),
+        Bound("drop", 1, 1_000_000, True, "cut the connection after this many messages of it (a fault to watch)"),
     )
 }
+#: Parameters that take one of a few names.
+CHOICES: dict[str, tuple[str, ...]] = {"via": VIA_NAMES}
 
 # Plain decimal notation only: int() and float() would also take "1_000", " 5", "nan".
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -69,6 +74,10 @@ class StreamParams:
     interval: float
     size: int = 0
     stamp: bool = False
+    #: What stands between the server and the reader (a culprit's name), or None.
+    via: str | None = None
+    #: Cut each connection after this many of its messages, or None.
+    drop: int | None = None
 
     @property
     def duration(self) -> float:
@@ -91,6 +100,15 @@ def _parse_number(bound: Bound, raw: str) -> float:
     return value
 
 
+def _parse_choice(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if raw not in CHOICES[name]:
+        shown = raw[:MAX_VALUE_LENGTH]
+        raise ParamError(name, f"{name} must be one of {', '.join(CHOICES[name])}, not {shown!r}")
+    return raw
+
+
 def parse_params(
     query: Mapping[str, str], defaults: StreamParams, getall: Mapping[str, int] | None = None
 ) -> StreamParams:
@@ -100,18 +118,21 @@ def parse_params(
     rather than silently taking one of its values.
     """
     for key in query:
-        if key not in BOUNDS:
+        if key not in BOUNDS and key not in CHOICES:
             shown = key[:MAX_VALUE_LENGTH]
-            raise ParamError(shown, f"unknown parameter {shown!r}; known: {', '.join(BOUNDS)}")
+            known = ", ".join([*BOUNDS, *CHOICES])
+            raise ParamError(shown, f"unknown parameter {shown!r}; known: {known}")
         if getall is not None and getall.get(key, 1) > 1:
             raise ParamError(key, f"{key} is given more than once")
-    values = {name: _parse_number(BOUNDS[name], raw) for name, raw in query.items()}
+    values = {name: _parse_number(BOUNDS[name], raw) for name, raw in query.items() if name in BOUNDS}
     params = replace(
         defaults,
         count=int(values.get("count", defaults.count)),
         interval=float(values.get("interval", defaults.interval)),
         size=int(values.get("size", defaults.size)),
         stamp=bool(values.get("stamp", defaults.stamp)),
+        via=_parse_choice("via", query.get("via")),
+        drop=int(values["drop"]) if "drop" in values else None,
     )
     if params.duration > MAX_DURATION_SECONDS:
         raise ParamError(
@@ -123,7 +144,12 @@ def parse_params(
 
 def bounds_document() -> list[dict[str, object]]:
     """The bounds as JSON-ready data, for /api/endpoints and the docs."""
-    return [
+    numbers: list[dict[str, object]] = [
         {"name": b.name, "min": b.minimum, "max": b.maximum, "type": "integer" if b.integer else "number", "doc": b.doc}
         for b in BOUNDS.values()
     ]
+    choices: list[dict[str, object]] = [
+        {"name": name, "type": "choice", "values": list(values), "doc": "what stands between server and reader"}
+        for name, values in CHOICES.items()
+    ]
+    return numbers + choices

@@ -113,4 +113,5 @@ def test_every_bound_reads_as_its_readme_range() -> None:
         "interval": "between 0 and 60",
         "size": "between 0 and 1048576",
         "stamp": "between 0 and 1",
+        "drop": "between 1 and 1000000",
     }

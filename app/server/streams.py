@@ -22,6 +22,8 @@ class Outcome(StrEnum):
     CLIENT_GONE = "client gone"
     #: The client stopped reading and a write waited past the send timeout.
     STALLED = "stalled"
+    #: Cut on purpose after `drop` messages (the culprits lab's fault).
+    DROPPED = "dropped"
     SHUTDOWN = "shutdown"
     ERROR = "error"
 
@@ -145,6 +147,7 @@ _LOG_LEVELS = {
     # Clients leave all the time; that is not news above DEBUG.
     Outcome.CLIENT_GONE: logging.DEBUG,
     Outcome.STALLED: logging.INFO,
+    Outcome.DROPPED: logging.INFO,
     Outcome.ERROR: logging.ERROR,
 }
 

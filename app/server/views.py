@@ -7,7 +7,8 @@ from collections import Counter
 import aiohttp_jinja2
 from aiohttp import web
 
-from ..endpoints import ENDPOINTS, Endpoint
+from ..culprits import misapplied
+from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from .errors import json_error, unavailable
 from .keys import stream_stats_key
@@ -25,6 +26,9 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
             params = parse_params(request.query, endpoint.defaults, Counter(key for key, _ in request.query.items()))
         except ParamError as error:
             return json_error(400, error.message, error.param)
+        wrong = misapplied(endpoint.transport.value, params.via, params.drop)
+        if wrong is not None:
+            return json_error(400, wrong[1], wrong[0])
         refusal = transport.precheck(request, endpoint, params)
         if refusal is not None:
             return refusal
@@ -50,6 +54,7 @@ def registry_document(request: web.Request) -> dict[str, object]:
             "max_buffered_bytes": MAX_BUFFERED_BYTES,
             "memory_budget_bytes": request.app[stream_stats_key].memory_budget,
         },
+        **culprits_document(),
     }
 
 

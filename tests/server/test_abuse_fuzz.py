@@ -8,6 +8,7 @@ import http.client
 import json
 import re
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from app.endpoints import ENDPOINTS, Endpoint, Transport
-from app.params import BOUNDS
+from app.params import BOUNDS, CHOICES
 from tests.helpers import ids
 from tests.processes import ServerProcess, app_server
 
@@ -40,6 +41,7 @@ in_range_or_not = {
     "interval": st.one_of(st.floats(max_value=0.001), st.floats(min_value=60.0001)),
     "size": st.one_of(st.integers(-5, 2000), st.integers(max_value=-1), st.integers(min_value=1_048_577)),
     "stamp": st.integers(-2, 3),
+    "drop": st.one_of(st.integers(-5, 30), st.integers(max_value=0), st.integers(min_value=1_000_001)),
 }
 free_text = st.text(max_size=40).filter(lambda text: not NUMERIC.fullmatch(text))
 odd_or_free = st.one_of(st.sampled_from(ODD_VALUES), free_text)
@@ -51,13 +53,17 @@ valid_values = {
     "interval": st.sampled_from(["0", "0.0", "0.000", "0.001", ".001", "1e-3", "0e0", "0E+0", "-0"]),
     "size": st.one_of(st.integers(0, 2000).map(str), st.just("0")),
     "stamp": st.sampled_from(["0", "1"]),
+    "drop": st.integers(1, 30).map(str),
+    "via": st.sampled_from(CHOICES["via"]),
 }
+#: Every parameter a stream endpoint knows.
+KNOWN = sorted([*BOUNDS, *CHOICES])
 
 
 @st.composite
 def valid_pairs(draw: st.DrawFn) -> list[tuple[str, str | None]]:
     """A query the server accepts: distinct known keys, values in range."""
-    chosen = draw(st.lists(st.sampled_from(sorted(BOUNDS)), unique=True, max_size=4))
+    chosen = draw(st.lists(st.sampled_from(KNOWN), unique=True, max_size=4))
     return [(key, draw(valid_values[key])) for key in chosen]
 
 
@@ -67,7 +73,7 @@ def any_pairs(draw: st.DrawFn) -> list[tuple[str, str | None]]:
     free-form values, unknown keys, keys without a value, repeats."""
     query: list[tuple[str, str | None]] = []
     for _ in range(draw(st.integers(0, 5))):
-        key = draw(st.one_of(st.sampled_from(sorted(BOUNDS)), free_text))
+        key = draw(st.one_of(st.sampled_from(KNOWN), free_text))
         numbers = in_range_or_not.get(key)
         value = draw(st.one_of(st.none(), odd_or_free, *([numbers.map(str)] if numbers is not None else [])))
         query.append((key, value))
@@ -107,7 +113,10 @@ def assert_json_400(status: int, content_type: str, body: bytes) -> None:
 
 
 def _read_within_budget(response: http.client.HTTPResponse) -> tuple[bytes, bool]:
-    """The body, and whether it was complete within READ_BUDGET_SECONDS."""
+    """The (decoded) body, and whether it was complete within READ_BUDGET_SECONDS; a
+    stream cut on purpose (`drop`) is read as far as it went."""
+    gzipped = response.getheader("Content-Encoding") == "gzip"
+    decoder = zlib.decompressobj(wbits=31)
     parts: list[bytes] = []
     deadline = time.monotonic() + READ_BUDGET_SECONDS
     while time.monotonic() < deadline:
@@ -115,9 +124,12 @@ def _read_within_budget(response: http.client.HTTPResponse) -> tuple[bytes, bool
             data = response.read1(65536)
         except TimeoutError:
             break
+        except http.client.IncompleteRead as cut:
+            parts.append(decoder.decompress(cut.partial) if gzipped else cut.partial)
+            return b"".join(parts), False
         if not data:
             return b"".join(parts), True
-        parts.append(data)
+        parts.append(decoder.decompress(data) if gzipped else data)
     return b"".join(parts), False
 
 
@@ -130,7 +142,7 @@ def assert_well_formed(endpoint: Endpoint, body: bytes, complete: bool) -> None:
     elif endpoint.content_type == "application/x-ndjson":
         assert all(json.loads(line) is not None for line in whole if line)
     elif endpoint.content_type == "text/event-stream":
-        assert all(line.startswith(("id: ", "data: ", ":")) for line in whole if line), text[:200]
+        assert all(line.startswith(("id: ", "data: ", ":", "retry: ")) for line in whole if line), text[:200]
     if complete and endpoint.transport is not Transport.BUFFERED:
         assert text.endswith("\n") or endpoint.content_type == "application/json"
 
@@ -173,7 +185,8 @@ def check_websocket(server: ServerProcess, endpoint: Endpoint, query: str) -> No
         except TimeoutError:
             return  # a valid, longer stream: well-formed so far
         except ConnectionClosed as closed:
-            assert closed.rcvd is not None and closed.rcvd.code == 1000
+            # A stream dropped on purpose ends without a close frame (1006).
+            assert (closed.rcvd is not None and closed.rcvd.code == 1000) or "drop=" in query
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)

@@ -23,14 +23,20 @@ async def test_api_endpoints_lists_the_registry(client: TestClient[web.Request, 
         assert entry["defaults"]["count"] == endpoint.defaults.count
         assert entry["format"]["message"]
         assert (entry["format"]["stamped"] is None) == (not endpoint.stampable)
-    assert {param["name"] for param in document["params"]} == {"count", "interval", "size", "stamp"}
+    assert {param["name"] for param in document["params"]} == {"count", "interval", "size", "stamp", "drop", "via"}
 
 
 async def test_api_endpoints_gives_the_bounds_as_json_numbers(client: TestClient[web.Request, None]) -> None:
     async with client.get("/api/endpoints") as response:
         document = await response.json()
-    ranges = {param["name"]: (param["min"], param["max"]) for param in document["params"]}
-    assert ranges == {"count": (1, 1000000), "interval": (0, 60), "size": (0, 1048576), "stamp": (0, 1)}
+    ranges = {param["name"]: (param["min"], param["max"]) for param in document["params"] if "min" in param}
+    assert ranges == {
+        "count": (1, 1000000),
+        "interval": (0, 60),
+        "size": (0, 1048576),
+        "stamp": (0, 1),
+        "drop": (1, 1000000),
+    }
     assert all(type(end) in (int, float) for pair in ranges.values() for end in pair)
 
 

@@ -7,22 +7,29 @@ from aiohttp import web
 from ...endpoints import Endpoint
 from ...params import StreamParams
 from ..streams import Outcome, StreamRecord, client_may_leave
+from .faults import cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
-from .responses import sender, stream_response
+from .relays import relay_for
+from .responses import body_writer, end_body, sender, stream_response
 
 
 async def serve_chunked(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
-    response = stream_response(request, endpoint.content_type)
+    relay = relay_for(params.via)
+    response = stream_response(request, endpoint.content_type, relay=relay)
     body = endpoint.source(params, clock_for(params))
+    messages, drop_due = until_drop(body.messages, params.drop)
     with client_may_leave(record):
         await response.prepare(request)
-        send = sender(request, response.write)
-        await send_paced(send, body.messages, pacer_for(request, params), record)
+        send = sender(request, body_writer(response, relay))
+        await send_paced(send, messages, pacer_for(request, params), record)
+        if record.outcome is Outcome.DONE and drop_due():
+            cut(request, record)
+            return response
         # A stream cut short by shutdown keeps its document visibly unfinished: a closing
         # `]` after a cut would make a partial array pass for a whole one.
         if body.tail and record.outcome is not Outcome.SHUTDOWN:
             record.bytes_sent += await send(body.tail)
-        await response.write_eof()
+        await end_body(response, relay)
     return response

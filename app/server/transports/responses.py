@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import HttpVersion11, web
 
+from .relays import Relay
+
 STREAM_HEADERS = {
     # Caches and proxies must pass each chunk on as it comes, and browsers must not
     # hold the first KiB back to sniff the type.
@@ -34,17 +36,42 @@ def bound_write_buffer(request: web.Request) -> None:
         request.transport.set_write_buffer_limits(high=WRITE_BUFFER_BYTES)
 
 
-def stream_response(request: web.Request, content_type: str, content_length: int | None = None) -> web.StreamResponse:
+def stream_response(
+    request: web.Request, content_type: str, content_length: int | None = None, relay: Relay | None = None
+) -> web.StreamResponse:
     """The response of a stream, framed for the request: chunked over HTTP/1.1; over
     HTTP/1.0 (no chunked framing; what nginx speaks to its upstreams by default) a body
-    that ends when the connection closes; with `content_length`, a body of that length."""
+    that ends when the connection closes; with `content_length`, a body of that length.
+    A relay that encodes the body names its encoding."""
     response = web.StreamResponse(headers=stream_headers(content_type))
+    if relay is not None and relay.content_encoding is not None:
+        response.headers["Content-Encoding"] = relay.content_encoding
     if content_length is not None:
         response.content_length = content_length
     elif request.version >= HttpVersion11:
         response.enable_chunked_encoding()
     bound_write_buffer(request)
     return response
+
+
+def body_writer(response: web.StreamResponse, relay: Relay | None) -> Write:
+    """Writes to the response, through the relay when the stream has one."""
+    if relay is None:
+        return response.write
+
+    async def write(data: bytes) -> None:
+        out = relay.feed(data)
+        if out:
+            await response.write(out)
+
+    return write
+
+
+async def end_body(response: web.StreamResponse, relay: Relay | None) -> None:
+    """Whatever the relay still holds, then the end of the body."""
+    if relay is not None and (held := relay.end()):
+        await response.write(held)
+    await response.write_eof()
 
 
 def sender(request: web.Request, write: Write, frame: Callable[[str], bytes] = str.encode) -> Send:

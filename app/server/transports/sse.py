@@ -10,17 +10,22 @@ import itertools
 
 from aiohttp import web
 
+from ...culprits import DROP_RETRY_MS
 from ...endpoints import Endpoint
 from ...params import MAX_VALUE_LENGTH, StreamParams
 from ..errors import json_error
-from ..streams import StreamRecord, client_may_leave
+from ..streams import Outcome, StreamRecord, client_may_leave
+from .faults import cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
-from .responses import sender, stream_response
+from .relays import relay_for
+from .responses import body_writer, end_body, sender, stream_response
 
 LAST_EVENT_ID = "Last-Event-ID"
 #: A comment line EventSource ignores, sent during long pauses so proxies keep the stream.
 KEEPALIVE = b": keep-alive\n\n"
 KEEPALIVE_SECONDS = 15.0
+#: A stream that will be dropped asks EventSource to come back soon (the default is ~3 s).
+DROP_RETRY = f"retry: {DROP_RETRY_MS}\n\n".encode()
 
 
 def sse_event(event_id: int, data: str) -> str:
@@ -60,17 +65,26 @@ async def serve_sse(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
     start = first_event_id(request, params)
-    response = stream_response(request, endpoint.content_type)
+    relay = relay_for(params.via)
+    response = stream_response(request, endpoint.content_type, relay=relay)
+    write = body_writer(response, relay)
     event_ids = itertools.count(start)
-    send = sender(request, response.write, lambda message: sse_event(next(event_ids), message).encode())
+    send = sender(request, write, lambda message: sse_event(next(event_ids), message).encode())
 
     async def keepalive() -> int:
-        await response.write(KEEPALIVE)
+        await write(KEEPALIVE)
         return len(KEEPALIVE)
 
-    messages = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
+    source = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
+    messages, drop_due = until_drop(source, params.drop)
     with client_may_leave(record):
         await response.prepare(request)
+        if params.drop is not None:
+            await write(DROP_RETRY)
+            record.bytes_sent += len(DROP_RETRY)
         await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
-        await response.write_eof()
+        if record.outcome is Outcome.DONE and drop_due():
+            cut(request, record)
+            return response
+        await end_body(response, relay)
     return response

@@ -16,6 +16,7 @@ from ..errors import json_error
 from ..keys import allowed_hosts_key
 from ..origins import is_allowed_origin
 from ..streams import Outcome, StreamRecord, client_may_leave, ended_by_client
+from .faults import cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
 
@@ -76,7 +77,7 @@ async def serve_websocket(
         await ws.prepare(request)
     if not ws.prepared:
         return ws
-    messages = endpoint.source(params, clock_for(params)).messages
+    messages, drop_due = until_drop(endpoint.source(params, clock_for(params)).messages, params.drop)
     paced = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
     echoer = asyncio.ensure_future(_echo_incoming(ws))
     try:
@@ -84,7 +85,10 @@ async def serve_websocket(
             await asyncio.wait({paced, echoer}, return_when=asyncio.FIRST_COMPLETED)
             if paced.done():
                 paced.result()
-                await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
+                if record.outcome is Outcome.DONE and drop_due():
+                    cut(request, record)  # no close frame: the client sees 1006
+                else:
+                    await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
             else:
                 # The client closed before the stream was done, or stopped answering pings.
                 await echoer
