@@ -13,7 +13,9 @@ import { svg } from "./dom.js";
 import { formatCount } from "./stats.js";
 
 export const MAX_MARKS = 500;
-const LANE_HEIGHT = 24;
+const LANE_HEIGHT = 28;
+/** Room an axis label needs ("1000 ms"), so a narrow timeline gets fewer ticks. */
+const TICK_SPACING_PX = 70;
 const AXIS_HEIGHT = 22;
 const PAD_TOP = 6;
 const TICK_STEPS = [1, 2, 2.5, 5];
@@ -141,7 +143,7 @@ export function createTimeline(root, cursor) {
   function drawAxis(height) {
     axis.replaceChildren();
     const plotWidth = width - labelWidth - 16;
-    const step = nice(span / 6);
+    const step = nice(span / Math.max(2, Math.min(6, Math.floor(plotWidth / TICK_SPACING_PX))));
     for (let ms = 0; ms <= span + 1e-9; ms += step) {
       const x = labelWidth + (ms / span) * plotWidth;
       axis.append(svg("line", { class: "grid", x1: x, x2: x, y1: PAD_TOP, y2: height - AXIS_HEIGHT + 4 }));
