@@ -34,8 +34,11 @@ def receive_times(run: dict[str, dict[str, Any]], name: str) -> list[float]:
 
 
 async def screenshots(page: Page, artifacts: Path, name: str) -> None:
-    """The page at desktop and phone widths, for a person to look at."""
+    """The page at desktop width (light and dark) and phone width, for a person to look at."""
     await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    await page.emulate_media(color_scheme="dark")
+    await page.screenshot(path=str(artifacts / f"{name}-dark.png"), full_page=True)
+    await page.emulate_media(color_scheme="light")
     await page.set_viewport_size(PHONE)
     await page.wait_for_timeout(100)  # the timeline redraws on resize
     await page.screenshot(path=str(artifacts / f"{name}-phone.png"), full_page=True)
@@ -149,3 +152,18 @@ async def test_drop_after_two_sse_reconnects_and_ends_with_every_message_once(
     # drop is only asked of the streams it applies to: the buffered response is whole.
     assert shown_columns["non-chunked"]["state"] == "done" and shown_columns["non-chunked"]["messages"] == COUNT
     await screenshots(page, artifacts, "drop")
+
+
+async def test_a_resume_that_repeats_a_message_would_be_said(page: Page, base_url: str) -> None:
+    """The column's "none repeated" is counted from the events' ids, not assumed."""
+    await open_dashboard(page, base_url)
+    notes = await page.evaluate("""async () => {
+        const { connectionNote } = await import('/static/js/connections.js');
+        const record = (ids) => ({
+            spec: { transport: 'sse' }, count: ids.length, drops: [15], reconnects: [520],
+            messages: ids.map((id, i) => ({ t: i < 2 ? 10 * i : 600 + i, id: String(id) })),
+        });
+        return [connectionNote(record([0, 1, 2, 3])), connectionNote(record([0, 1, 1, 2]))];
+    }""")
+    assert "cut once (after message 2)" in notes[0] and "after 505.0 ms" in notes[0], notes
+    assert "none repeated" in notes[0] and "1 repeated" in notes[1], notes
