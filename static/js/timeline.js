@@ -72,10 +72,15 @@ function laneView(record, y, labelWidth) {
   const held = svg("g", { class: "held" });
   const connections = svg("g", { class: "connections" });
   marks.append(connections, held, band);
+  // The most messages one read carried, said beside them: held messages arrive together.
+  const together = svg("text", { class: "together", y: LANE_HEIGHT / 2, visibility: "hidden" });
   const plot = svg("g", { transform: `translate(${labelWidth} 0)` });
-  plot.append(marks);
+  plot.append(marks, together);
   group.append(label, plot);
-  const lane = { record, group, marks, band, held, connections, label, drawn: 0, cuts: 0, gaps: 0 };
+  const lane = {
+    record, group, marks, band, held, connections, label, together, drawn: 0, cuts: 0, gaps: 0,
+    read: { t: null, n: 0 }, most: { t: 0, n: 0 },
+  };
   setLabel(lane);
   return lane;
 }
@@ -100,6 +105,12 @@ function addMarks(lane) {
     const message = messages[i];
     fragment.append(svg("line", { class: "mark", x1: message.t, x2: message.t, y1: 4, y2: LANE_HEIGHT - 4 }));
     if (message.sent !== null && message.t > message.sent) whiskers.append(heldWhisker(message, i));
+    lane.read = message.t === lane.read.t ? { t: message.t, n: lane.read.n + 1 } : { t: message.t, n: 1 };
+    if (lane.read.n > lane.most.n) lane.most = lane.read;
+  }
+  if (lane.most.n >= 2) {
+    lane.together.textContent = `×${formatCount(lane.most.n)}`;
+    lane.together.setAttribute("visibility", "visible");
   }
   lane.marks.append(fragment);
   lane.held.append(whiskers);
@@ -132,7 +143,7 @@ function addConnections(lane) {
 
 export function createTimeline(root, cursor) {
   let lanes = [];
-  let axis = null, span = 1000, width = 0, labelWidth = 0, marksAt = -Infinity;
+  let axis = null, span = 1000, width = 0, labelWidth = 0, marksAt = -Infinity, scale = 1;
   // Reading clientWidth every frame would force a layout; a resize tells us instead.
   let measuredWidth = root.clientWidth;
   new ResizeObserver(([entry]) => {
@@ -160,9 +171,15 @@ export function createTimeline(root, cursor) {
     root.setAttribute("viewBox", `0 0 ${width} ${height}`);
     root.setAttribute("height", height);
     drawAxis(height);
-    const scale = (width - labelWidth - 16) / span;
-    for (const lane of lanes) lane.marks.setAttribute("transform", `scale(${scale} 1)`);
-    return scale;
+    scale = (width - labelWidth - 16) / span;
+    for (const lane of lanes) {
+      lane.marks.setAttribute("transform", `scale(${scale} 1)`);
+      placeTogether(lane);
+    }
+  }
+
+  function placeTogether(lane) {
+    if (lane.most.n >= 2) lane.together.setAttribute("x", lane.most.t * scale + 5);
   }
 
   function relayout() {
@@ -184,7 +201,10 @@ export function createTimeline(root, cursor) {
     render(nowMs, running) {
       if (!running || nowMs - marksAt >= MARK_REFRESH_MS) {
         for (const lane of lanes) {
-          if (lane.record.messages.length > lane.drawn) addMarks(lane);
+          if (lane.record.messages.length > lane.drawn) {
+            addMarks(lane);
+            placeTogether(lane);
+          }
           if (lane.record.drops && lane.record.drops.length + lane.record.reconnects.length > lane.cuts + lane.gaps) {
             addConnections(lane);
           }

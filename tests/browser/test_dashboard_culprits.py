@@ -113,6 +113,9 @@ async def test_gzip_and_the_proxy_hold_every_message_to_the_end_and_gzip_flush_d
 
     whiskers = await page.locator('#timeline .lane[data-endpoint="chunked:gzip"] .held-line').count()
     assert whiskers == COUNT
+    together = page.locator('#timeline .lane[data-endpoint="chunked:gzip"] .together')
+    assert await together.text_content() == f"\N{MULTIPLICATION SIGN}{COUNT}" and await together.is_visible()
+    assert await page.locator('#timeline .lane[data-endpoint="chunked:gzip-flush"] .together').is_hidden()
     desc = await page.inner_text('.column[data-endpoint="chunked:proxy"] .column-desc')
     assert "Fix:" in desc and "proxy_buffering off" in desc, desc
     await screenshots(page, artifacts, "culprits")
