@@ -28,12 +28,12 @@ function eventSourceNote(record) {
   const waits = reconnects.map((t, i) => formatMs(t - drops[i])).join(", ");
   const after = drops.map((t) => receivedBy(record, t)).join(", ");
   const repeated = repeatedIds(record.messages);
-  const resumed = reconnects.length
-    ? ` EventSource reconnected by itself ${times(reconnects.length)} (after ${waits}: the stream's retry), ` +
-      "sending Last-Event-ID, and the server resumed after it"
-    : " EventSource did not reconnect";
+  const reconnected = ` EventSource reconnected by itself ${times(reconnects.length)} (after ${waits}: the stream's retry)`;
+  let resumed = `${reconnected}, sending Last-Event-ID, and the server resumed after it`;
+  if (!reconnects.length) resumed = " EventSource did not reconnect";
+  else if (!record.count) resumed = `${reconnected}, but no message ever got through`;
   const tally = `${record.count} messages, ${repeated ? `${repeated} repeated` : "none repeated"}`;
-  return `The connection was cut ${times(drops.length)} (after message ${after}).${resumed}: ${tally}.`;
+  return `The connection was cut ${times(drops.length)} (when ${after} messages had arrived).${resumed}: ${tally}.`;
 }
 
 /** One sentence, or "" when every connection ended as it should. */

@@ -10,6 +10,8 @@ import { framerFor, splitTextStamp } from "./framing.js";
 import { httpUrl } from "./registry.js";
 
 const PING_INTERVAL_MS = 500;
+/** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
+const FRUITLESS_RECONNECTS = 3;
 const PING_PREFIX = "ping ";
 
 const now = () => performance.now();
@@ -103,7 +105,7 @@ export async function readHttp({ url, signal, sink, spec, stamped }) {
 export function readSse({ url, signal, sink, stamped, expected }) {
   return new Promise((resolve) => {
     const source = new EventSource(url);
-    let received = 0, opens = 0, connected = false, lastId = "";
+    let received = 0, opens = 0, connected = false, lastId = "", fruitless = 0, receivedAtOpen = 0;
     const finish = (report) => {
       source.close();
       if (report) report();
@@ -113,6 +115,7 @@ export function readSse({ url, signal, sink, stamped, expected }) {
     source.onopen = () => {
       opens += 1;
       connected = true;
+      receivedAtOpen = received;
       (opens === 1 ? sink.opened : sink.reconnected)(now());
     };
     source.onmessage = (event) => {
@@ -129,7 +132,9 @@ export function readSse({ url, signal, sink, stamped, expected }) {
       if (source.readyState !== EventSource.CLOSED) {
         // Reconnecting by itself; a failed attempt to reconnect is not another drop.
         if (connected) sink.dropped(t);
+        fruitless = connected && received === receivedAtOpen ? fruitless + 1 : 0;
         connected = false;
+        if (fruitless >= FRUITLESS_RECONNECTS) finish(() => sink.failed(t, nothingGetsThrough(fruitless)));
         return;
       }
       const why = await explainFailure(url, lastId ? { "Last-Event-ID": lastId } : {});
@@ -137,6 +142,12 @@ export function readSse({ url, signal, sink, stamped, expected }) {
       finish(() => (why.status === 204 ? sink.finished(t) : sink.failed(t, why.message ? why : closedEarly(received))));
     };
   });
+}
+
+function nothingGetsThrough(connections) {
+  const message = `${connections} connections in a row were cut before any message arrived: ` +
+    "what each one sent was held back (a culprit?) until the cut, so resuming can never catch up";
+  return { status: 0, message, param: null };
 }
 
 function closedEarly(received) {

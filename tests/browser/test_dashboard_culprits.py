@@ -168,5 +168,15 @@ async def test_a_resume_that_repeats_a_message_would_be_said(page: Page, base_ur
         });
         return [connectionNote(record([0, 1, 2, 3])), connectionNote(record([0, 1, 1, 2]))];
     }""")
-    assert "cut once (after message 2)" in notes[0] and "after 505.0 ms" in notes[0], notes
+    assert "cut once (when 2 messages had arrived)" in notes[0] and "after 505.0 ms" in notes[0], notes
     assert "none repeated" in notes[0] and "1 repeated" in notes[1], notes
+
+
+async def test_sse_through_gzip_with_drop_never_gets_a_message_and_the_page_says_why(page: Page, base_url: str) -> None:
+    """Each connection's messages are held by the compressor until the cut: EventSource would retry forever."""
+    await open_dashboard(page, base_url, endpoints="", culprits="sse:gzip", count=COUNT, interval=0.02, drop=2)
+    shown_columns = await run_until_settled(page, timeout_ms=15_000)
+    column = shown_columns["sse:gzip"]
+    assert column["state"] == "error" and column["messages"] == 0, column
+    assert "3 connections in a row were cut before any message" in column["error"], column
+    assert await page.locator('#timeline .lane[data-endpoint="sse:gzip"] .cut').count() == 3
