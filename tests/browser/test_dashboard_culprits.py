@@ -180,3 +180,19 @@ async def test_sse_through_gzip_with_drop_never_gets_a_message_and_the_page_says
     assert column["state"] == "error" and column["messages"] == 0, column
     assert "3 connections in a row were cut before any message" in column["error"], column
     assert await page.locator('#timeline .lane[data-endpoint="sse:gzip"] .cut').count() == 3
+
+
+async def test_a_proxy_lane_with_big_messages_arrives_in_blocks(page: Page, base_url: str) -> None:
+    """Past a relay block the buffering proxy passes messages on in groups, not only at the end."""
+    count, interval_ms = 12, 60
+    await open_dashboard(
+        page, base_url, endpoints="", culprits="chunked:proxy", count=count, interval=interval_ms / 1000, size=1500
+    )
+    shown_columns = await run_until_settled(page)
+    assert shown_columns["chunked:proxy"]["state"] == "done" and shown_columns["chunked:proxy"]["messages"] == count
+    run = by_name(await export_json(page))["chunked:proxy"]
+    times = [message["receive_ms"] for message in run["messages"]]
+    assert times[0] < 0.7 * count * interval_ms, times
+    assert 2 <= run["most_messages_in_one_read"] < count, times
+    reads = len(set(times))
+    assert 3 <= reads < count, times
