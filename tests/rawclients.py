@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.processes import ServerProcess
+from tests.processes import ServerProcess, rss_kib
 
 ONE_MIB = 1_048_576
 WS_UPGRADE = (
@@ -83,3 +83,13 @@ async def stall_on(port: int, path: str) -> tuple[asyncio.StreamReader, asyncio.
     head, reader, writer = await request_head(port, path)
     assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.1 101")), head
     return reader, writer
+
+
+async def peak_rss_kib(server: ServerProcess, seconds: float) -> int:
+    """The server's highest RSS (KiB), sampled every 50 ms while `seconds` pass."""
+    peak = rss_kib(server.pid)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        peak = max(peak, rss_kib(server.pid))
+    return peak

@@ -68,4 +68,4 @@ async def healthz(request: web.Request) -> web.Response:
 
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, object]:
-    return {"endpoints": [endpoint.describe() for endpoint in ENDPOINTS]}
+    return {"endpoints": [endpoint.describe() for endpoint in ENDPOINTS], **culprits_document()}

@@ -1,7 +1,9 @@
 // One endpoint's column: state, figures, notices and a bounded list of message rows.
 // The counts stay exact however many rows are dropped from the DOM.
 
+import { connectionNote } from "./connections.js";
 import { el, setText } from "./dom.js";
+import { SETTLED } from "./run.js";
 import { figures, formatCount, formatMs } from "./stats.js";
 
 export const MAX_ROWS = 200;
@@ -94,6 +96,10 @@ export function columnView(article) {
     const error = part("error");
     error.hidden = !record.error;
     setText(error, record.error ? describeError(record.error) : "");
+    const connections = part("connections");
+    const note = record.drops ? connectionNote(record) : "";
+    connections.hidden = !note;
+    setText(connections, note);
   }
 
   const view = {
@@ -116,14 +122,16 @@ export function columnView(article) {
       article.dataset.state = record ? record.state : "idle";
       article.dataset.messages = "0";
       setText(part("state"), article.dataset.state);
-      for (const role of ["ttfb", "first", "last", "rate", "rtt", "gap"]) setText(part(role), "–");
+      for (const role of ["ttfb", "first", "last", "rate", "rtt", "gap", "held-max", "held-median", "burst"]) {
+        setText(part(role), "–");
+      }
       setText(part("count"), "0");
       setText(part("bytes"), "0 B");
       renderNotices({ queued: false, error: null }, 0);
     },
     render(record, nowMs) {
       const { messages } = record;
-      const settled = record.state !== "streaming" && record.state !== "waiting";
+      const settled = SETTLED.has(record.state);
       const behind = messages.length > rendered || (settled && shownRows() < Math.min(messages.length, MAX_ROWS));
       if (behind && (settled || nowMs - rowsDrawnAt >= ROW_REFRESH_MS)) {
         drawRows(messages, settled);

@@ -7,6 +7,7 @@ function messageRows(record) {
     server_sent_ms: m.sent === null ? null : round(m.sent),
     delay_ms: m.sent === null ? null : round(m.t - m.sent),
     bytes: m.bytes,
+    ...(m.id === null || m.id === undefined ? {} : { id: m.id }),
     text: m.text,
   }));
 }
@@ -23,6 +24,8 @@ export function runDocument(run) {
     params: run.params,
     endpoints: run.records.map((record) => ({
       name: record.spec.name,
+      endpoint: record.spec.endpoint,
+      via: record.spec.via,
       path: record.spec.path,
       transport: record.spec.transport,
       url: record.url,
@@ -33,6 +36,10 @@ export function runDocument(run) {
       message_count: record.count,
       bytes_received: record.bytes,
       round_trips_ms: record.rtts.map(round),
+      held_max_ms: record.heldMax === null ? null : round(record.heldMax),
+      most_messages_in_one_read: record.burst,
+      dropped_ms: record.drops.map(round),
+      reconnected_ms: record.reconnects.map(round),
       messages: messageRows(record),
     })),
   };

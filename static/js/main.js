@@ -2,7 +2,7 @@
 
 import { columnView } from "./columns.js";
 import { download, exportName, runCsv, runDocument } from "./exporter.js";
-import { laneOrigins, lanesPossible, PARAM_NAMES, readRegistry } from "./registry.js";
+import { laneOrigins, lanesPossible, PARAM_NAMES, readFaults, readRegistry } from "./registry.js";
 import { startRun } from "./run.js";
 import { PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
@@ -13,13 +13,16 @@ const form = document.getElementById("controls");
 const buttons = Object.fromEntries(["run", "stop", "export-json", "export-csv"].map((id) => [id, document.getElementById(id)]));
 const status = document.getElementById("status");
 const specs = readRegistry(root);
-const names = specs.map((spec) => spec.name);
+const faults = readFaults(root);
+const faultNames = faults.map((fault) => fault.name);
 const lanesOk = lanesPossible(location);
 const timeline = createTimeline(document.getElementById("timeline"), document.getElementById("timeline-cursor"));
 const columns = new Map(
   specs.map((spec) => [spec.name, columnView(root.querySelector(`.column[data-endpoint="${CSS.escape(spec.name)}"]`))]),
 );
-const endpointInputs = [...form.querySelectorAll('input[name="endpoint"]')];
+const laneInputs = [...form.querySelectorAll('input[name="endpoint"], input[name="culprit"]')];
+const culpritsPanel = document.getElementById("culprits");
+const warmed = new Map(); // lane origin -> its warm-up request
 
 let run = null;
 let frame = 0;
@@ -28,14 +31,23 @@ const isRunning = () => run !== null && run.endT === undefined;
 
 function formState() {
   const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, form.elements[name].value.trim()]));
-  const enabled = new Set(endpointInputs.filter((input) => input.checked).map((input) => input.value));
-  return { enabled, params, lanes: lanesOk && form.elements.lanes.checked };
+  const faultValues = Object.fromEntries(faultNames.map((name) => [name, form.elements[name].value.trim()]));
+  const enabled = new Set(laneInputs.filter((input) => input.checked).map((input) => input.value));
+  return { enabled, params, faults: faultValues, lanes: lanesOk && form.elements.lanes.checked };
 }
 
 function applyState(state) {
-  for (const input of endpointInputs) input.checked = state.enabled.has(input.value);
+  for (const input of laneInputs) input.checked = state.enabled.has(input.value);
   for (const name of PARAM_NAMES) form.elements[name].value = state.params[name];
+  for (const name of faultNames) form.elements[name].value = state.faults[name];
   form.elements.lanes.checked = state.lanes;
+  if (asksForCulprits(state)) culpritsPanel.open = true;
+}
+
+/** Culprits and faults stay folded away until a link (or a reload) asks for some. */
+function asksForCulprits(state) {
+  const culprit = specs.some((spec) => spec.via && state.enabled.has(spec.name));
+  return culprit || Object.values(state.faults).some((value) => value !== "");
 }
 
 function explainLimit(lanes) {
@@ -54,11 +66,12 @@ function idleRecords(state) {
 /** Controls changed: URL, visible columns, and (between runs) the empty timeline. */
 function controlsChanged() {
   const state = formState();
-  const query = writeState(state, names);
+  const query = writeState(state, specs);
   history.replaceState(null, "", `${location.pathname}${query}`);
   for (const [name, view] of columns) view.element.hidden = !state.enabled.has(name);
   explainLimit(state.lanes);
   if (!run) timeline.reset(idleRecords(state));
+  warmLanes(specs.filter((spec) => state.enabled.has(spec.name)));
 }
 
 function render() {
@@ -99,7 +112,10 @@ function startNewRun() {
   const state = formState();
   const chosen = specs.filter((spec) => state.enabled.has(spec.name));
   if (!chosen.length) return setText(status, "Choose at least one endpoint to run.");
-  const current = startRun({ specs: chosen, params: state.params, location, lanes: state.lanes, onChange: scheduleRender });
+  const current = startRun({
+    specs: chosen, params: state.params, faults, chosenFaults: state.faults,
+    location, lanes: state.lanes, onChange: scheduleRender,
+  });
   run = current;
   for (const record of current.records) columns.get(record.spec.name).reset(record);
   timeline.reset(current.records);
@@ -130,23 +146,29 @@ function wire() {
   }
   form.addEventListener("input", controlsChanged);
   window.addEventListener("popstate", () => {
-    applyState(readState(location.search, names));
+    applyState(readState(location.search, specs, faultNames));
     controlsChanged();
   });
   window.addEventListener("resize", () => run && !isRunning() && render());
 }
 
-/** A first connection to a lane name costs ~100 ms; paying it before Run keeps stream starts even. */
-async function warmLanes() {
-  if (!lanesOk) return;
-  const origins = laneOrigins(specs, location);
-  await Promise.allSettled(origins.map((origin) => fetch(`${origin}/healthz`, { cache: "no-store" })));
+/**
+ * A first connection to a lane name costs ~100 ms; paying it before Run keeps stream starts
+ * even. Each lane once: the endpoints' at load, a culprit lane's when it is chosen.
+ */
+function warmLanes(chosen) {
+  if (!lanesOk) return Promise.resolve();
+  const origins = laneOrigins(chosen, location);
+  for (const origin of origins) {
+    if (!warmed.has(origin)) warmed.set(origin, fetch(`${origin}/healthz`, { cache: "no-store" }));
+  }
+  return Promise.allSettled(origins.map((origin) => warmed.get(origin)));
 }
 
 document.getElementById("lanes-toggle").hidden = !lanesOk;
-applyState(readState(location.search, names));
+applyState(readState(location.search, specs, faultNames));
 wire();
 controlsChanged();
-warmLanes().then(() => {
+warmLanes(specs.filter((spec) => !spec.via)).then(() => {
   root.dataset.ready = "true";
 });

@@ -2,13 +2,16 @@
 // returns a promise that settles when the stream has ended, failed or been aborted.
 // Every time is performance.now() taken when the bytes were read, never when drawn.
 //
-// sink: opened(t), received(bytes, t), message(text, stamp, t), finished(t),
-//       failed(t, error), and for WebSocket roundTrip(ms).
+// sink: opened(t), received(bytes, t), message(text, stamp, t, id), finished(t),
+//       failed(t, error), dropped(t) when a connection broke off, reconnected(t) when
+//       the transport opened a new one by itself (EventSource), and for WebSocket roundTrip(ms).
 
 import { framerFor, splitTextStamp } from "./framing.js";
 import { httpUrl } from "./registry.js";
 
 const PING_INTERVAL_MS = 500;
+/** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
+const FRUITLESS_RECONNECTS = 3;
 const PING_PREFIX = "ping ";
 
 const now = () => performance.now();
@@ -70,48 +73,81 @@ async function pump(response, framer, sink) {
 
 /** fetch() + a ReadableStream reader: chunked and buffered HTTP alike. */
 export async function readHttp({ url, signal, sink, spec, stamped }) {
+  let opened = false, messages = 0;
+  const message = (...args) => {
+    messages += 1;
+    sink.message(...args);
+  };
   try {
     const response = await fetch(url, { signal, cache: "no-store" });
     const t = now();
     if (!response.ok) return sink.failed(t, await describeResponse(response));
     sink.opened(t);
+    opened = true;
     const contentType = response.headers.get("Content-Type") || spec.content_type;
-    const framer = framerFor(contentType, stamped, sink.message);
+    const framer = framerFor(contentType, stamped, message);
     sink.finished(await pump(response, framer, sink));
   } catch (error) {
-    if (!signal.aborted) sink.failed(now(), { status: 0, message: error.message, param: null });
+    if (signal.aborted) return;
+    const t = now();
+    if (!opened) return sink.failed(t, { status: 0, message: error.message, param: null });
+    sink.dropped(t);
+    const why = `the body broke off after ${messages} messages (${error.name}: ${error.message})`;
+    sink.failed(t, { status: 0, message: why, param: null });
   }
 }
 
-/** EventSource: closed by the page once it has every message, so it never reconnects. */
+/**
+ * EventSource: closed by the page once it has every message, so it never reconnects
+ * after the end. A connection that breaks off before is reopened by EventSource itself
+ * (after the stream's `retry`, sending Last-Event-ID): reported as dropped, then reconnected.
+ */
 export function readSse({ url, signal, sink, stamped, expected }) {
   return new Promise((resolve) => {
     const source = new EventSource(url);
-    let received = 0;
+    let received = 0, opens = 0, connected = false, lastId = "", fruitless = 0, receivedAtOpen = 0;
     const finish = (report) => {
       source.close();
       if (report) report();
       resolve();
     };
     signal.addEventListener("abort", () => finish(), { once: true });
-    source.onopen = () => sink.opened(now());
+    source.onopen = () => {
+      opens += 1;
+      connected = true;
+      receivedAtOpen = received;
+      (opens === 1 ? sink.opened : sink.reconnected)(now());
+    };
     source.onmessage = (event) => {
       const t = now();
       sink.received(utf8Length(event.data), t);
       const [text, stamp] = stamped ? splitTextStamp(event.data) : [event.data, null];
-      sink.message(text, stamp, t);
+      lastId = event.lastEventId;
+      sink.message(text, stamp, t, lastId);
       received += 1;
       if (received >= expected) finish(() => sink.finished(t));
     };
     source.onerror = async () => {
-      if (source.readyState !== EventSource.CLOSED) return; // reconnecting by itself
       const t = now();
-      const lastId = received ? { "Last-Event-ID": String(received - 1) } : {};
-      const why = await explainFailure(url, lastId);
+      if (source.readyState !== EventSource.CLOSED) {
+        // Reconnecting by itself; a failed attempt to reconnect is not another drop.
+        if (connected) sink.dropped(t);
+        fruitless = connected && received === receivedAtOpen ? fruitless + 1 : 0;
+        connected = false;
+        if (fruitless >= FRUITLESS_RECONNECTS) finish(() => sink.failed(t, nothingGetsThrough(fruitless)));
+        return;
+      }
+      const why = await explainFailure(url, lastId ? { "Last-Event-ID": lastId } : {});
       // 204 is the server saying "no events left": the stream is complete.
       finish(() => (why.status === 204 ? sink.finished(t) : sink.failed(t, why.message ? why : closedEarly(received))));
     };
   });
+}
+
+function nothingGetsThrough(connections) {
+  const message = `${connections} connections in a row were cut before any message arrived: ` +
+    "what each one sent was held back (a culprit?) until the cut, so resuming can never catch up";
+  return { status: 0, message, param: null };
 }
 
 function closedEarly(received) {
@@ -158,7 +194,10 @@ export function readWebSocket({ url, signal, sink, stamped, expected }) {
       if (signal.aborted) return resolve();
       if (event.code === 1000) sink.finished(t);
       else if (!opened) sink.failed(t, await explainHandshake(url));
-      else sink.failed(t, { status: 0, message: closeMessage(event), param: null });
+      else {
+        sink.dropped(t);
+        sink.failed(t, { status: 0, message: closeMessage(event), param: null });
+      }
       resolve();
     };
   });

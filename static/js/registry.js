@@ -1,13 +1,44 @@
 // The endpoint registry as the server rendered it into the page, and the URLs built
-// from it. Nothing here is specific to one endpoint: a new registry entry just works.
+// from it. Nothing here is specific to one endpoint or culprit: a new registry entry just works.
+//
+// A spec is one lane of a run: an endpoint as it is, or an endpoint "via" a culprit
+// (`chunked:gzip`, shown as "chunked via gzip"). Each HTTP lane has its own host name.
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 export const PARAM_NAMES = ["count", "interval", "size"];
 /** Browsers' HTTP/1.1 connection limit per host (what the lanes work around). */
 export const CONNECTIONS_PER_HOST = 6;
+/** How a culprit lane is named in the URL and the page: `{endpoint}:{culprit}`. */
+export const VIA_SEPARATOR = ":";
 
+function readJson(root, key) {
+  const text = root.dataset[key];
+  return text ? JSON.parse(text) : [];
+}
+
+/** Every lane the page can run, endpoints first in registry order, each followed by its culprit lanes. */
 export function readRegistry(root) {
-  return JSON.parse(root.dataset.registry).map((spec, index) => ({ ...spec, index }));
+  const endpoints = readJson(root, "registry");
+  const culprits = new Map(readJson(root, "culprits").map((culprit) => [culprit.name, culprit]));
+  const healthy = endpoints.map((endpoint, index) => ({
+    ...endpoint, index, lane: index + 1, endpoint: endpoint.name, label: endpoint.name, via: null, culprit: null,
+  }));
+  let lane = endpoints.length;
+  const specs = [];
+  for (const spec of healthy) {
+    specs.push(spec);
+    for (const via of spec.vias ?? []) {
+      if (!culprits.has(via)) continue;
+      const name = `${spec.name}${VIA_SEPARATOR}${via}`;
+      specs.push({ ...spec, name, label: `${spec.name} via ${via}`, via, culprit: culprits.get(via), lane: ++lane });
+    }
+  }
+  return specs;
+}
+
+/** The faults the page can ask for (`drop`), from the registry. */
+export function readFaults(root) {
+  return readJson(root, "faults");
 }
 
 export function isHttpStream(spec) {
@@ -24,11 +55,17 @@ export function expectedCount(spec, params) {
   return params.count === "" ? spec.defaults.count : Number(params.count);
 }
 
-function query(spec, params) {
+/** `faults`: [{name, applies_to}], `chosen`: {name: value}; a fault is only asked of the endpoints it applies to. */
+function query(spec, params, faults = [], chosen = {}) {
   const search = new URLSearchParams();
   for (const name of PARAM_NAMES) if (params[name] !== "") search.set(name, params[name]);
   // Stamps let the page show each message's delay; a format that cannot carry one is asked for nothing.
   if (spec.stampable) search.set("stamp", "1");
+  if (spec.via) search.set("via", spec.via);
+  for (const fault of faults) {
+    const value = chosen[fault.name] ?? "";
+    if (value !== "" && fault.applies_to.includes(spec.endpoint)) search.set(fault.name, value);
+  }
   const text = search.toString();
   return text ? `?${text}` : "";
 }
@@ -39,7 +76,7 @@ function origin(spec, location, lanes) {
   }
   if (!lanes) return location.origin;
   const port = location.port ? `:${location.port}` : "";
-  return `${location.protocol}//lane${spec.index + 1}.localhost${port}`;
+  return `${location.protocol}//lane${spec.lane}.localhost${port}`;
 }
 
 /** Each HTTP stream's lane origin, so the page can resolve and connect to them before Run. */
@@ -48,8 +85,8 @@ export function laneOrigins(specs, location) {
 }
 
 /** The URL one stream is read from; with lanes, each HTTP stream gets its own host name. */
-export function streamUrl(spec, params, location, lanes) {
-  return `${origin(spec, location, lanes)}${spec.path}${query(spec, params)}`;
+export function streamUrl(spec, params, location, lanes, faults, chosen) {
+  return `${origin(spec, location, lanes)}${spec.path}${query(spec, params, faults, chosen)}`;
 }
 
 /** The plain-HTTP twin of a stream URL, to ask the server why a stream failed. */

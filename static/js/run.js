@@ -5,7 +5,7 @@
 import { CONNECTIONS_PER_HOST, expectedCount, isHttpStream, streamUrl } from "./registry.js";
 import { utf8Length } from "./readers.js";
 
-const SETTLED = new Set(["done", "error", "aborted"]);
+export const SETTLED = new Set(["done", "error", "aborted"]);
 let worker = null;
 let current = null;
 let runs = 0;
@@ -15,6 +15,10 @@ function newRecord(spec, url) {
     spec, url, state: "waiting", error: null, queued: false, queuedMs: null,
     openT: null, firstT: null, lastT: null, endT: null,
     count: 0, bytes: 0, messages: [], rtts: [],
+    // Connections that broke off, and the new ones the transport opened by itself (ms since Run).
+    drops: [], reconnects: [],
+    // The longest a message was held (receive - send stamp), and the most messages one read carried.
+    heldMax: null, burst: 0, sameRead: 0,
   };
 }
 
@@ -29,14 +33,25 @@ const APPLY = {
   received(run, record, bytes) {
     record.bytes += bytes;
   },
-  message(run, record, epoch, text, stamp) {
+  message(run, record, epoch, text, stamp, id) {
     const t = epoch - run.epoch0;
     const sent = stamp === null ? null : stamp - run.epoch0;
-    record.messages.push({ t, sent, text, bytes: utf8Length(text) });
+    record.messages.push({ t, sent, text, bytes: utf8Length(text), id });
+    if (sent !== null) record.heldMax = Math.max(record.heldMax ?? -Infinity, t - sent);
+    record.sameRead = t === record.lastT ? record.sameRead + 1 : 1;
+    record.burst = Math.max(record.burst, record.sameRead);
     record.count += 1;
     record.firstT ??= t;
     record.lastT = t;
-    if (record.state === "waiting") record.state = "streaming";
+    if (record.state === "waiting" || record.state === "reconnecting") record.state = "streaming";
+  },
+  dropped(run, record, epoch) {
+    record.drops.push(epoch - run.epoch0);
+    record.state = "reconnecting"; // until the reader says it failed, or a new connection opens
+  },
+  reconnected(run, record, epoch) {
+    record.reconnects.push(epoch - run.epoch0);
+    record.state = "streaming";
   },
   rtt(run, record, ms) {
     record.rtts.push(ms);
@@ -107,9 +122,10 @@ function describeStream(record, params) {
  * Open every stream of `specs`. `onChange` is called whenever something was recorded;
  * the run has `records`, `now()`, `stop()` and `finished` (a promise).
  */
-export function startRun({ specs, params, location, lanes, onChange }) {
-  const run = { id: ++runs, params: { ...params }, lanes, onChange, stopped: false, endT: undefined };
-  run.records = specs.map((spec) => newRecord(spec, streamUrl(spec, params, location, lanes)));
+export function startRun({ specs, params, faults, chosenFaults, location, lanes, onChange }) {
+  const run = { id: ++runs, params: { ...params, ...chosenFaults }, lanes, onChange, stopped: false, endT: undefined };
+  const url = (spec) => streamUrl(spec, params, location, lanes, faults, chosenFaults);
+  run.records = specs.map((spec) => newRecord(spec, url(spec)));
   markQueued(run.records);
   run.epoch0 = performance.timeOrigin + performance.now(); // until the worker says when it started
   run.startedAt = new Date(run.epoch0).toISOString();

@@ -56,6 +56,15 @@ export function recentGaps(messages) {
   return `${formatMs(middle)} (±${formatMs(spread)})`;
 }
 
+/** The median hold (receive - send stamp) of the latest messages; "–" without stamps. */
+export function recentHeld(messages) {
+  const held = [];
+  for (let i = Math.max(0, messages.length - GAP_WINDOW); i < messages.length; i++) {
+    if (messages[i].sent !== null) held.push(messages[i].t - messages[i].sent);
+  }
+  return formatMs(median(held));
+}
+
 /** Everything the column shows as figures, as text. */
 export function figures(record, nowMs) {
   return {
@@ -67,5 +76,8 @@ export function figures(record, nowMs) {
     rate: formatRate(rate(record, nowMs)),
     rtt: roundTrip(record.rtts),
     gap: recentGaps(record.messages),
+    "held-max": formatMs(record.heldMax),
+    "held-median": recentHeld(record.messages),
+    burst: record.burst ? formatCount(record.burst) : "–",
   };
 }

@@ -33,7 +33,9 @@ function sinkFor(index, signal) {
   return {
     opened: live((t) => post(["opened", index, epoch(t)])),
     received: live((bytes) => post(["received", index, bytes])),
-    message: live((text, stamp, t) => post(["message", index, epoch(t), text, stamp])),
+    message: live((text, stamp, t, id) => post(["message", index, epoch(t), text, stamp, id ?? null])),
+    dropped: live((t) => post(["dropped", index, epoch(t)])),
+    reconnected: live((t) => post(["reconnected", index, epoch(t)])),
     roundTrip: live((ms) => post(["rtt", index, ms])),
     finished: live((t) => post(["finished", index, epoch(t)])),
     failed: live((t, error) => post(["failed", index, epoch(t), error])),

@@ -1,25 +1,40 @@
-// The chosen endpoints and parameters live in the query string, so a comparison can be
+// The chosen lanes and parameters live in the query string, so a comparison can be
 // shared as a link. Values are kept as typed: the server is the one that validates them.
+//
+// `endpoints=` lists the healthy lanes when not all are on; `culprits=chunked:gzip,…` the
+// culprit lanes (none by default); each fault (`drop=N`) is a parameter of its own.
 
 import { PARAM_NAMES } from "./registry.js";
 
 const MAX_VALUE_LENGTH = 32;
 
-export function readState(search, names) {
+const listed = (query, key) => (query.get(key) ?? "").split(",").filter(Boolean);
+
+/** `specs`: every lane; `faultNames`: the registry's faults. */
+export function readState(search, specs, faultNames) {
   const query = new URLSearchParams(search);
-  const listed = query.get("endpoints");
-  const enabled = listed === null ? new Set(names) : new Set(listed.split(",").filter((n) => names.includes(n)));
-  const params = {};
-  for (const name of PARAM_NAMES) params[name] = (query.get(name) ?? "").slice(0, MAX_VALUE_LENGTH);
-  return { enabled, params, lanes: query.get("lanes") !== "0" };
+  const healthy = specs.filter((spec) => !spec.via).map((spec) => spec.name);
+  const culprits = new Set(specs.filter((spec) => spec.via).map((spec) => spec.name));
+  const chosen = query.get("endpoints") === null ? healthy : listed(query, "endpoints").filter((n) => healthy.includes(n));
+  const enabled = new Set([...chosen, ...listed(query, "culprits").filter((name) => culprits.has(name))]);
+  const value = (name) => (query.get(name) ?? "").slice(0, MAX_VALUE_LENGTH);
+  const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, value(name)]));
+  const faults = Object.fromEntries(faultNames.map((name) => [name, value(name)]));
+  return { enabled, params, faults, lanes: query.get("lanes") !== "0" };
 }
 
-export function writeState(state, names) {
+export function writeState(state, specs) {
   const query = new URLSearchParams();
-  if (state.enabled.size !== names.length) query.set("endpoints", names.filter((n) => state.enabled.has(n)).join(","));
+  const healthy = specs.filter((spec) => !spec.via);
+  if (!healthy.every((spec) => state.enabled.has(spec.name))) {
+    query.set("endpoints", healthy.filter((spec) => state.enabled.has(spec.name)).map((spec) => spec.name).join(","));
+  }
+  const culprits = specs.filter((spec) => spec.via && state.enabled.has(spec.name)).map((spec) => spec.name);
+  if (culprits.length) query.set("culprits", culprits.join(","));
   for (const name of PARAM_NAMES) if (state.params[name] !== "") query.set(name, state.params[name]);
+  for (const [name, value] of Object.entries(state.faults)) if (value !== "") query.set(name, value);
   if (!state.lanes) query.set("lanes", "0");
-  const text = query.toString().replaceAll("%2C", ",");
+  const text = query.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");
   return text ? `?${text}` : "";
 }
 

@@ -9,19 +9,19 @@ The server is a separate process with the default settings, whose RSS must stay 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import HTTP_ENDPOINTS
-from tests.processes import ServerProcess, app_server, rss_kib
+from tests.processes import ServerProcess, app_server
 from tests.rawclients import (
     ask_and_never_read,
     healthz,
     logged_errors,
     mib_messages,
+    peak_rss_kib,
     wait_for_idle,
 )
 
@@ -39,15 +39,6 @@ def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(server_dir: Path) -> Iterator[ServerProcess]:
     with app_server(server_dir) as process:
         yield process
-
-
-async def peak_rss_kib(server: ServerProcess, seconds: float) -> int:
-    peak = rss_kib(server.pid)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        peak = max(peak, rss_kib(server.pid))
-    return peak
 
 
 @pytest.mark.parametrize("endpoint", [*HTTP_ENDPOINTS, "ws"], ids=lambda e: e if isinstance(e, str) else e.name)

@@ -25,6 +25,7 @@ from tests.rawclients import (
     healthz,
     logged_errors,
     open_small_window,
+    peak_rss_kib,
     stall_on,
     wait_for_idle,
 )
@@ -56,16 +57,6 @@ async def app_process(shared_app_process: ServerProcess) -> ServerProcess:
     return shared_app_process
 
 
-async def _peak_rss_while(server: ServerProcess, seconds: float) -> int:
-    """The server's highest RSS (KiB), sampled while `seconds` pass."""
-    peak = rss_kib(server.pid)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-        peak = max(peak, rss_kib(server.pid))
-    return peak
-
-
 @pytest.fixture
 async def stalled_readers(app_process: ServerProcess) -> AsyncIterator[list[asyncio.StreamReader]]:
     """Four clients that ask for 1 MiB messages as fast as possible, then read nothing."""
@@ -86,7 +77,7 @@ async def test_stalled_readers_of_large_messages_cost_bounded_memory(
     app_process: ServerProcess, stalled_readers: list[asyncio.StreamReader]
 ) -> None:
     baseline = rss_kib(app_process.pid)
-    peak = await _peak_rss_while(app_process, HOLD_SECONDS)
+    peak = await peak_rss_kib(app_process, HOLD_SECONDS)
     # Still streaming, not dropped: each stalled reader can read on.
     for reader in stalled_readers:
         assert (await asyncio.wait_for(reader.read(CLIENT_RCVBUF), 5)).strip()
@@ -115,7 +106,7 @@ async def test_a_stalled_reader_costs_bounded_memory_on_every_endpoint(app_proce
     baseline = rss_kib(app_process.pid)
     _, writer = await stall_on(app_process.port, f"{path}?count=100&interval=0&size={ONE_MIB}")
     try:
-        peak = await _peak_rss_while(app_process, 1.0)
+        peak = await peak_rss_kib(app_process, 1.0)
     finally:
         writer.transport.abort()
     print(f"stalled reader of {path}: RSS baseline {baseline} KiB, peak {peak} KiB")
@@ -170,7 +161,7 @@ async def test_websocket_flood_without_reading_costs_bounded_memory(app_process:
     baseline = rss_kib(app_process.pid)
     try:
         flood = asyncio.ensure_future(_flood(writer, frame, HOLD_SECONDS))
-        peak = await _peak_rss_while(app_process, HOLD_SECONDS + 0.5)
+        peak = await peak_rss_kib(app_process, HOLD_SECONDS + 0.5)
         sent = await flood
         assert healthz(app_process)["active_streams"] == 1
     finally:

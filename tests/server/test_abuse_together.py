@@ -17,8 +17,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from tests.helpers import HTTP_ENDPOINTS
-from tests.processes import ServerProcess, open_fds, require_tool, rss_kib
-from tests.rawclients import WS_UPGRADE, ask_and_never_read, healthz, logged_errors, mib_messages, wait_for_idle
+from tests.processes import ServerProcess, open_fds, require_tool
+from tests.rawclients import (
+    WS_UPGRADE,
+    ask_and_never_read,
+    healthz,
+    logged_errors,
+    mib_messages,
+    peak_rss_kib,
+    wait_for_idle,
+)
 from tests.server.test_abuse_churn import _fewest_fds, _settle
 
 SECONDS = 8.0
@@ -78,14 +86,6 @@ async def _healthz_latencies(server: ServerProcess, deadline: float) -> list[flo
     return latencies
 
 
-async def _peak_rss(pid: int, deadline: float) -> int:
-    peak = 0
-    while time.monotonic() < deadline:
-        peak = max(peak, rss_kib(pid))
-        await asyncio.sleep(0.05)
-    return peak
-
-
 async def test_the_server_survives_everything_at_once(app_process: ServerProcess, tmp_path: Path) -> None:
     curl = require_tool("curl", "apt-get install curl")
     port = app_process.port
@@ -107,7 +107,7 @@ async def test_the_server_survives_everything_at_once(app_process: ServerProcess
     try:
         latencies, peak, *_ = await asyncio.gather(
             _healthz_latencies(app_process, deadline),
-            _peak_rss(app_process.pid, deadline),
+            peak_rss_kib(app_process, SECONDS),
             _until(deadline, lambda: _raw(port, next(requests))),
             # Routine churn, a few hundred a second: a flood of connections is the kernel's
             # and a proxy's business (the backlog), not a stream's.

@@ -3,6 +3,7 @@ reserves for it before it starts, and the buffered body's cap."""
 
 from __future__ import annotations
 
+from ...culprits import PROXY_BLOCK_BYTES
 from ...endpoints import Endpoint
 from ...params import StreamParams
 from .responses import WRITE_BUFFER_BYTES
@@ -16,6 +17,9 @@ _FRAMING_BYTES = 64
 #: source's padding, the message text, its encoded bytes and the socket's unsent copy,
 #: and for /ijson the parser's buffers besides (5.6 copies at 1 MiB).
 HELD_COPIES = 6
+#: What a culprit's relay holds besides: zlib's deflate state at its defaults (by zlib's
+#: own formula, (1 << (15 + 2)) + (1 << (8 + 9)) bytes = 256 KiB), or one proxy block.
+RELAY_BYTES = {"gzip": 256 * 1024, "gzip-flush": 256 * 1024, "proxy": PROXY_BLOCK_BYTES}
 
 
 def message_bytes(endpoint: Endpoint, params: StreamParams) -> int:
@@ -32,7 +36,8 @@ def body_bytes(endpoint: Endpoint, params: StreamParams) -> int:
 def streaming_reservation(endpoint: Endpoint, params: StreamParams) -> int:
     """A stream holds the message being written (in several forms) and what its socket
     has not sent yet."""
-    return HELD_COPIES * (message_bytes(endpoint, params) + _FRAMING_BYTES) + WRITE_BUFFER_BYTES
+    relay = RELAY_BYTES[params.via] if params.via is not None else 0
+    return HELD_COPIES * (message_bytes(endpoint, params) + _FRAMING_BYTES) + WRITE_BUFFER_BYTES + relay
 
 
 def buffered_reservation(endpoint: Endpoint, params: StreamParams) -> int:
