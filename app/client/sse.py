@@ -18,7 +18,8 @@ from .wire import LAST_CHUNK_BYTES
 
 
 async def read_event_source(ctx: Context, result: StreamResult) -> None:
-    """Connect, read events, and reconnect after each end until the server answers 204.
+    """Connect, read events, and reconnect after each cut until a connection ends
+    cleanly or the server answers 204.
 
     Raises StreamError when an answer is neither a stream nor 204, GaveUp when
     connections keep bringing nothing.
@@ -54,6 +55,11 @@ async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) 
             raise  # the first request: the server is not there at all
         how = "failed"
     events = result.messages - before
+    if how == "ended":
+        # A browser would reconnect even now, and this server would answer 204; the
+        # terminal spares that round trip (and the reconnection time before it).
+        ctx.note(result.stream, f"connection {state.connections} ended cleanly after {counted(events, 'event')}")
+        return None
     wait = state.ended(parser, events)
     resume = f"Last-Event-ID: {state.last_event_id}" if state.last_event_id else "no Last-Event-ID"
     ctx.note(
