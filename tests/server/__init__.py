@@ -1,0 +1,1 @@
+"""The web application's tests: real servers on loopback, real clients."""
