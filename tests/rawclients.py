@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.processes import ServerProcess, rss_kib
+from tests.processes import ServerProcess, open_fds, rss_kib
 
 ONE_MIB = 1_048_576
 WS_UPGRADE = (
@@ -93,3 +93,23 @@ async def peak_rss_kib(server: ServerProcess, seconds: float) -> int:
         await asyncio.sleep(0.05)
         peak = max(peak, rss_kib(server.pid))
     return peak
+
+
+async def settle(measure, target: int, within: float = 5.0) -> int:
+    """Poll `measure()` until it is at most `target` or `within` seconds pass."""
+    deadline = time.monotonic() + within
+    value = measure()
+    while value > target and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        value = measure()
+    return value
+
+
+async def fewest_fds(pid: int, seconds: float = 0.3) -> int:
+    """The process's fd count at rest: the fewest seen over a short while."""
+    fewest = open_fds(pid)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+        fewest = min(fewest, open_fds(pid))
+    return fewest

@@ -63,6 +63,15 @@ def is_valid_pattern(pattern: str) -> bool:
     return bool(name) and (_ip(name.strip("[]")) is not None or bool(_HOST_NAME.fullmatch(name)))
 
 
+def is_loopback(name: str) -> bool:
+    """`localhost` or a loopback address (any of 127.0.0.0/8, ::1); brackets allowed."""
+    name = name.lower().strip("[]")
+    if name in LOOPBACK_NAMES:
+        return True
+    address = _ip(name)
+    return address is not None and address.is_loopback
+
+
 @dataclass(frozen=True, slots=True)
 class AllowedHosts:
     names: frozenset[str]
@@ -83,11 +92,10 @@ class AllowedHosts:
 
     def allows(self, name: str) -> bool:
         """Whether `name` (lower case, IPv6 without brackets) is one this server answers to."""
-        if name in LOOPBACK_NAMES or name in self.names or LANE_NAME.fullmatch(name):
+        if is_loopback(name) or name in self.names or LANE_NAME.fullmatch(name):
             return True
-        address = _ip(name)
-        if address is not None:
-            return address.is_loopback
+        if _ip(name) is not None:
+            return False
         return any(name.endswith(suffix) or name == suffix[1:] for suffix in self.suffixes)
 
     def allows_header(self, value: str) -> bool:

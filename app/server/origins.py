@@ -6,9 +6,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
-from .hosts import AllowedHosts, parse_host
-
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+from .hosts import AllowedHosts, is_loopback, parse_host
 
 
 def _default_port(scheme: str) -> int:
@@ -60,6 +58,6 @@ def is_dashboard_origin(origin: str, request: web.Request, bound_host: str) -> b
     if split is None:
         return False
     scheme, host, port = split
-    if scheme != request.scheme or host not in LOOPBACK_NAMES | {bound_host}:
+    if scheme != request.scheme or not (is_loopback(host) or host == bound_host):
         return False
     return port == _request_port(request)

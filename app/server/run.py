@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import ipaddress
 import logging
 import os
 import sys
@@ -13,6 +12,7 @@ from aiohttp import web
 
 from ..exits import EXIT_FAILED, EXIT_OK
 from .factory import create_app
+from .hosts import is_loopback
 from .logs import LOG_FORMAT, KeyValueAccessLogger, quiet_malformed_requests
 from .memory import pin_mmap_threshold
 from .settings import Settings, settings_from_args
@@ -20,15 +20,6 @@ from .settings import Settings, settings_from_args
 #: aiohttp only learns of a client that went away at its next write unless handlers
 #: are cancelled; the test server turns this on, so production must too.
 HANDLER_CANCELLATION = True
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def display_url(settings: Settings) -> str:

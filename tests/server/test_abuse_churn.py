@@ -15,6 +15,7 @@ from pathlib import Path
 from app.endpoints import ENDPOINTS
 from tests.conftest import wait_for_no_active_streams
 from tests.processes import ServerProcess, open_fds, rss_kib
+from tests.rawclients import fewest_fds, settle
 
 STREAMS = 1000
 CONCURRENCY = 100
@@ -65,26 +66,6 @@ async def churn(port: int, streams: int = STREAMS, paths=STREAM_PATHS, queries=Q
     return time.monotonic() - started
 
 
-async def _settle(measure, target: int, within: float = 5.0) -> int:
-    """Poll `measure()` until it is at most `target` or `within` seconds pass."""
-    deadline = time.monotonic() + within
-    value = measure()
-    while value > target and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        value = measure()
-    return value
-
-
-async def _fewest_fds(pid: int, seconds: float = 0.3) -> int:
-    """The process's fd count at rest: the fewest seen over a short while."""
-    fewest = open_fds(pid)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-        fewest = min(fewest, open_fds(pid))
-    return fewest
-
-
 def _healthz(server: ServerProcess) -> dict[str, object]:
     with urllib.request.urlopen(server.make_url("/healthz"), timeout=5) as response:
         return json.loads(response.read())
@@ -92,15 +73,15 @@ def _healthz(server: ServerProcess) -> dict[str, object]:
 
 async def test_churn_leaves_no_streams_fds_or_growing_memory_in_the_server_process(app_process: ServerProcess) -> None:
     pid = app_process.pid
-    fds_at_start = await _fewest_fds(pid)
+    fds_at_start = await fewest_fds(pid)
     # A first round warms up what every later stream shares (imports, buffers, pools).
     await churn(app_process.port)
-    assert await _settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
-    fds_before = await _settle(lambda: open_fds(pid), fds_at_start)
+    assert await settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
+    fds_before = await settle(lambda: open_fds(pid), fds_at_start)
     rss_before = rss_kib(pid)
     seconds = await churn(app_process.port)
-    assert await _settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
-    fds_after = await _settle(lambda: open_fds(pid), fds_at_start)
+    assert await settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
+    fds_after = await settle(lambda: open_fds(pid), fds_at_start)
     rss_after = rss_kib(pid)
     health = _healthz(app_process)
     print(
@@ -121,7 +102,7 @@ async def test_clients_leaving_during_fast_writes_log_no_errors(app_process: Ser
     # Wakes from a short pause to find the connection closing: the write then raises.
     quick_large_writes = "count=1000&interval=0.001&size=65536"
     await churn(app_process.port, streams=300, paths=["/chunked", "/sse", "/ndjson"], queries=[quick_large_writes])
-    assert await _settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
+    assert await settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
     ended = _healthz(app_process)["streams_ended"]
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert [line for line in log.splitlines() if " ERROR " in line or line.startswith("Traceback")] == []
@@ -133,8 +114,8 @@ async def test_churn_leaves_no_tasks_behind(server) -> None:
     fds_before = len(os.listdir("/proc/self/fd"))
     await churn(server.port)
     assert await wait_for_no_active_streams(server.app, within=5) == 0
-    assert await _settle(lambda: len(set(asyncio.all_tasks()) - baseline), 0) == 0
-    assert await _settle(lambda: len(os.listdir("/proc/self/fd")), fds_before) <= fds_before
+    assert await settle(lambda: len(set(asyncio.all_tasks()) - baseline), 0) == 0
+    assert await settle(lambda: len(os.listdir("/proc/self/fd")), fds_before) <= fds_before
 
 
 async def _ask_and_leave_at_once(port: int, path: str) -> None:
@@ -149,6 +130,6 @@ async def _ask_and_leave_at_once(port: int, path: str) -> None:
 async def test_clients_leaving_before_the_headers_log_no_errors(app_process: ServerProcess, tmp_path: Path) -> None:
     for path in itertools.islice(itertools.cycle(("/chunked", "/json", "/sse", "/ws", "/non-chunked")), 1000):
         await _ask_and_leave_at_once(app_process.port, path)
-    assert await _settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
+    assert await settle(lambda: _healthz(app_process)["active_streams"], 0) == 0
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert [line for line in log.splitlines() if " ERROR " in line or line.startswith("Traceback")] == []

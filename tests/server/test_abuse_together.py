@@ -21,13 +21,14 @@ from tests.processes import ServerProcess, open_fds, require_tool
 from tests.rawclients import (
     WS_UPGRADE,
     ask_and_never_read,
+    fewest_fds,
     healthz,
     logged_errors,
     mib_messages,
     peak_rss_kib,
+    settle,
     wait_for_idle,
 )
-from tests.server.test_abuse_churn import _fewest_fds, _settle
 
 SECONDS = 8.0
 RSS_LIMIT_KIB = 512 * 1000 * 1000 // 1024
@@ -89,7 +90,7 @@ async def _healthz_latencies(server: ServerProcess, deadline: float) -> list[flo
 async def test_the_server_survives_everything_at_once(app_process: ServerProcess, tmp_path: Path) -> None:
     curl = require_tool("curl", "apt-get install curl")
     port = app_process.port
-    fds_before = await _fewest_fds(app_process.pid)
+    fds_before = await fewest_fds(app_process.pid)
     greedy = [
         subprocess.Popen([curl, "-s", "-o", "/dev/null", app_process.make_url(path)])  # noqa: ASYNC220
         for path in ("/chunked?count=1000000&interval=1e-9", "/ndjson?count=1000000&interval=0")
@@ -124,6 +125,6 @@ async def test_the_server_survives_everything_at_once(app_process: ServerProcess
     assert max(latencies) < HEALTHZ_LIMIT
     assert peak < RSS_LIMIT_KIB
     assert await wait_for_idle(app_process, within=10) == 0
-    assert await _settle(lambda: open_fds(app_process.pid), fds_before + FD_SLACK, within=10) <= fds_before + FD_SLACK
+    assert await settle(lambda: open_fds(app_process.pid), fds_before + FD_SLACK, within=10) <= fds_before + FD_SLACK
     assert healthz(app_process)["streams_ended"]["error"] == 0  # type: ignore[index]
     assert logged_errors(tmp_path) == []
