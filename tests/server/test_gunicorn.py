@@ -163,11 +163,22 @@ async def test_worker_cancels_the_handler_of_a_client_that_left(gunicorn: Server
     assert health["streams_ended"] == {**health["streams_ended"], "client gone": 1}
 
 
+async def all_workers_serving(server: ServerProcess, within: float = 15.0) -> None:
+    """Until every worker has answered /healthz: a worker still booting when SIGTERM comes
+    handles it only once booted, and gunicorn then waits out its whole graceful timeout."""
+    answered: set[int] = set()
+    deadline = time.monotonic() + within
+    while len(answered) < WORKERS and time.monotonic() < deadline:
+        answered.add((await _healthz_from(server))[0])
+    assert len(answered) == WORKERS, f"only workers {answered} answered within {within} s"
+
+
 async def test_sigterm_closes_websockets_with_1001_and_gunicorn_exits(tmp_path: Path) -> None:
     port = free_port()
     command = gunicorn_command(port, tmp_path)
     async with aiohttp.ClientSession() as session:
         with run_server(command, port, tmp_path / "gunicorn.log") as server:
+            await all_workers_serving(server)
             ws = await session.ws_connect(server.make_url("/ws?count=100&interval=30"))
             assert (await ws.receive_str(timeout=5)) == "WebSocket message 0"
             # Read on, as every real client does, so the close handshake can complete.
