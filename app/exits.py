@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE"]
+__all__ = [
+    "EXIT_BAD_RESPONSE",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "EXIT_TLS",
+    "EXIT_UNREACHABLE",
+    "EXIT_USAGE",
+]
 
 EXIT_OK = 0
 #: A stream was refused or failed, the server could not listen, the benchmark failed.
@@ -11,5 +20,11 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 #: The client found no server at its URL.
 EXIT_UNREACHABLE = 3
+#: `diagnose`: the TLS handshake failed (a certificate not trusted, a protocol refused).
+EXIT_TLS = 4
+#: `diagnose`: no response head came within --timeout.
+EXIT_TIMEOUT = 5
+#: `diagnose`: what came back is not HTTP (or WebSocket) it can follow, or redirects went on too long.
+EXIT_BAD_RESPONSE = 6
 #: 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130

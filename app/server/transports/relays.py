@@ -15,6 +15,8 @@ _GZIP_WBITS = 31
 class Relay(Protocol):
     #: The Content-Encoding the relay puts on the response, if any.
     content_encoding: str | None
+    #: The Via header a relay that stands for a proxy adds, as real proxies do.
+    via: str | None
 
     def feed(self, data: bytes) -> bytes:
         """Take one message's bytes; return what goes on to the reader now."""
@@ -29,6 +31,7 @@ class Gzip:
     """A compression middleware: compresses as it goes, flushes only when its buffer fills."""
 
     content_encoding: str | None = "gzip"
+    via: str | None = None
 
     def __init__(self) -> None:
         self._compressor = zlib.compressobj(wbits=_GZIP_WBITS)
@@ -51,6 +54,7 @@ class BufferingProxy:
     """A reverse proxy with buffering on: passes the body on in whole blocks, the rest at the end."""
 
     content_encoding: str | None = None
+    via: str | None = "1.1 transport-lab (emulated buffering proxy)"
 
     def __init__(self, block: int = PROXY_BLOCK_BYTES) -> None:
         self._block = block

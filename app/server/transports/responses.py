@@ -46,6 +46,10 @@ def stream_response(
     response = web.StreamResponse(headers=stream_headers(content_type))
     if relay is not None and relay.content_encoding is not None:
         response.headers["Content-Encoding"] = relay.content_encoding
+    if relay is not None and relay.via is not None:
+        # As nginx does: it names itself, and keeps X-Accel-Buffering to itself.
+        response.headers["Via"] = relay.via
+        del response.headers["X-Accel-Buffering"]
     if content_length is not None:
         response.content_length = content_length
     elif request.version >= HttpVersion11:

@@ -1,0 +1,131 @@
+"""A diagnosis: an exchange, its verdict and findings, told on a terminal or as one JSON object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from .causes import Finding, causes, warnings
+from .exchange import STREAMING_HEADERS, Exchange
+from .verdict import Judgement, judge
+
+SPARK = " ▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 48
+SHOWN_ARRIVALS = 12
+#: Where the page's "your stream" lane runs the same diagnosis in a browser.
+DASHBOARD = "http://127.0.0.1:8080/"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    exchange: Exchange
+    judgement: Judgement
+    causes: list[Finding]
+    warnings: list[Finding]
+
+    @classmethod
+    def of(cls, exchange: Exchange) -> Diagnosis:
+        judgement = judge(exchange.arrivals, exchange.end_ms, exchange.messages_known)
+        return cls(exchange, judgement, causes(exchange, judgement), warnings(exchange))
+
+    def as_json(self) -> dict[str, object]:
+        e, j = self.exchange, self.judgement
+        return {
+            "url": e.url,
+            "method": e.method,
+            "redirects": e.redirects,
+            "http_version": e.http_version,
+            "status": e.status,
+            "headers": e.headers,
+            "connect_ms": e.connect_ms,
+            "headers_ms": e.headers_ms,
+            "first_content_ms": e.first_content_ms,
+            "end_ms": e.end_ms,
+            "ending": e.ending.value,
+            "reading": e.reading,
+            "messages": e.messages,
+            "wire_bytes": e.wire_bytes,
+            "decoded_bytes": e.decoded_bytes,
+            "chunks": e.chunks,
+            "framing_bytes": e.framing_bytes,
+            "close_code": e.close_code,
+            "body_error": e.body_error or None,
+            "largest_gap_ms": j.largest_gap_ms,
+            "end_share": j.end_share,
+            "timeline": e.timeline(),
+            "verdict": j.verdict.value,
+            "reason": j.reason,
+            "causes": [finding.as_json() for finding in self.causes],
+            "warnings": [finding.as_json() for finding in self.warnings],
+            "browser": browser_link(e.url, j.verdict.value) if e.url.startswith("http") else None,
+        }
+
+
+def browser_link(url: str, verdict: str) -> str:
+    """The dashboard with this URL in its "your stream" lane, and the terminal's verdict to compare."""
+    return DASHBOARD + "?" + urlencode({"stream": url, "terminal": verdict})
+
+
+def sparkline(exchange: Exchange, width: int = SPARK_WIDTH) -> str:
+    """Decoded bytes over the exchange's life, one character per slice of time."""
+    span = max(exchange.end_ms, 1.0)
+    buckets = [0] * width
+    for arrival in exchange.arrivals:
+        buckets[min(int(arrival.t_ms / span * width), width - 1)] += arrival.decoded_bytes
+    top = max(buckets) or 1
+    return "".join("·" if not size else SPARK[max(1, round(size / top * (len(SPARK) - 1)))] for size in buckets)
+
+
+def ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f} ms"
+
+
+def text_lines(diagnosis: Diagnosis) -> list[str]:
+    e = diagnosis.exchange
+    lines = [f"{e.method} {e.url}", *(f"  (redirected from {url})" for url in e.redirects)]
+    lines.append(f"  {e.http_version} {e.status} {e.reason}".rstrip())
+    lines += ["", "headers that matter for streaming:"]
+    lines += [f"  {name.title()}: {e.header(name) or '-'}" for name in STREAMING_HEADERS]
+    lines += ["", *timing_lines(diagnosis), "", *finding_lines(diagnosis)]
+    if e.url.startswith("http"):
+        lines += ["", "the same check in a browser (MIME sniffing, extensions, service workers): run `transport-lab`,"]
+        lines.append(f"  then open {browser_link(e.url, diagnosis.judgement.verdict.value)}")
+    return lines
+
+
+def timing_lines(diagnosis: Diagnosis) -> list[str]:
+    e, j = diagnosis.exchange, diagnosis.judgement
+    messages = f", {e.messages} {e.reading}" if e.messages_known else ""
+    lines = [
+        f"timeline (decoded bytes over {e.end_ms / 1000:.2f} s, request sent at 0):",
+        f"  |{sparkline(e)}|",
+        f"  connect {ms(e.connect_ms)} · headers {ms(e.headers_ms)} · first content {ms(e.first_content_ms)} · "
+        f"end {ms(e.end_ms)} ({e.ending.value})",
+        f"  {len(e.arrivals)} arrivals{messages} · largest gap {ms(j.largest_gap_ms)} · "
+        f"{e.wire_bytes:,} bytes on the wire, {e.decoded_bytes:,} decoded",
+    ]
+    if e.chunks:
+        lines.append(f"  chunked: {e.chunks} chunks, {e.framing_bytes} bytes of framing (size lines and CRLFs)")
+    if e.close_code is not None:
+        lines.append(f"  closed by the server with code {e.close_code}")
+    if e.body_error:
+        lines.append(f"  stopped reading: {e.body_error}")
+    lines += [
+        f"  {a.t_ms:10,.1f} ms  {a.wire_bytes:>8,} B wire  {a.decoded_bytes:>8,} B decoded"
+        + (f"  {a.messages} {e.reading}" if e.messages_known else "")
+        for a in e.arrivals[:SHOWN_ARRIVALS]
+    ]
+    if len(e.arrivals) > SHOWN_ARRIVALS:
+        lines.append(f"  ... {len(e.arrivals) - SHOWN_ARRIVALS} more arrivals (--json lists them all)")
+    return lines
+
+
+def finding_lines(diagnosis: Diagnosis) -> list[str]:
+    j = diagnosis.judgement
+    lines = [f"verdict: {j.verdict.value.upper()}: {j.reason}"]
+    for title, findings in (("likely causes", diagnosis.causes), ("warnings", diagnosis.warnings)):
+        if findings:
+            lines += ["", f"{title}:"]
+            for finding in findings:
+                lines += [f"  [{finding.id}] {finding.evidence}", f"      fix: {finding.fix}"]
+    return lines

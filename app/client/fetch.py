@@ -1,0 +1,270 @@
+"""One exchange with any URL, over a plain socket (TLS when asked), recorded read by read.
+
+No HTTP library in between: each read from the socket is one arrival on the timeline,
+with the bytes that crossed the wire and what they decode to. HTTP/1.1 is spoken (and
+asked for by ALPN over TLS), so the chunk framing is what the server or its proxy sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from ..exits import EXIT_BAD_RESPONSE, EXIT_TIMEOUT
+from .connection import READ_SIZE, Clock, Connection, Failure, connect
+from .exchange import Ending, Exchange
+from .frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept, handshake_key
+from .reading import BodyReading
+from .verdict import Arrival
+from .wire import Head, WireError, parse_head
+
+#: Redirects followed before giving up, as browsers and curl cap them too (both at 20; a
+#: stream behind more than a few is a finding in itself).
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
+#: A response head longer than this is not one a stream would send.
+MAX_HEAD_BYTES = 64 * 1024
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+SCHEMES = tuple(DEFAULT_PORTS)
+#: Encodings the reader can undo, so it asks for them as a browser would.
+ACCEPT_ENCODING = "gzip, deflate"
+USER_AGENT = "transport-lab-diagnose"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What to ask of the URL, and the bounds of the asking."""
+
+    url: str
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    data: bytes | None = None
+    timeout: float = 30.0
+    max_bytes: int = 16 * 1024 * 1024
+    insecure: bool = False
+
+
+async def exchange(ask: Ask) -> Exchange:
+    """The exchange with `ask.url`, following at most MAX_REDIRECTS redirects."""
+    deadline = time.monotonic() + ask.timeout
+    url, method, data, redirects = ask.url, ask.method, ask.data, []
+    while True:
+        result, location = await one_exchange(ask, url, method, data, deadline)
+        if location is None:
+            result.redirects = redirects
+            return result
+        if len(redirects) == MAX_REDIRECTS:
+            raise Failure(EXIT_BAD_RESPONSE, f"more than {MAX_REDIRECTS} redirects; the last pointed to {location}")
+        redirects.append(url)
+        url = redirect_target(url, location)
+        if result.status == 303 or (result.status in (301, 302) and method == "POST"):
+            method, data = "GET", None  # as browsers do
+
+
+def redirect_target(url: str, location: str) -> str:
+    target = urljoin(url, location)
+    if urlsplit(target).scheme not in SCHEMES:
+        raise Failure(EXIT_BAD_RESPONSE, f"redirected to {target[:200]}, which is not http(s) or ws(s)")
+    return target
+
+
+async def one_exchange(
+    ask: Ask, url: str, method: str, data: bytes | None, deadline: float
+) -> tuple[Exchange, str | None]:
+    """One request and its answer: (the exchange, a redirect's Location or None)."""
+    parts = urlsplit(url)
+    websocket = parts.scheme in ("ws", "wss")
+    result = Exchange(url=url, method=method)
+    started = time.perf_counter()
+    port, tls = parts.port or DEFAULT_PORTS[parts.scheme], parts.scheme in ("https", "wss")
+    connection = await connect(parts.hostname or "", port, tls, ask.insecure, deadline)
+    try:
+        result.connect_ms = round((time.perf_counter() - started) * 1000, 3)
+        key = handshake_key() if websocket else ""
+        await connection.send(request_head(url, method, ask.headers, data, key) + (data or b""))
+        clock = Clock()
+        head, rest = await read_head(connection, websocket)
+        result.headers_ms = clock.ms()
+        note_head(result, head)
+        location = result.header("location")
+        if result.status in REDIRECTS and location:
+            return result, location
+        if websocket and result.status == 101:
+            check_accept(result, key)
+            await read_frames(connection, result, rest, ask.max_bytes, clock)
+        else:
+            no_body = method == "HEAD" or result.status in (204, 304)
+            await read_body(connection, result, BodyReading(head, no_body), rest, ask.max_bytes, clock)
+        return result, None
+    finally:
+        connection.close()
+
+
+def request_head(url: str, method: str, headers: tuple[tuple[str, str], ...], data: bytes | None, key: str) -> bytes:
+    """The request's head: defaults a browser would send, then the user's own headers."""
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.netloc.rpartition("@")[2]
+    fields = {"user-agent": USER_AGENT, "accept": "*/*"}
+    if key:
+        fields |= {"upgrade": "websocket", "connection": "Upgrade", "sec-websocket-key": key}
+        fields["sec-websocket-version"] = "13"
+    else:
+        fields |= {"accept-encoding": ACCEPT_ENCODING, "connection": "close"}
+    if data is not None:
+        fields["content-type"] = "application/json" if data.lstrip()[:1] in (b"{", b"[") else "text/plain"
+        fields["content-length"] = str(len(data))
+    fields |= {name.lower(): value for name, value in headers}
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", *(f"{name}: {value}" for name, value in fields.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def read_head(connection: Connection, websocket: bool) -> tuple[Head, bytes]:
+    """The final response head (interim 1xx heads skipped) and the bytes after it."""
+    buffer = b""
+    while True:
+        try:
+            parsed = parse_head(buffer)
+        except WireError as error:
+            raise Failure(EXIT_BAD_RESPONSE, f"the answer is not HTTP/1.1: {error}") from None
+        if parsed is not None:
+            head, buffer = parsed
+            if 100 <= head.status < 200 and not (websocket and head.status == 101):
+                continue
+            return head, buffer
+        if len(buffer) > MAX_HEAD_BYTES:
+            raise Failure(EXIT_BAD_RESPONSE, f"no end to the response head in its first {MAX_HEAD_BYTES} bytes")
+        buffer += await head_read(connection)
+
+
+async def head_read(connection: Connection) -> bytes:
+    try:
+        data = await connection.read()
+    except TimeoutError:
+        raise Failure(EXIT_TIMEOUT, "no response head before --timeout") from None
+    except OSError as error:
+        raise Failure(EXIT_BAD_RESPONSE, f"the connection failed before an answer: {error}") from None
+    if not data:
+        raise Failure(EXIT_BAD_RESPONSE, "the server closed the connection without an answer")
+    return data
+
+
+def note_head(result: Exchange, head: Head) -> None:
+    result.http_version = head.raw.split(b" ", 1)[0].decode("latin-1")
+    result.status, result.reason = head.status, head.reason
+    for line in head.raw.decode("latin-1").split("\r\n")[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            key = name.strip().lower()
+            result.headers[key] = f"{result.headers[key]}, {value.strip()}" if key in result.headers else value.strip()
+
+
+def check_accept(result: Exchange, key: str) -> None:
+    if result.header("sec-websocket-accept") != expected_accept(key):
+        raise Failure(EXIT_BAD_RESPONSE, "the server switched protocols without a valid Sec-WebSocket-Accept")
+
+
+async def read_body(
+    connection: Connection, result: Exchange, body: BodyReading, first: bytes, max_bytes: int, clock: Clock
+) -> None:
+    """Every read until the body is whole, the connection ends, or a bound is reached."""
+    result.reading = body.counter.reading
+    ending = Ending.COMPLETE
+    if first and not take(result, body, first, clock):
+        ending = Ending.CUT
+    while not body.done and ending is Ending.COMPLETE:
+        room = max_bytes - result.wire_bytes
+        if room <= 0:
+            ending = Ending.MAX_BYTES
+            break
+        ending = await next_read(connection, result, body, min(room, READ_SIZE), clock)
+    result.ending, result.end_ms = ending, clock.ms()
+    result.chunks, result.framing_bytes = body.chunk_count, body.framing_bytes
+
+
+async def next_read(connection: Connection, result: Exchange, body: BodyReading, size: int, clock: Clock) -> Ending:
+    try:
+        data = await connection.read(size)
+    except TimeoutError:
+        return Ending.TIMEOUT
+    except OSError:
+        data = b""  # a reset: the body ends here, as a close would end it
+    if not data:
+        piece = body.finish()
+        if piece.decoded or piece.messages:
+            result.arrivals.append(Arrival(clock.ms(), 0, len(piece.decoded), piece.messages))
+        return Ending.CLOSED if body.delimited_by_close else Ending.CUT
+    return Ending.COMPLETE if take(result, body, data, clock) else Ending.CUT
+
+
+def take(result: Exchange, body: BodyReading, data: bytes, clock: Clock) -> bool:
+    """Record one read; False when its framing or encoding cannot be followed."""
+    t_ms = clock.ms()
+    try:
+        piece = body.feed(data)
+    except WireError as error:
+        result.body_error = str(error)
+        result.arrivals.append(Arrival(t_ms, len(data), 0, 0))
+        return False
+    result.arrivals.append(Arrival(t_ms, len(data), len(piece.decoded), piece.messages))
+    return True
+
+
+async def read_frames(connection: Connection, result: Exchange, first: bytes, max_bytes: int, clock: Clock) -> None:
+    """A WebSocket's frames until its close frame, the connection's end, or a bound."""
+    result.reading = "messages"
+    decoder = FrameDecoder(max_payload=max_bytes)
+    data, ending = first, Ending.COMPLETE
+    while result.close_code is None:
+        if data and not await take_frames(connection, result, decoder, data, clock):
+            ending = Ending.CUT
+            break
+        if result.close_code is not None:
+            break
+        if result.wire_bytes >= max_bytes:
+            ending = Ending.MAX_BYTES
+            break
+        try:
+            data = await connection.read(min(READ_SIZE, max_bytes - result.wire_bytes))
+        except TimeoutError:
+            ending = Ending.TIMEOUT
+            break
+        except OSError:
+            data = b""
+        if not data:
+            ending = Ending.CUT
+            break
+    result.ending, result.end_ms = ending, clock.ms()
+
+
+async def take_frames(
+    connection: Connection, result: Exchange, decoder: FrameDecoder, data: bytes, clock: Clock
+) -> bool:
+    t_ms = clock.ms()
+    try:
+        frames = decoder.feed(data)
+    except FrameError as error:
+        result.body_error = str(error)
+        return False
+    payload = sum(len(f.payload) for f in frames if f.opcode in DATA_OPCODES)
+    messages = sum(1 for f in frames if f.opcode in DATA_OPCODES and f.fin)
+    result.arrivals.append(Arrival(t_ms, len(data), payload, messages))
+    for frame in frames:
+        await answer_control(connection, result, frame)
+    return True
+
+
+DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
+
+
+async def answer_control(connection: Connection, result: Exchange, frame: Frame) -> None:
+    """A ping gets its pong; a close frame gets a close back, and ends the reading."""
+    if frame.opcode is Opcode.PING:
+        await connection.send(client_frame(Opcode.PONG, frame.payload[:125]))
+    elif frame.opcode is Opcode.CLOSE and result.close_code is None:
+        result.close_code = int.from_bytes(frame.payload[:2], "big") if len(frame.payload) >= 2 else 1005
+        # The server may have closed already: its close frame is what counts.
+        with contextlib.suppress(OSError):
+            await connection.send(client_frame(Opcode.CLOSE, frame.payload[:2]))

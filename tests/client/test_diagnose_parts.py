@@ -1,0 +1,158 @@
+"""diagnose's pure parts: WebSocket frames and response bodies taken apart at every split of
+their bytes, and causes claimed from evidence, never from a header alone."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import pytest
+
+from app.client.causes import causes, warnings
+from app.client.exchange import Exchange
+from app.client.frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept
+from app.client.reading import BodyReading
+from app.client.verdict import Arrival, judge
+from app.client.wire import Head, parse_head
+
+
+def server_frame(opcode: Opcode, payload: bytes, fin: bool = True) -> bytes:
+    size = len(payload)
+    length = bytes([size]) if size < 126 else bytes([126]) + size.to_bytes(2, "big")
+    return bytes([(0x80 if fin else 0) | opcode]) + length + payload
+
+
+def frames_split_at(data: bytes, cut: int) -> list[Frame]:
+    decoder = FrameDecoder(max_payload=1 << 20)
+    return decoder.feed(data[:cut]) + decoder.feed(data[cut:])
+
+
+def test_frames_come_out_whole_wherever_the_bytes_are_split() -> None:
+    data = (
+        server_frame(Opcode.TEXT, b"hello")
+        + server_frame(Opcode.BINARY, b"x" * 300)
+        + server_frame(Opcode.CLOSE, b"\x03\xe8")
+    )
+    for cut in range(len(data) + 1):
+        frames = frames_split_at(data, cut)
+        assert [(f.opcode, len(f.payload)) for f in frames] == [
+            (Opcode.TEXT, 5),
+            (Opcode.BINARY, 300),
+            (Opcode.CLOSE, 2),
+        ]
+        assert [f.wire_bytes for f in frames] == [7, 304, 4]
+
+
+def test_a_frame_over_the_bound_is_refused_before_it_is_buffered() -> None:
+    with pytest.raises(FrameError, match="more than the 100 allowed"):
+        FrameDecoder(max_payload=100).feed(bytes([0x82, 126]) + (1000).to_bytes(2, "big"))
+
+
+def test_a_masked_server_frame_is_refused() -> None:
+    with pytest.raises(FrameError, match="masked"):
+        FrameDecoder(max_payload=100).feed(bytes([0x81, 0x80 | 1]) + b"abcdx")
+
+
+def test_client_frames_are_masked_and_decode_back() -> None:
+    frame = client_frame(Opcode.PONG, b"ping!")
+    assert frame[0] == 0x80 | Opcode.PONG and frame[1] == 0x80 | 5
+    mask, masked = frame[2:6], frame[6:]
+    assert bytes(b ^ mask[i % 4] for i, b in enumerate(masked)) == b"ping!"
+
+
+def test_the_accept_key_is_rfc_6455s_example() -> None:
+    assert expected_accept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def head(*fields: str) -> Head:
+    parsed = parse_head(("HTTP/1.1 200 OK\r\n" + "".join(f"{f}\r\n" for f in fields) + "\r\n").encode())
+    assert parsed is not None
+    return parsed[0]
+
+
+def read_split(reading: BodyReading, data: bytes, cut: int) -> tuple[bytes, int]:
+    pieces = [reading.feed(data[:cut]), reading.feed(data[cut:])]
+    if not reading.done:
+        pieces.append(reading.finish())
+    return b"".join(p.decoded for p in pieces), sum(p.messages for p in pieces)
+
+
+def chunked(*parts: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+
+
+def test_a_chunked_gzip_event_stream_decodes_and_counts_its_events_at_every_split() -> None:
+    events = [b"data: one\n\n", b"data: two\n\n", b"id: 3\ndata: three\n\n"]
+    compressor = zlib.compressobj(wbits=31)
+    body = chunked(*[compressor.compress(e) + compressor.flush(zlib.Z_SYNC_FLUSH) for e in events], compressor.flush())
+    fields = ("Content-Type: text/event-stream", "Transfer-Encoding: chunked", "Content-Encoding: gzip")
+    for cut in range(len(body) + 1):
+        reading = BodyReading(head(*fields))
+        assert read_split(reading, body, cut) == (b"".join(events), 3)
+        assert reading.done and reading.chunk_count == 4
+
+
+def test_a_length_delimited_ndjson_body_counts_its_lines_and_ignores_what_follows() -> None:
+    body = b'{"a":1}\n{"a":2}\n{"a":3}'
+    for cut in range(len(body) + 1):
+        reading = BodyReading(head("Content-Type: application/x-ndjson", f"Content-Length: {len(body)}"))
+        assert read_split(reading, body + b"junk", cut) == (body, 3)
+
+
+def test_a_body_delimited_by_close_ends_with_finish() -> None:
+    reading = BodyReading(head("Content-Type: text/plain", "Content-Encoding: gzip"))
+    data = gzip.compress(b"all of it")
+    assert reading.delimited_by_close
+    assert read_split(reading, data, 3) == (b"all of it", 0)
+
+
+def exchange_of(*fields: str, arrivals: list[Arrival], end_ms: float, reading: str = "bytes") -> Exchange:
+    headers = dict(field.lower().split(": ", 1) for field in fields)
+    return Exchange(url="http://127.0.0.1/", headers=headers, arrivals=arrivals, end_ms=end_ms, reading=reading)
+
+
+PROGRESSIVE = [Arrival(t, 40, 30) for t in (5, 1000, 2000, 3000, 4000)]
+AT_THE_END = [Arrival(2, 20, 0), Arrival(4000, 140, 150)]
+
+
+def ids_of(exchange: Exchange) -> list[str]:
+    return [finding.id for finding in causes(exchange, judge(exchange.arrivals, exchange.end_ms))]
+
+
+def test_a_compressed_stream_that_arrives_progressively_has_no_cause() -> None:
+    exchange = exchange_of("Content-Encoding: gzip", "Server: nginx", arrivals=PROGRESSIVE, end_ms=4005)
+    assert ids_of(exchange) == []
+
+
+def test_compression_is_claimed_when_the_encoded_bytes_came_early_and_the_content_late() -> None:
+    exchange = exchange_of("Content-Encoding: gzip", arrivals=AT_THE_END, end_ms=4005)
+    assert ids_of(exchange) == ["compression"]
+    evidence = causes(exchange, judge(exchange.arrivals, exchange.end_ms))[0].evidence
+    assert "20 bytes of gzip arrived in 1 read(s) from 2 ms on" in evidence
+
+
+def test_a_proxy_is_claimed_only_when_the_headers_came_before_the_held_content() -> None:
+    early = exchange_of("Server: nginx/1.22.1", arrivals=AT_THE_END, end_ms=4005)
+    early.headers_ms = 3
+    late = exchange_of("Server: nginx/1.22.1", "Content-Length: 150", arrivals=[Arrival(4000, 150, 150)], end_ms=4005)
+    late.headers_ms = 3999
+    assert ids_of(early) == ["proxy-buffering"]
+    assert ids_of(late) == ["content-length"]
+
+
+def test_held_content_that_nothing_explains_is_said_to_be_held_by_the_server() -> None:
+    assert ids_of(exchange_of("Transfer-Encoding: chunked", arrivals=AT_THE_END, end_ms=4005)) == ["held-by-server"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (("Content-Type: text/plain",), ["sniffing"]),
+        (("Content-Type: text/plain", "X-Content-Type-Options: nosniff"), []),
+        (("Content-Type: text/event-stream", "Via: 1.1 varnish"), ["no-transform"]),
+        (("Content-Type: text/event-stream", "CF-Ray: 1", "Cache-Control: no-cache, no-transform"), []),
+        (("Content-Type: application/x-ndjson",), []),
+    ],
+)
+def test_browser_warnings_follow_the_headers_whatever_the_verdict(fields: tuple[str, ...], expected: list[str]) -> None:
+    assert [w.id for w in warnings(exchange_of(*fields, arrivals=PROGRESSIVE, end_ms=4005))] == expected
