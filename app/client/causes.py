@@ -95,16 +95,21 @@ def compression(exchange: Exchange, judgement: Judgement) -> Finding | None:
 
 
 def proxy_buffering(exchange: Exchange, judgement: Judgement) -> Finding | None:
+    """Held, and a proxy named itself (or the content came in a buffer's blocks). Real nginx
+    holds the headers too until its first buffer goes out, so late headers do not clear it;
+    a Content-Length does (the body was whole before any proxy saw it)."""
     if judgement.verdict not in HELD:
         return None
-    named, first = proxy_named(exchange), exchange.first_content_ms or exchange.end_ms
-    headers_early = first - exchange.headers_ms >= max(100.0, 0.25 * exchange.end_ms)
-    if judgement.verdict is Verdict.BUFFERED and not (named and headers_early):
+    named = proxy_named(exchange)
+    if judgement.verdict is Verdict.BUFFERED and (not named or exchange.header("content-length")):
         return None
-    if judgement.verdict is Verdict.BUFFERED:
+    first = exchange.first_content_ms or exchange.end_ms
+    if judgement.verdict is Verdict.BURSTY:
+        shape = f"the content came in {judgement.content_arrivals} blocks, {blocks(exchange)}"
+    elif first - exchange.headers_ms >= max(100.0, 0.25 * exchange.end_ms):
         shape = f"the headers came at {exchange.headers_ms:.0f} ms but the content only at {first:.0f} ms"
     else:
-        shape = f"the content came in {judgement.content_arrivals} blocks, {blocks(exchange)}"
+        shape = f"nothing came until {exchange.headers_ms:.0f} ms, headers included, and no Content-Length was sent"
     who = f"{named} names a proxy on the way" if named else "no proxy named itself, yet something buffered"
     unasked = "" if exchange.header("x-accel-buffering").lower() == "no" else "; no X-Accel-Buffering: no was seen"
     return Finding(
@@ -149,9 +154,9 @@ def sniffing(exchange: Exchange) -> Finding | None:
         return None
     return Finding(
         "sniffing",
-        f"Content-Type: {kind or '(none)'} without X-Content-Type-Options: nosniff",
-        "a browser may hold back the first KiB of such a body to sniff its type, so a slow stream shows "
-        "nothing in a tab for a while: send X-Content-Type-Options: nosniff (and a specific Content-Type)",
+        f"Content-Type: {kind or '(none)'} without X-Content-Type-Options: nosniff: a browser may hold back "
+        "the first KiB of such a body to sniff its type, so a slow stream shows nothing in a tab for a while",
+        "send X-Content-Type-Options: nosniff (and a specific Content-Type)",
     )
 
 
@@ -164,8 +169,9 @@ def no_transform(exchange: Exchange) -> Finding | None:
     seen = f"{cdn}: {exchange.header(cdn)}" if cdn else f"Via: {exchange.header('via')}"
     return Finding(
         "no-transform",
-        f"a CDN or proxy is on the way ({seen}) and Cache-Control does not say no-transform",
-        "send Cache-Control: no-cache, no-transform, so a CDN may not compress or rewrite (and so hold) the stream",
+        f"a CDN or proxy is on the way ({seen}) and Cache-Control does not say no-transform: "
+        "it may compress or rewrite the stream, and hold it to do so",
+        "send Cache-Control: no-cache, no-transform",
     )
 
 

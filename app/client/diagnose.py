@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..exits import EXIT_FAILED, EXIT_OK
+from ..params import plain
 from .command import UsageError, run_command
 from .diagnosis import Diagnosis, text_lines
 from .fetch import MAX_REDIRECTS, SCHEMES, Ask, Failure, exchange
@@ -44,7 +45,7 @@ def bounded(kind: type, low: float, high: float, name: str):
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be between {low:g} and {high:g}, not {text}")
+            raise argparse.ArgumentTypeError(f"{name} must be between {plain(low)} and {plain(high)}, not {text}")
         return value
 
     return check
@@ -76,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=bounded(float, *seconds, "--timeout"),
         default=DEFAULT_TIMEOUT,
-        help=f"seconds for the whole exchange, {seconds[0]:g}..{seconds[1]:g} (default {DEFAULT_TIMEOUT:g}); "
+        help=f"seconds for the whole exchange, {plain(seconds[0])}..{plain(seconds[1])} "
+        f"(default {plain(DEFAULT_TIMEOUT)}); "
         "a stream still going then is judged on what arrived",
     )
     parser.add_argument(

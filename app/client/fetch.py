@@ -170,7 +170,6 @@ async def read_body(
     connection: Connection, result: Exchange, body: BodyReading, first: bytes, max_bytes: int, clock: Clock
 ) -> None:
     """Every read until the body is whole, the connection ends, or a bound is reached."""
-    result.reading = body.counter.reading
     ending = Ending.COMPLETE
     if first and not take(result, body, first, clock):
         ending = Ending.CUT
@@ -180,7 +179,7 @@ async def read_body(
             ending = Ending.MAX_BYTES
             break
         ending = await next_read(connection, result, body, min(room, READ_SIZE), clock)
-    result.ending, result.end_ms = ending, clock.ms()
+    result.ending, result.end_ms, result.reading = ending, clock.ms(), body.counter.reading
     result.chunks, result.framing_bytes = body.chunk_count, body.framing_bytes
 
 

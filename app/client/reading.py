@@ -6,31 +6,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .parsers import LineSplitter, SSEParser
+from .parsers import SSEParser
 from .wire import BodyDecoder, ChunkDecoder, Head, PartKind, WireError
-
-#: Content types whose messages are lines of JSON.
-NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines")
 
 
 class MessageCounter:
-    """Counts the messages a decoded body completes: events, lines, or none (plain bytes)."""
+    """Counts the messages a decoded body completes: SSE events, or else its lines (NDJSON's
+    records, and the lines most text streams are made of). A body without a line break has
+    no messages to count: it is read as bytes."""
 
     def __init__(self, content_type: str) -> None:
         kind = content_type.split(";", 1)[0].strip().lower()
         self._sse = SSEParser() if kind == "text/event-stream" else None
-        self._lines = LineSplitter() if kind in NDJSON_TYPES else None
-        self.reading = "events" if self._sse else "lines" if self._lines else "bytes"
+        self.lines = 0
+        #: The line being read has something besides white space (blank lines are not messages).
+        self._open = False
+
+    @property
+    def reading(self) -> str:
+        return "events" if self._sse else "lines" if self.lines else "bytes"
 
     def feed(self, data: bytes) -> int:
         if self._sse is not None:
             return len(self._sse.feed(data))
-        if self._lines is not None:
-            return sum(1 for line in self._lines.feed(data) if line.strip())
-        return 0
+        # Counted, not kept: a body without line breaks costs no memory here.
+        *ended, rest = data.split(b"\n")
+        counted = 0
+        for line in ended:
+            counted += self._open or bool(line.strip())
+            self._open = False
+        self._open = self._open or bool(rest.strip())
+        self.lines += counted
+        return counted
 
     def close(self) -> int:
-        return sum(1 for line in self._lines.close() if line.strip()) if self._lines else 0
+        """The last line, when the body ends without a line break after it."""
+        if self._sse is not None or not self.lines or not self._open:
+            return 0
+        self._open = False
+        self.lines += 1
+        return 1
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ BURST_GAP_SHARE = 0.2
 #: ...and carry this many messages each (when messages are known: SSE events, NDJSON lines),
 MESSAGES_PER_BLOCK = 4
 MIN_MESSAGES_FOR_BLOCKS = 8
-#: ...or two of them have the same size of at least this: a buffer's size, not a message's.
+#: ...or two of them have the same power-of-two size of at least this: a buffer's size
+#: (nginx passes 4096-byte blocks), not a message's.
 MIN_BLOCK_BYTES = 1024
 
 
@@ -76,8 +77,12 @@ def is_blocky(content: Sequence[Arrival], messages_known: bool) -> bool:
     messages = sum(arrival.messages for arrival in content)
     if messages_known and messages >= MIN_MESSAGES_FOR_BLOCKS and messages >= MESSAGES_PER_BLOCK * len(content):
         return True
-    sizes = Counter(arrival.decoded_bytes for arrival in content if arrival.decoded_bytes >= MIN_BLOCK_BYTES)
+    sizes = Counter(arrival.decoded_bytes for arrival in content if is_buffer_size(arrival.decoded_bytes))
     return any(times >= 2 for times in sizes.values())
+
+
+def is_buffer_size(size: int) -> bool:
+    return size >= MIN_BLOCK_BYTES and size & (size - 1) == 0
 
 
 def judge(arrivals: Sequence[Arrival], life_ms: float, messages_known: bool = False) -> Judgement:

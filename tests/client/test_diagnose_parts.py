@@ -131,13 +131,13 @@ def test_compression_is_claimed_when_the_encoded_bytes_came_early_and_the_conten
     assert "20 bytes of gzip arrived in 1 read(s) from 2 ms on" in evidence
 
 
-def test_a_proxy_is_claimed_only_when_the_headers_came_before_the_held_content() -> None:
-    early = exchange_of("Server: nginx/1.22.1", arrivals=AT_THE_END, end_ms=4005)
-    early.headers_ms = 3
-    late = exchange_of("Server: nginx/1.22.1", "Content-Length: 150", arrivals=[Arrival(4000, 150, 150)], end_ms=4005)
-    late.headers_ms = 3999
-    assert ids_of(early) == ["proxy-buffering"]
-    assert ids_of(late) == ["content-length"]
+def test_a_named_proxy_is_claimed_unless_a_content_length_explains_the_wait() -> None:
+    streamed = exchange_of("Server: nginx/1.22.1", "Transfer-Encoding: chunked", arrivals=AT_THE_END, end_ms=4005)
+    built = exchange_of("Server: nginx/1.22.1", "Content-Length: 150", arrivals=[Arrival(4000, 150, 150)], end_ms=4005)
+    unnamed = exchange_of("Server: uvicorn", "Transfer-Encoding: chunked", arrivals=AT_THE_END, end_ms=4005)
+    assert ids_of(streamed) == ["proxy-buffering"]
+    assert ids_of(built) == ["content-length"]
+    assert ids_of(unnamed) == ["held-by-server"]
 
 
 def test_held_content_that_nothing_explains_is_said_to_be_held_by_the_server() -> None:
