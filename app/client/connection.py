@@ -4,6 +4,7 @@ told apart, and every read bounded by the exchange's deadline."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import time
@@ -11,6 +12,7 @@ import time
 from ..exits import EXIT_TIMEOUT, EXIT_TLS, EXIT_UNREACHABLE
 
 READ_SIZE = 65536
+CLOSE_SECONDS = 1.0
 
 
 class Failure(Exception):
@@ -38,8 +40,12 @@ class Connection:
         self.writer.write(data)
         await self.writer.drain()
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Closed for real before the command's loop ends (a close only scheduled would leave
+        the socket open); a peer that never finishes a TLS goodbye gets a second."""
         self.writer.close()
+        with contextlib.suppress(OSError, TimeoutError):
+            await asyncio.wait_for(self.writer.wait_closed(), CLOSE_SECONDS)
 
 
 class Clock:

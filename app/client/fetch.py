@@ -99,7 +99,7 @@ async def one_exchange(
             await read_body(connection, result, BodyReading(head, no_body), rest, ask.max_bytes, clock)
         return result, None
     finally:
-        connection.close()
+        await connection.close()
 
 
 def request_head(url: str, method: str, headers: tuple[tuple[str, str], ...], data: bytes | None, key: str) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -155,15 +156,28 @@ async def test_nothing_listening_is_unreachable(capsys) -> None:
     assert "connection refused" in err
 
 
-async def test_no_answer_before_the_timeout_has_its_own_status(capsys) -> None:
-    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(65536)
-        await asyncio.sleep(5)
-        writer.close()
+@asynccontextmanager
+async def raw_server(answer: bytes | None) -> AsyncIterator[int]:
+    """A TCP server that reads a request head, then sends `answer` and closes, or with None
+    never answers; every connection is closed when the test is done with it."""
+    writers: list[asyncio.StreamWriter] = []
 
-    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await reader.readuntil(b"\r\n\r\n")  # all of it: unread data would turn the close into a reset
+        if answer is not None:
+            writer.write(answer)
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
     async with server:
+        yield server.sockets[0].getsockname()[1]
+        for writer in writers:
+            writer.close()
+
+
+async def test_no_answer_before_the_timeout_has_its_own_status(capsys) -> None:
+    async with raw_server(None) as port:
         code, out, err = await run(capsys, f"http://127.0.0.1:{port}/", "--timeout", "0.5")
     assert (code, out) == (EXIT_TIMEOUT, "")
     assert "no response head before --timeout" in err
@@ -174,14 +188,7 @@ async def test_no_answer_before_the_timeout_has_its_own_status(capsys) -> None:
     [(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", "not HTTP/1.1"), (b"", "closed the connection without an answer")],
 )
 async def test_an_answer_that_is_not_http_has_its_own_status(capsys, answer: bytes, message: str) -> None:
-    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")  # all of it: unread data would turn the close into a reset
-        writer.write(answer)
-        writer.close()
-
-    server = await asyncio.start_server(answer_once, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
+    async with raw_server(answer) as port:
         code, out, err = await run(capsys, f"http://127.0.0.1:{port}/", "--timeout", "5")
     assert (code, out) == (EXIT_BAD_RESPONSE, "")
     assert message in err
