@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .exchange import Exchange
+from .model import counted
 from .verdict import Judgement, Verdict
 
 #: `Server` values of software that stands between an app and its readers.
@@ -78,9 +79,9 @@ def compression(exchange: Exchange, judgement: Judgement) -> Finding | None:
     first = exchange.first_content_ms
     early = [a for a in exchange.arrivals if a.wire_bytes and not a.decoded_bytes and (first is None or a.t_ms < first)]
     if early:
-        encoded = sum(a.wire_bytes for a in early)
+        encoded, reads = sum(a.wire_bytes for a in early), counted(len(early), "read")
         evidence = (
-            f"{encoded} bytes of {encoding} arrived in {len(early)} read(s) from {early[0].t_ms:.0f} ms on, but "
+            f"{encoded} bytes of {encoding} arrived in {reads} from {early[0].t_ms:.0f} ms on, but "
             f"decoded to nothing until {first:.0f} ms: the body was compressed as it went and the compressor held "
             "the content"
         )

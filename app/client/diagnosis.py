@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -120,12 +122,18 @@ def timing_lines(diagnosis: Diagnosis) -> list[str]:
     return lines
 
 
+def wrapped(text: str, indent: str, first: str = "") -> list[str]:
+    """`text` wrapped to the terminal (80 to 120 columns), its later lines under its first's text."""
+    width = min(max(shutil.get_terminal_size().columns, 80), 120)
+    return textwrap.wrap(text, width, initial_indent=indent + first, subsequent_indent=indent + " " * len(first))
+
+
 def finding_lines(diagnosis: Diagnosis) -> list[str]:
     j = diagnosis.judgement
-    lines = [f"verdict: {j.verdict.value.upper()}: {j.reason}"]
+    lines = wrapped(j.reason, "", f"verdict: {j.verdict.value.upper()}: ")
     for title, findings in (("likely causes", diagnosis.causes), ("warnings", diagnosis.warnings)):
         if findings:
             lines += ["", f"{title}:"]
             for finding in findings:
-                lines += [f"  [{finding.id}] {finding.evidence}", f"      fix: {finding.fix}"]
+                lines += wrapped(finding.evidence, "  ", f"[{finding.id}] ") + wrapped(finding.fix, "      ", "fix: ")
     return lines

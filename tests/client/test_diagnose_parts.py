@@ -128,7 +128,7 @@ def test_compression_is_claimed_when_the_encoded_bytes_came_early_and_the_conten
     exchange = exchange_of("Content-Encoding: gzip", arrivals=AT_THE_END, end_ms=4005)
     assert ids_of(exchange) == ["compression"]
     evidence = causes(exchange, judge(exchange.arrivals, exchange.end_ms))[0].evidence
-    assert "20 bytes of gzip arrived in 1 read(s) from 2 ms on" in evidence
+    assert "20 bytes of gzip arrived in 1 read from 2 ms on" in evidence
 
 
 def test_a_named_proxy_is_claimed_unless_a_content_length_explains_the_wait() -> None:
