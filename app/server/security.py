@@ -9,22 +9,31 @@ from .errors import json_error
 from .hosts import parse_host
 from .keys import allowed_hosts_key, settings_key
 from .origins import is_dashboard_origin
+from .yours import stream_origin, stream_url
 
 CORS_EXPOSED = "Content-Type, Content-Length"
+#: A worker obeys the policy its own script came with, not its page's: scripts get one too
+#: (a page's module scripts ignore it), so the stream worker's fetches are policed as well.
+POLICED_TYPES = ("text/html", "text/javascript", "application/javascript")
+#: Where `?stream=` may add the user's own origin: the page, and the worker that reads it.
+STREAM_PAGES = ("/", "/static/js/stream-worker.js")
 
 
-def content_security_policy(port: int) -> str:
+def content_security_policy(port: int, stream_origin: str | None = None) -> str:
     """Nothing inline, nothing from other hosts; streams may be read from this server's
     `*.localhost` lane names (one connection pool each) on its port. `'self'` covers the
-    page's own WebSocket. Built from the validated port only: never from raw `Host`.
+    page's own WebSocket. Built from the validated port only: never from raw `Host`. With
+    `stream_origin` (already checked by `yours.stream_origin`), the page may read that one
+    origin too: the user's own stream.
     """
+    extra = f" {stream_origin}" if stream_origin else ""
     return "; ".join(
         (
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            f"connect-src 'self' http://*.localhost:{port}",
+            f"connect-src 'self' http://*.localhost:{port}{extra}",
             "base-uri 'none'",
             "form-action 'self'",
             "frame-ancestors 'none'",
@@ -50,10 +59,11 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """on_response_prepare: runs just before headers go out, streams included."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.content_type == "text/html":
+    if response.content_type in POLICED_TYPES:
         host = parse_host(request.headers.get(hdrs.HOST, ""))
         port = host.port if host is not None and host.port else (443 if request.scheme == "https" else 80)
-        response.headers["Content-Security-Policy"] = content_security_policy(port)
+        asked = stream_url(request.query.get("stream", "")) if request.path in STREAM_PAGES else None
+        response.headers["Content-Security-Policy"] = content_security_policy(port, asked and stream_origin(asked))
     origin = request.headers.get("Origin")
     if origin and is_dashboard_origin(origin, request, request.app[settings_key].host):
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -15,6 +15,7 @@ from .keys import stream_stats_key
 from .streams import tracked
 from .transports import HANDLERS
 from .transports.sizes import MAX_BUFFERED_BYTES
+from .yours import stream_url
 
 
 def stream_view(endpoint: Endpoint) -> web.Handler:
@@ -68,4 +69,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, object]:
-    return {"endpoints": [endpoint.describe() for endpoint in ENDPOINTS], **culprits_document()}
+    asked = request.query.get("stream", "")
+    return {
+        "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
+        **culprits_document(),
+        "stream": stream_url(asked),
+        "stream_refused": bool(asked) and stream_url(asked) is None,
+    }

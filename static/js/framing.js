@@ -54,3 +54,25 @@ export function framerFor(contentType, stamped, emit) {
       throw new Error(`no reader for content type ${contentType}`);
   }
 }
+
+/**
+ * Server-Sent Events, counted as EventSource would dispatch them: a block of fields ended
+ * by a blank line, with at least one `data` field (comments and bare `retry:` are not events).
+ */
+export function eventFramer(emit) {
+  let tail = "";
+  const block = (raw, t) => {
+    const data = raw.split("\n").filter((line) => line === "data" || line.startsWith("data:"));
+    if (data.length) emit(data.map((line) => line.slice(5).replace(/^ /, "")).join("\n"), null, t);
+  };
+  return {
+    push(text, t) {
+      const blocks = (tail + text).replaceAll("\r\n", "\n").replaceAll("\r", "\n").split("\n\n");
+      tail = blocks.pop();
+      for (const raw of blocks) block(raw, t);
+    },
+    end() {
+      tail = ""; // an event without its blank line is never dispatched
+    },
+  };
+}

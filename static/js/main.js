@@ -7,12 +7,17 @@ import { startRun } from "./run.js";
 import { PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
 import { setText } from "./dom.js";
+import { renderYours, wireYours, YOURS, yoursSpec } from "./yours.js";
 
 const root = document.getElementById("app");
 const form = document.getElementById("controls");
 const buttons = Object.fromEntries(["run", "stop", "export-json", "export-csv"].map((id) => [id, document.getElementById(id)]));
 const status = document.getElementById("status");
-const specs = readRegistry(root);
+// The registry's lanes (what the URL's controls speak of), and with them someone's own stream.
+const laneSpecs = readRegistry(root);
+const yours = yoursSpec(root);
+const specs = yours ? [yours, ...laneSpecs] : laneSpecs;
+const terminalVerdict = new URLSearchParams(location.search).get("terminal");
 const faults = readFaults(root);
 const faultNames = faults.map((fault) => fault.name);
 const lanesOk = lanesPossible(location);
@@ -33,7 +38,23 @@ function formState() {
   const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, form.elements[name].value.trim()]));
   const faultValues = Object.fromEntries(faultNames.map((name) => [name, form.elements[name].value.trim()]));
   const enabled = new Set(laneInputs.filter((input) => input.checked).map((input) => input.value));
+  if (yours) enabled.add(YOURS);
   return { enabled, params, faults: faultValues, lanes: lanesOk && form.elements.lanes.checked };
+}
+
+function readPageState() {
+  const state = readState(location.search, laneSpecs, faultNames);
+  if (yours) state.enabled.add(YOURS);
+  return state;
+}
+
+/** The controls' query, keeping the page's own stream (`stream`, `terminal`) as it was. */
+function withYours(query) {
+  const merged = new URLSearchParams(query);
+  const current = new URLSearchParams(location.search);
+  for (const key of ["stream", "terminal"]) if (current.has(key)) merged.set(key, current.get(key));
+  const text = merged.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");
+  return text ? `?${text}` : "";
 }
 
 function applyState(state) {
@@ -66,7 +87,7 @@ function idleRecords(state) {
 /** Controls changed: URL, visible columns, and (between runs) the empty timeline. */
 function controlsChanged() {
   const state = formState();
-  const query = writeState(state, specs);
+  const query = withYours(writeState(state, laneSpecs));
   history.replaceState(null, "", `${location.pathname}${query}`);
   for (const [name, view] of columns) view.element.hidden = !state.enabled.has(name);
   explainLimit(state.lanes);
@@ -82,6 +103,7 @@ function render() {
   const views = run.records.map((record) => columns.get(record.spec.name));
   for (const view of views) view.measure();
   run.records.forEach((record, i) => views[i].render(record, nowMs));
+  run.records.forEach((record, i) => record.arrivals && renderYours(views[i].element, record, terminalVerdict));
   timeline.render(nowMs, running);
   renderStatus(running, nowMs);
   if (running || views.some((view) => view.pendingScroll)) scheduleRender();
@@ -146,7 +168,7 @@ function wire() {
   }
   form.addEventListener("input", controlsChanged);
   window.addEventListener("popstate", () => {
-    applyState(readState(location.search, specs, faultNames));
+    applyState(readPageState());
     controlsChanged();
   });
   window.addEventListener("resize", () => run && !isRunning() && render());
@@ -166,8 +188,9 @@ function warmLanes(chosen) {
 }
 
 document.getElementById("lanes-toggle").hidden = !lanesOk;
-applyState(readState(location.search, specs, faultNames));
+applyState(readPageState());
 wire();
+wireYours(location);
 controlsChanged();
 warmLanes(specs.filter((spec) => !spec.via)).then(() => {
   root.dataset.ready = "true";

@@ -81,11 +81,12 @@ function origin(spec, location, lanes) {
 
 /** Each HTTP stream's lane origin, so the page can resolve and connect to them before Run. */
 export function laneOrigins(specs, location) {
-  return specs.filter(isHttpStream).map((spec) => origin(spec, location, true));
+  return specs.filter((spec) => isHttpStream(spec) && !spec.url).map((spec) => origin(spec, location, true));
 }
 
 /** The URL one stream is read from; with lanes, each HTTP stream gets its own host name. */
 export function streamUrl(spec, params, location, lanes, faults, chosen) {
+  if (spec.url) return spec.url; // someone's own stream, read as it is
   return `${origin(spec, location, lanes)}${spec.path}${query(spec, params, faults, chosen)}`;
 }
 

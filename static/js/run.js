@@ -19,6 +19,8 @@ function newRecord(spec, url) {
     drops: [], reconnects: [],
     // The longest a message was held (receive - send stamp), and the most messages one read carried.
     heldMax: null, burst: 0, sameRead: 0,
+    // Someone's own stream: every read (ms since Run, decoded bytes), its status and type.
+    arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null,
   };
 }
 
@@ -30,8 +32,13 @@ const APPLY = {
     record.openT = epoch - run.epoch0;
     if (record.queued) record.queuedMs = record.openT;
   },
-  received(run, record, bytes) {
+  received(run, record, bytes, epoch) {
     record.bytes += bytes;
+    record.arrivals?.push({ t: epoch - run.epoch0, bytes });
+  },
+  described(run, record, status, contentType) {
+    record.status = status;
+    record.contentType = contentType;
   },
   message(run, record, epoch, text, stamp, id) {
     const t = epoch - run.epoch0;
@@ -88,9 +95,15 @@ function settleIfDone(run) {
   run.settle();
 }
 
-function streamWorker() {
+/**
+ * The worker obeys the policy its script was served with: asked with `stream=`, the server
+ * lets it (like the page) read that one origin besides its own.
+ */
+function streamWorker(yoursUrl) {
   if (!worker) {
-    worker = new Worker(new URL("./stream-worker.js", import.meta.url), { type: "module" });
+    const script = new URL("./stream-worker.js", import.meta.url);
+    if (yoursUrl) script.searchParams.set("stream", yoursUrl);
+    worker = new Worker(script, { type: "module" });
     worker.onmessage = onWorkerMessage;
   }
   return worker;
@@ -135,7 +148,7 @@ export function startRun({ specs, params, faults, chosenFaults, location, lanes,
   run.now = () => performance.timeOrigin + performance.now() - run.epoch0;
   run.stop = () => stopRun(run);
   current = run;
-  streamWorker().postMessage({ type: "start", id: run.id, streams: run.records.map((r) => describeStream(r, params)) });
+  streamWorker(specs.find((spec) => spec.url)?.url).postMessage({ type: "start", id: run.id, streams: run.records.map((r) => describeStream(r, params)) });
   return run;
 }
 

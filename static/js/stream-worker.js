@@ -32,7 +32,8 @@ function sinkFor(index, signal) {
   const live = (report) => (...args) => signal.aborted || report(...args);
   return {
     opened: live((t) => post(["opened", index, epoch(t)])),
-    received: live((bytes) => post(["received", index, bytes])),
+    received: live((bytes, t) => post(["received", index, bytes, epoch(t)])),
+    described: live((status, contentType) => post(["described", index, status, contentType])),
     message: live((text, stamp, t, id) => post(["message", index, epoch(t), text, stamp, id ?? null])),
     dropped: live((t) => post(["dropped", index, epoch(t)])),
     reconnected: live((t) => post(["reconnected", index, epoch(t)])),

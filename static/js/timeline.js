@@ -50,7 +50,7 @@ const HELD_LEVELS = 4;
 function setLabel(lane, suffix = "") {
   const { spec } = lane.record;
   if (!spec.via) {
-    lane.label.textContent = `${spec.name}${suffix}`;
+    lane.label.textContent = `${spec.label ?? spec.name}${suffix}`;
     return;
   }
   // A culprit lane: its endpoint, and under it (muted) the culprit it goes through.
@@ -64,6 +64,7 @@ function setLabel(lane, suffix = "") {
 function laneView(record, y, labelWidth) {
   const group = svg("g", { class: `lane c${record.spec.index % 8}`, "data-endpoint": record.spec.name });
   if (record.spec.via) group.classList.add("culprit");
+  if (record.spec.url) group.classList.add("yours");
   group.setAttribute("transform", `translate(0 ${y})`);
   group.append(svg("rect", { class: "lane-bg", x: 0, y: 0, width: "100%", height: LANE_HEIGHT }));
   const label = svg("text", { class: "lane-label", x: 8, y: LANE_HEIGHT / 2 });

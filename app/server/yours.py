@@ -1,0 +1,48 @@
+"""The page's "your stream" lane: the one URL a user asked the page to read, checked.
+
+The page may then connect to exactly that URL's origin (its Content-Security-Policy says
+so), and only on the page that asked: nothing is fetched by the server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+#: Longer than any URL a person pastes; past it the value is refused, not cut.
+MAX_STREAM_URL = 2048
+#: A DNS name: dot-separated labels of letters, digits and hyphens (no `*`, no quotes).
+_HOST_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+#: The page reads the stream with fetch: HTTP only (a WebSocket is for `diagnose`).
+SCHEMES = ("http", "https")
+
+
+def stream_url(text: str) -> str | None:
+    """`text` when it is an absolute http(s) URL the page may read, else None."""
+    if not text or len(text) > MAX_STREAM_URL or any(c.isspace() or ord(c) < 32 for c in text):
+        return None
+    return text if stream_origin(text) is not None else None
+
+
+def stream_origin(text: str) -> str | None:
+    """The URL's origin as a CSP source (`scheme://host[:port]`), or None for anything that
+    is not a plain absolute http(s) URL: user-info, wildcards and CSP syntax never pass."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in SCHEMES or "@" in parts.netloc or not host or not is_host(host):
+        return None
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown}" + (f":{port}" if port is not None else "")
+
+
+def is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(_HOST_NAME.match(host))
