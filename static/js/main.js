@@ -50,11 +50,12 @@ function readPageState() {
 
 /** The controls' query, keeping the page's own stream (`stream`, `terminal`) as it was. */
 function withYours(query) {
-  const merged = new URLSearchParams(query);
   const current = new URLSearchParams(location.search);
-  for (const key of ["stream", "terminal"]) if (current.has(key)) merged.set(key, current.get(key));
-  const text = merged.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");
-  return text ? `?${text}` : "";
+  const kept = new URLSearchParams();
+  for (const key of ["stream", "terminal"]) if (current.has(key)) kept.set(key, current.get(key));
+  const text = kept.toString();
+  if (!text) return query;
+  return query ? `${query}&${text}` : `?${text}`;
 }
 
 function applyState(state) {
