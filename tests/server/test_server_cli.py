@@ -10,6 +10,7 @@ import sys
 import aiohttp
 import pytest
 
+from app.cli import SUBCOMMANDS
 from app.server.run import banner
 from app.server.settings import Settings, settings_from_args
 from tests.processes import free_port, run_app_command
@@ -64,7 +65,8 @@ def test_help_lists_the_subcommands_and_the_servers_own_options() -> None:
     assert (done.returncode, done.stderr) == (0, "")
     commands = done.stdout.split("commands", 1)[1]
     listed = [line.split()[0] for line in commands.splitlines()[1:] if line.startswith("  ")]
-    assert listed == ["serve", "compare", "raw", "bench"]
+    assert listed == list(SUBCOMMANDS)
+    assert {"serve", "compare", "raw", "diagnose", "bench"} <= set(listed)
     for option in ("--host", "--port", "--max-streams"):
         assert option in done.stdout.split("commands", 1)[0], option
 
