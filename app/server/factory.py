@@ -8,7 +8,8 @@ from aiohttp import web
 
 from .errors import api_errors_as_json
 from .hosts import AllowedHosts
-from .keys import allowed_hosts_key, settings_key, shutdown_key, stream_stats_key
+from .keys import allowed_hosts_key, loop_lag_key, settings_key, shutdown_key, stream_stats_key
+from .lag import LoopLag, lag_watch
 from .routes import PACKAGE, setup_routes
 from .security import add_security_headers, served_hosts_only
 from .settings import Settings
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[settings_key] = settings
     app[stream_stats_key] = StreamStats(max_streams=settings.max_streams, memory_budget=settings.memory_budget)
     app[shutdown_key] = Shutdown()
+    app[loop_lag_key] = LoopLag()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(PACKAGE, "templates"),
@@ -43,4 +45,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_response_prepare.append(add_security_headers)
     app.on_shutdown.append(stop_streams)
     app.cleanup_ctx.append(stall_watch)
+    app.cleanup_ctx.append(lag_watch(loop_lag_key))
     return app

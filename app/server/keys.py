@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .hosts import AllowedHosts
+from .lag import LoopLag
 from .settings import Settings
 from .shutdown import Shutdown
 from .streams import StreamStats
@@ -15,3 +16,5 @@ stream_stats_key = web.AppKey("stream_stats", StreamStats)
 shutdown_key = web.AppKey("shutdown", Shutdown)
 #: The host names the server answers to; any other `Host` gets 400.
 allowed_hosts_key = web.AppKey("allowed_hosts", AllowedHosts)
+#: How late the event loop runs, sampled all the time (reported by /healthz).
+loop_lag_key = web.AppKey("loop_lag", LoopLag)

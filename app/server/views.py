@@ -11,7 +11,7 @@ from ..culprits import misapplied
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from .errors import json_error, unavailable
-from .keys import stream_stats_key
+from .keys import loop_lag_key, stream_stats_key
 from .streams import tracked
 from .transports import HANDLERS
 from .transports.sizes import MAX_BUFFERED_BYTES
@@ -64,7 +64,8 @@ async def api_endpoints(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", **request.app[stream_stats_key].snapshot()})
+    snapshot = request.app[stream_stats_key].snapshot()
+    return web.json_response({"status": "ok", **snapshot, "loop_lag": request.app[loop_lag_key].snapshot()})
 
 
 @aiohttp_jinja2.template("index.html")
