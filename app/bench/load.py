@@ -18,7 +18,7 @@ import aiohttp
 
 from ..client.parsers import split_stamp
 from .processes import cpu_seconds
-from .stats import DelimiterCounter, StreamTimes, lateness_summary
+from .stats import DelimiterCounter, StreamTimes, lag_summary, lateness_summary
 
 #: What marks the end of one message in a body, by how the body divides into messages.
 DELIMITERS = {"lines": b"\n", "sse": b"\n\n", "json": b"}\n"}
@@ -138,12 +138,28 @@ async def report_progress(streams: Sequence[StreamTimes], total: int) -> None:
         )
 
 
+async def poll_lag(client: aiohttp.ClientSession, url: str, samples: list[tuple[float, float]]) -> None:
+    """Once a second, the server's worst loop lag of its last second (a server without
+    /healthz's `loop_lag`, a baseline that does not sample it, adds nothing)."""
+    while True:
+        await asyncio.sleep(PROGRESS_SECONDS)
+        try:
+            async with client.get(url) as response:
+                lag = (await response.json()).get("loop_lag") if response.status == 200 else None
+        except (aiohttp.ClientError, ValueError):
+            lag = None
+        if lag:
+            samples.append((time.time() * 1000, float(lag["last_second_ms"])))
+
+
 async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
     streams = [StreamTimes() for _ in range(job["streams"])]
+    lag_samples: list[tuple[float, float]] = []
     # The load generator's own CPU share: near 1.0, arrivals are late because the reader is.
     cpu, started = time.process_time(), time.perf_counter()
     async with session() as client:
         reporter = asyncio.ensure_future(report_progress(streams, len(streams)))
+        lag_poller = asyncio.ensure_future(poll_lag(client, job["health_url"], lag_samples))
         try:
             readers = (slow_stream(client, job["url"], job["ws"], times) for times in streams)
             outcomes = await asyncio.wait_for(asyncio.gather(*readers, return_exceptions=True), job["timeout"])
@@ -151,16 +167,22 @@ async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
             outcomes = [TimeoutError("stream did not end in time")] * len(streams)
         finally:
             reporter.cancel()
+            lag_poller.cancel()
     client_cpu = round((time.process_time() - cpu) / (time.perf_counter() - started), 2)
     failures = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
     summary = lateness_summary(streams, job["interval"] * 1000)
-    return summary | {
-        "streams": len(streams),
-        "expected_messages": len(streams) * job["count"],
-        "failed_streams": len(failures),
-        "first_failures": sorted(set(failures))[:3],
-        "client_cpu": client_cpu,
-    }
+    burst_end = max((times.received[0] for times in streams if times.received), default=None)
+    return (
+        summary
+        | lag_summary(lag_samples, burst_end)
+        | {
+            "streams": len(streams),
+            "expected_messages": len(streams) * job["count"],
+            "failed_streams": len(failures),
+            "first_failures": sorted(set(failures))[:3],
+            "client_cpu": client_cpu,
+        }
+    )
 
 
 JOBS = {"throughput": throughput, "concurrency": concurrency}

@@ -166,6 +166,7 @@ async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Prog
         job = {
             "kind": "concurrency",
             "url": (ws_url if ws else Server.url)(server, path),
+            "health_url": Server.url(server, "/healthz"),
             "ws": ws,
             "streams": s.streams,
             "count": count,
@@ -184,6 +185,10 @@ async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Prog
     # A server near 100% of a core is behind its schedule, whatever else the machine does.
     busy = None if cpu_before is None or cpu_after is None else round((cpu_after - cpu_before) / wall, 2)
     per_stream = None if peak is None or idle is None else round((peak - idle) * 1024 / s.streams, 1)
+    used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    delivered = out.get("delivered_messages") or 0
+    # Server CPU per message delivered: the figure that holds still on a shared machine.
+    per_message = None if used is None or not delivered else round(used * 1e6 / delivered, 1)
     return out | {
         "server": label,
         "transport": "websocket" if ws else "chunked",
@@ -193,6 +198,7 @@ async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Prog
         "peak_rss_mib": _r(peak),
         "server_cpu": busy,
         "rss_per_stream_kib": per_stream,
+        "server_cpu_us_per_message": per_message,
     }
 
 

@@ -60,16 +60,18 @@ class StreamTimes:
 
 
 def lateness_ms(times: StreamTimes, interval_ms: float) -> list[tuple[float, float]]:
-    """(scheduled time, lateness) per message.
+    """(due time, lateness) of each message after the first, as the client sees it.
 
-    The server schedules message i at (its first send) + i x interval; the first stamp is
-    that origin, so lateness = arrival - origin - i x interval: it counts both a late send
-    and a slow delivery, but not the wait to be accepted (reported as connect time).
+    Message i is due i x interval after the stream's own first message arrived: the
+    client's clock only, so nothing the server says about itself (its send stamps) can
+    hide a pause. A message sent late and one delivered late both count; the wait to be
+    accepted does not (that is "connect").
     """
-    if not times.stamps or times.stamps[0] is None:
+    if not times.received:
         return []
-    origin = times.stamps[0]
-    return [(origin + i * interval_ms, arrival - origin - i * interval_ms) for i, arrival in enumerate(times.received)]
+    origin = times.received[0]
+    later = enumerate(times.received[1:], start=1)
+    return [(origin + i * interval_ms, arrival - origin - i * interval_ms) for i, arrival in later]
 
 
 def _figures(values: Sequence[float]) -> dict[str, float | None]:
@@ -107,4 +109,14 @@ def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> dict
         "connect": _figures(connect),
         "lateness_overall": _figures(overall),
         "lateness_after_burst": _figures(after) | {"messages": len(after)},
+    }
+
+
+def lag_summary(samples: Sequence[tuple[float, float]], burst_end_ms: float | None) -> dict[str, Any]:
+    """The server loop's worst lag per second ((epoch ms, lag ms) as /healthz reported it),
+    over the whole run and after the burst."""
+    after = [lag for at, lag in samples if burst_end_ms is not None and at > burst_end_ms]
+    return {
+        "loop_lag": _figures([lag for _, lag in samples]) | {"seconds": len(samples)},
+        "loop_lag_after_burst": _figures(after) | {"seconds": len(after)},
     }

@@ -34,10 +34,13 @@ CONCURRENCY_COLUMNS = (
     ("late p99", "lateness_after_burst.p99_ms"),
     ("all p50", "lateness_overall.p50_ms"),
     ("all p99", "lateness_overall.p99_ms"),
+    ("lag p99", "loop_lag_after_burst.p99_ms"),
+    ("lag max", "loop_lag.max_ms"),
     ("idle MiB", "idle_rss_mib"),
     ("peak MiB", "peak_rss_mib"),
     ("KiB/stream", "rss_per_stream_kib"),
     ("srv CPU", "server_cpu"),
+    ("srv us/msg", "server_cpu_us_per_message"),
     ("load CPU", "client_cpu"),
 )
 IJSON_COLUMNS = (
@@ -68,7 +71,8 @@ def render(document: dict[str, Any]) -> str:
     if "concurrency" in document:
         parts.append(
             table(
-                "\nConcurrency (lateness in ms against the send schedule; 'late' = after the burst)",
+                "\nConcurrency (lateness in ms as the client sees it: message i is due i intervals after its stream's "
+                "first; 'late' = after the burst; 'lag' = the server loop's worst lag per second, from /healthz)",
                 CONCURRENCY_COLUMNS,
                 document["concurrency"],
             )
