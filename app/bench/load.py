@@ -142,7 +142,6 @@ async def poll_lag(client: aiohttp.ClientSession, url: str, samples: list[tuple[
     """Once a second, the server's worst loop lag of its last second (a server without
     /healthz's `loop_lag`, a baseline that does not sample it, adds nothing)."""
     while True:
-        await asyncio.sleep(PROGRESS_SECONDS)
         try:
             async with client.get(url) as response:
                 lag = (await response.json()).get("loop_lag") if response.status == 200 else None
@@ -150,6 +149,7 @@ async def poll_lag(client: aiohttp.ClientSession, url: str, samples: list[tuple[
             lag = None
         if lag:
             samples.append((time.time() * 1000, float(lag["last_second_ms"])))
+        await asyncio.sleep(PROGRESS_SECONDS)
 
 
 async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
