@@ -60,18 +60,19 @@ class StreamTimes:
 
 
 def lateness_ms(times: StreamTimes, interval_ms: float) -> list[tuple[float, float]]:
-    """(due time, lateness) of each message after the first, as the client sees it.
+    """(due time, lateness) of every message, as the client sees it: on its own clock.
 
-    Message i is due i x interval after the stream's own first message arrived: the
-    client's clock only, so nothing the server says about itself (its send stamps) can
-    hide a pause. A message sent late and one delivered late both count; the wait to be
-    accepted does not (that is "connect").
+    The server sends message i at (its start) + i x interval. The client cannot see that
+    start, but the stream's best-kept message shows it: the schedule is anchored at the
+    earliest (arrival - i x interval), and each message is late by how much it missed
+    that schedule. Nothing the server says of itself (its send stamps) enters, so a pause
+    cannot hide, and a first message held up in the connection burst counts as late
+    rather than shifting the whole schedule with it.
     """
     if not times.received:
         return []
-    origin = times.received[0]
-    later = enumerate(times.received[1:], start=1)
-    return [(origin + i * interval_ms, arrival - origin - i * interval_ms) for i, arrival in later]
+    anchor = min(arrival - i * interval_ms for i, arrival in enumerate(times.received))
+    return [(anchor + i * interval_ms, arrival - anchor - i * interval_ms) for i, arrival in enumerate(times.received)]
 
 
 def _figures(values: Sequence[float]) -> dict[str, float | None]:

@@ -15,7 +15,7 @@ import pytest
 
 from app.bench.plan import OURS, SERVERS, Run, SizeClass, calibrate, throughput_runs
 from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
-from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_summary, percentile
+from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
 from app.endpoints import ENDPOINTS
 from app.params import StreamParams
 from tests.client.test_parsers import splits
@@ -57,23 +57,28 @@ def stream(issued: float, first_stamp: float, arrivals: list[float], interval: f
 
 
 def test_lateness_is_what_the_client_sees_and_split_at_the_end_of_the_burst() -> None:
-    # Due 1 s apart from each stream's own first arrival; the server's stamps play no part
-    # (these claim every message was sent on time).
-    early = stream(0, 10, [11, 1012, 2010])  # late by 1, then early by 1
-    slow_to_connect = stream(0, 1500, [1530, 2540])  # late by 10
+    # Each stream's schedule is anchored at its best-kept message; the server's stamps play
+    # no part (these claim every message was sent on time).
+    early = stream(0, 10, [11, 1012, 2010])  # anchored at 10: late by 1, 2, 0
+    slow_to_connect = stream(0, 1500, [1530, 2540])  # anchored at 1530: 0, then 10
     summary = lateness_summary([early, slow_to_connect, StreamTimes(issued_ms=0)], 1000)
     assert summary["delivered_messages"] == 5 and summary["connected_streams"] == 2
     assert summary["burst_ms"] == 1530
     assert summary["connect"]["max_ms"] == 1530
     assert summary["lateness_overall"] == {"p50_ms": 1, "p99_ms": 10, "max_ms": 10}
-    # only messages due after 1530 ms: early's third (-1) and slow's second (10)
-    assert summary["lateness_after_burst"] == {"p50_ms": -1, "p99_ms": 10, "max_ms": 10, "messages": 2}
+    # only messages due after 1530 ms: early's third (0) and slow's second (10)
+    assert summary["lateness_after_burst"] == {"p50_ms": 0, "p99_ms": 10, "max_ms": 10, "messages": 2}
 
 
 def test_a_pause_the_server_stamps_hide_is_still_seen() -> None:
-    """A server whose stamps say 'sent on time' while the client got it 400 ms late."""
+    """A server whose stamps say 'sent on time' while the client got one 400 ms late."""
     paused = stream(0, 0, [5, 1405, 2005])
     assert lateness_summary([paused], 1000)["lateness_overall"]["max_ms"] == 400
+
+
+def test_a_first_message_held_in_the_burst_is_late_not_a_new_schedule() -> None:
+    held_first = stream(0, 0, [900, 1001, 2002])
+    assert [late for _, late in lateness_ms(held_first, 1000)] == [899, 0, 1]
 
 
 def test_loop_lag_is_summarised_over_the_run_and_after_the_burst() -> None:
