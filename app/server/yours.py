@@ -16,6 +16,8 @@ MAX_STREAM_URL = 2048
 _HOST_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 #: The page reads the stream with fetch: HTTP only (a WebSocket is for `diagnose`).
 SCHEMES = ("http", "https")
+#: A port the scheme implies is left out, as browsers leave it out of an origin.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def stream_url(text: str) -> str | None:
@@ -33,16 +35,20 @@ def stream_origin(text: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    host = parts.hostname or ""
-    if parts.scheme not in SCHEMES or "@" in parts.netloc or not host or not is_host(host):
+    host = canonical_host(parts.hostname or "")
+    if parts.scheme not in SCHEMES or "@" in parts.netloc or host is None or port == 0:
         return None
     shown = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{shown}" + (f":{port}" if port is not None else "")
+    implied = port is None or port == DEFAULT_PORTS[parts.scheme]
+    return f"{parts.scheme}://{shown}" + ("" if implied else f":{port}")
 
 
-def is_host(host: str) -> bool:
+def canonical_host(host: str) -> str | None:
+    """A DNS name as it is (already lower-cased), an IP address as browsers write it, else None.
+    An IPv6 zone (`%eth0`) is refused: no CSP source can name one."""
+    if "%" in host:
+        return None
     try:
-        ipaddress.ip_address(host)
-        return True
+        return ipaddress.ip_address(host).compressed
     except ValueError:
-        return bool(_HOST_NAME.match(host))
+        return host if _HOST_NAME.match(host) else None

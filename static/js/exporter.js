@@ -1,5 +1,7 @@
 // A run as JSON or CSV, for analysis elsewhere. Pure builders, and one download helper.
 
+import { yoursDocument } from "./yours.js";
+
 function messageRows(record) {
   return record.messages.map((m, i) => ({
     index: i,
@@ -41,6 +43,8 @@ export function runDocument(run) {
       dropped_ms: record.drops.map(round),
       reconnected_ms: record.reconnects.map(round),
       messages: messageRows(record),
+      // Someone's own stream also carries its timeline and verdict, as `diagnose --json` does.
+      ...(record.arrivals ? { your_stream: yoursDocument(record) } : {}),
     })),
   };
 }

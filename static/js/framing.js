@@ -58,21 +58,68 @@ export function framerFor(contentType, stamped, emit) {
 /**
  * Server-Sent Events, counted as EventSource would dispatch them: a block of fields ended
  * by a blank line, with at least one `data` field (comments and bare `retry:` are not events).
+ * Lines end in CRLF, LF or CR, and a CRLF may be split between two reads: a CR ends its
+ * line at once (an event is dispatched when its bytes are read, not at the next read), and
+ * an LF right after it is then skipped.
  */
 export function eventFramer(emit) {
-  let tail = "";
+  let tail = "", skipLf = false, first = true;
   const block = (raw, t) => {
     const data = raw.split("\n").filter((line) => line === "data" || line.startsWith("data:"));
     if (data.length) emit(data.map((line) => line.slice(5).replace(/^ /, "")).join("\n"), null, t);
   };
   return {
     push(text, t) {
+      if (!text) return; // the decoder may hold a partial character back
+      if (first) text = text.replace(/^\ufeff/, ""); // one BOM may open a stream
+      first = false;
+      if (skipLf && text.startsWith("\n")) text = text.slice(1);
+      skipLf = text.endsWith("\r");
       const blocks = (tail + text).replaceAll("\r\n", "\n").replaceAll("\r", "\n").split("\n\n");
       tail = blocks.pop();
       for (const raw of blocks) block(raw, t);
     },
     end() {
       tail = ""; // an event without its blank line is never dispatched
+    },
+  };
+}
+
+/** What separates words but is no content: the white space Python's bytes.strip() removes. */
+const CONTENT = /[^ \t\n\r\v\f]/;
+
+/**
+ * The lines of any other body, counted as `diagnose` counts them (app/client/reading.py):
+ * a line with something besides white space is a message; the last line counts without its
+ * line break only when the body had lines at all (a body without one is read as bytes).
+ * Only the new text is split and a line keeps at most `maxShown` characters, so a long
+ * body without line breaks costs neither time nor memory here.
+ */
+export function countedLineFramer(emit, maxShown = 400) {
+  let open = "", filled = false, lines = 0;
+  const close = (t) => {
+    if (filled) {
+      lines += 1;
+      emit(open.endsWith("\r") ? open.slice(0, -1) : open, null, t);
+    }
+    open = "";
+    filled = false;
+  };
+  const extend = (part) => {
+    if (open.length < maxShown) open += part.slice(0, maxShown - open.length);
+    filled ||= CONTENT.test(part);
+  };
+  return {
+    push(text, t) {
+      const parts = text.split("\n");
+      extend(parts[0]);
+      for (const part of parts.slice(1)) {
+        close(t);
+        extend(part);
+      }
+    },
+    end(t) {
+      if (lines) close(t);
     },
   };
 }

@@ -191,7 +191,7 @@ function warmLanes(chosen) {
 document.getElementById("lanes-toggle").hidden = !lanesOk;
 applyState(readPageState());
 wire();
-wireYours(location);
+wireYours(location, root);
 controlsChanged();
 warmLanes(specs.filter((spec) => !spec.via)).then(() => {
   root.dataset.ready = "true";

@@ -6,8 +6,9 @@
 //       failed(t, error), dropped(t) when a connection broke off, reconnected(t) when
 //       the transport opened a new one by itself (EventSource), and for WebSocket roundTrip(ms).
 
-import { eventFramer, framerFor, lineFramer, splitTextStamp } from "./framing.js";
+import { framerFor, splitTextStamp } from "./framing.js";
 import { httpUrl } from "./registry.js";
+import { readYours } from "./yours-reader.js";
 
 const PING_INTERVAL_MS = 500;
 /** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
@@ -218,60 +219,6 @@ function closeMessage(event) {
 async function explainHandshake(url) {
   const why = await explainFailure(url);
   return why.message ? why : { status: 0, message: "the WebSocket handshake failed", param: null };
-}
-
-/** What the page reads of someone's own stream at most (decoded bytes), then it stops. */
-export const YOURS_MAX_BYTES = 16 * 1024 * 1024;
-/** The browser tells a page nothing more when a cross-origin fetch is refused. */
-export const UNREADABLE = "this browser could not read it: the server did not allow this page by CORS " +
-  "(no Access-Control-Allow-Origin for it), or it could not be reached — a browser does not say which";
-
-function yoursFramer(contentType, emit) {
-  const mime = contentType.split(";")[0].trim().toLowerCase();
-  return mime === "text/event-stream" ? eventFramer(emit) : lineFramer((line) => [line, null], emit);
-}
-
-/** Reads until the end, or until YOURS_MAX_BYTES; returns [time, whether it stopped at the cap]. */
-async function pumpUpTo(response, framer, sink) {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let total = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    const t = now();
-    if (done || total + value.byteLength > YOURS_MAX_BYTES) {
-      if (!done) reader.cancel();
-      framer.push(decoder.decode(), t);
-      framer.end(t);
-      return [t, !done];
-    }
-    total += value.byteLength;
-    sink.received(value.byteLength, t);
-    framer.push(decoder.decode(value, { stream: true }), t);
-  }
-}
-
-/** Someone's own stream, read by the browser itself: fetch with CORS, no cookies. */
-export async function readYours({ url, signal, sink }) {
-  let opened = false;
-  try {
-    const response = await fetch(url, { signal, mode: "cors", credentials: "omit", cache: "no-store" });
-    const t = now();
-    const contentType = response.headers.get("Content-Type") ?? "";
-    sink.described(response.status, contentType);
-    if (!response.ok) return sink.failed(t, await describeResponse(response));
-    sink.opened(t);
-    opened = true;
-    const [end, capped] = await pumpUpTo(response, yoursFramer(contentType, sink.message), sink);
-    if (!capped) return sink.finished(end);
-    sink.failed(end, { status: 0, message: `stopped after ${YOURS_MAX_BYTES / 1048576} MiB, the page's cap`, param: null });
-  } catch (error) {
-    if (signal.aborted) return;
-    const t = now();
-    if (!opened) return sink.failed(t, { status: 0, message: UNREADABLE, param: null, unreadable: true });
-    sink.dropped(t);
-    sink.failed(t, { status: 0, message: `the body broke off (${error.name}: ${error.message})`, param: null });
-  }
 }
 
 /** The reader for a registry transport. */

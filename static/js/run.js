@@ -19,8 +19,9 @@ function newRecord(spec, url) {
     drops: [], reconnects: [],
     // The longest a message was held (receive - send stamp), and the most messages one read carried.
     heldMax: null, burst: 0, sameRead: 0,
-    // Someone's own stream: every read (ms since Run, decoded bytes), its status and type.
-    arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null,
+    // Someone's own stream: every read (ms since Run, decoded bytes), its status, type and
+    // headers' time, and the bound that stopped its reading, if one did.
+    arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null, headersT: null, capped: null,
   };
 }
 
@@ -36,9 +37,10 @@ const APPLY = {
     record.bytes += bytes;
     record.arrivals?.push({ t: epoch - run.epoch0, bytes });
   },
-  described(run, record, status, contentType) {
+  described(run, record, status, contentType, epoch) {
     record.status = status;
     record.contentType = contentType;
+    record.headersT = epoch - run.epoch0;
   },
   message(run, record, epoch, text, stamp, id) {
     const t = epoch - run.epoch0;
@@ -63,9 +65,10 @@ const APPLY = {
   rtt(run, record, ms) {
     record.rtts.push(ms);
   },
-  finished(run, record, epoch) {
+  finished(run, record, epoch, cap = null) {
     record.endT = epoch - run.epoch0;
     record.state = "done";
+    record.capped = cap;
   },
   failed(run, record, epoch, error) {
     record.endT = epoch - run.epoch0;

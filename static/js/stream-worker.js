@@ -33,12 +33,13 @@ function sinkFor(index, signal) {
   return {
     opened: live((t) => post(["opened", index, epoch(t)])),
     received: live((bytes, t) => post(["received", index, bytes, epoch(t)])),
-    described: live((status, contentType) => post(["described", index, status, contentType])),
+    described: live((status, contentType, t) => post(["described", index, status, contentType, epoch(t)])),
     message: live((text, stamp, t, id) => post(["message", index, epoch(t), text, stamp, id ?? null])),
     dropped: live((t) => post(["dropped", index, epoch(t)])),
     reconnected: live((t) => post(["reconnected", index, epoch(t)])),
     roundTrip: live((ms) => post(["rtt", index, ms])),
-    finished: live((t) => post(["finished", index, epoch(t)])),
+    // `cap`: what made a reader stop before the end (your stream's bounds), or null.
+    finished: live((t, cap) => post(["finished", index, epoch(t), cap ?? null])),
     failed: live((t, error) => post(["failed", index, epoch(t), error])),
   };
 }

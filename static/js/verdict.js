@@ -13,8 +13,17 @@ export const MIN_MESSAGES_FOR_BLOCKS = 8;
 export const MIN_BLOCK_BYTES = 1024;
 export const VERDICTS = ["progressive", "buffered", "bursty", "inconclusive"];
 
-const percent = (share) => `${Math.round(share * 100)}%`;
-const ms = (value) => `${Math.round(value)} ms`;
+/** Rounded as Python's format() rounds (ties to even), so a reason reads the same in both. */
+export function roundHalfEven(value) {
+  const floor = Math.floor(value);
+  if (value - floor !== 0.5) return Math.round(value);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+const percent = (share) => `${roundHalfEven(share * 100)}%`;
+const ms = (value) => `${roundHalfEven(value)} ms`;
+/** Python's round(value, digits), near enough for figures shown and exported. */
+const rounded = (value, digits) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export function endWindowMs(lifeMs) {
   return Math.max(END_WINDOW_SHARE * lifeMs, MIN_END_WINDOW_MS);
@@ -52,7 +61,7 @@ export function judge(arrivals, lifeMs, messagesKnown = false) {
   const share = total ? atEnd / total : 0;
   const gap = largestGapMs(content.map((arrival) => arrival.tMs));
   const verdict = (kind, reason) => ({
-    verdict: kind, reason, endShare: share, largestGapMs: gap, contentArrivals: content.length,
+    verdict: kind, reason, endShare: rounded(share, 4), largestGapMs: rounded(gap, 3), contentArrivals: content.length,
   });
   if (!total) return verdict("inconclusive", "no content arrived, so there is nothing to judge");
   if (lifeMs < MIN_LIFE_MS) {

@@ -6,10 +6,17 @@
 import { setText } from "./dom.js";
 import { formatMs } from "./stats.js";
 import { judge, largestGapMs, VERDICTS } from "./verdict.js";
+import { YOURS_MAX_BYTES, YOURS_MAX_MS } from "./yours-reader.js";
 
 export const YOURS = "your-stream";
 const SCHEMES = new Set(["http:", "https:"]);
-const BROWSER_PATH = "something in this browser's path holds it: MIME sniffing (a text/plain body without " +
+/** As the server checks it (app/server/yours.py): past this a URL is refused, not cut. */
+const MAX_URL = 2048;
+const HOST_NAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+const IPV6 = /^\[[0-9a-f:.]+\]$/;
+const REFUSED = "The address in this link is not read: the page reads a plain http:// or https:// URL " +
+  "that names a host (no user name, no wildcard), of at most 2048 characters.";
+const BROWSER_PATH = "something in this browser's path holds it — MIME sniffing (a text/plain body without " +
   "X-Content-Type-Options: nosniff), a service worker, an extension or an antivirus proxy";
 
 /** The lane of the URL the server accepted for this page, or null. */
@@ -22,17 +29,21 @@ export function yoursSpec(root) {
   };
 }
 
-/** A reason the text cannot be read by the page, or "" when it can. */
-export function urlProblem(text) {
+/** `{ url }` as the browser writes it (host lower-cased, IDN as punycode), or `{ problem }`. */
+export function checkUrl(text) {
   let url;
   try {
     url = new URL(text);
   } catch {
-    return "Give a whole URL, starting with http:// or https://.";
+    return { problem: "Give a whole URL, starting with http:// or https://." };
   }
-  if (!SCHEMES.has(url.protocol)) return `The page reads http:// and https:// streams, not ${url.protocol}//.`;
-  if (url.username || url.password) return "A URL with a user name or password is not read here.";
-  return "";
+  if (!SCHEMES.has(url.protocol)) return { problem: `The page reads http:// and https:// streams, not ${url.protocol}//.` };
+  if (url.username || url.password) return { problem: "A URL with a user name or password is not read here." };
+  if (!HOST_NAME.test(url.hostname) && !IPV6.test(url.hostname)) {
+    return { problem: "A host name of letters, digits, hyphens and dots, or an IP address, please (no wildcard)." };
+  }
+  if (url.href.length > MAX_URL) return { problem: `A URL of at most ${MAX_URL} characters, please.` };
+  return { url: url.href };
 }
 
 /** The page's address with `stream` set to `url` (or removed), and no stale terminal verdict. */
@@ -45,17 +56,20 @@ export function addressWith(location, url) {
   return `${location.pathname}${text ? `?${text}` : ""}`;
 }
 
-/** The Use and Remove buttons, and the field's own check: nothing is loaded from a bad value. */
-export function wireYours(location) {
+function markField(input, problem, why) {
+  input.setAttribute("aria-invalid", String(Boolean(why)));
+  problem.hidden = !why;
+  setText(problem, why);
+}
+
+/** Use, Remove and Enter; and a link whose `stream=` the server refused shows it, marked invalid. */
+export function wireYours(location, root) {
   const input = document.getElementById("yours-url");
   const problem = document.getElementById("yours-problem");
   const use = () => {
-    const text = input.value.trim();
-    const why = urlProblem(text);
-    input.setAttribute("aria-invalid", String(Boolean(why)));
-    problem.hidden = !why;
-    setText(problem, why);
-    if (!why) location.assign(addressWith(location, text));
+    const checked = checkUrl(input.value.trim());
+    markField(input, problem, checked.problem ?? "");
+    if (checked.url) location.assign(addressWith(location, checked.url));
   };
   document.getElementById("yours-use").addEventListener("click", use);
   input.addEventListener("keydown", (event) => {
@@ -64,6 +78,11 @@ export function wireYours(location) {
     use();
   });
   document.getElementById("yours-remove")?.addEventListener("click", () => location.assign(addressWith(location, "")));
+  const asked = new URLSearchParams(location.search).get("stream");
+  if (asked && !root.dataset.stream) {
+    input.value = asked.slice(0, 2 * MAX_URL); // a property, never markup
+    markField(input, problem, checkUrl(asked).problem ?? REFUSED);
+  }
 }
 
 /** Every read as the verdict rules take it: time, decoded bytes, the messages it completed. */
@@ -73,9 +92,24 @@ export function arrivalsOf(record) {
   return record.arrivals.map(({ t, bytes }) => ({ tMs: t, decodedBytes: bytes, messages: perRead.get(t) ?? 0 }));
 }
 
+/** As diagnose says: an event stream's events, or any lines, are messages; else it is bytes. */
+function messagesKnown(record) {
+  const mime = (record.contentType ?? "").split(";")[0].trim().toLowerCase();
+  return mime === "text/event-stream" || record.messages.length > 0;
+}
+
+/** A verdict needs a reading that ended, and something read (or a whole, empty body). */
+export function judgeable(record) {
+  return record.endT !== null && (record.state === "done" || record.arrivals.length > 0);
+}
+
 export function verdictOf(record) {
-  const isEvents = (record.contentType ?? "").toLowerCase().startsWith("text/event-stream");
-  return judge(arrivalsOf(record), record.endT, isEvents || record.messages.length > 1);
+  return judge(arrivalsOf(record), record.endT, messagesKnown(record));
+}
+
+/** The URL as one shell word: quoted when a shell would read anything in it (`&`, `?`, `*`, …). */
+export function shellWord(text) {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 const HELD = new Set(["buffered", "bursty"]);
@@ -83,41 +117,66 @@ const HELD = new Set(["buffered", "bursty"]);
 function comparison(terminal, verdict) {
   if (!terminal) return "";
   if (!VERDICTS.includes(terminal)) return `terminal=${terminal.slice(0, 40)} is not a verdict; it is ignored.`;
+  if (!verdict) return `The terminal saw it ${terminal}; this browser could not read it, so there is nothing to compare.`;
   if (terminal === verdict) return `The terminal saw it ${terminal} too: the browser adds nothing in the way.`;
   const seen = `The terminal saw it ${terminal}, this browser ${verdict}`;
-  if (HELD.has(verdict) && !HELD.has(terminal)) return `${seen}: ${BROWSER_PATH}.`;
+  if (HELD.has(verdict) && !HELD.has(terminal)) return `${seen}, so ${BROWSER_PATH}.`;
   if (HELD.has(terminal) && !HELD.has(verdict)) {
-    return `${seen}: what holds it is on the terminal's way, not this browser's (another proxy, or an answer ` +
+    // A browser cannot un-buffer a stream: what held it is on the terminal's way.
+    return `${seen}, so what holds it is on the terminal's way, not this browser's (another proxy, or an answer ` +
       "that differs for the terminal's request).";
   }
   return `${seen}: run both again; a stream that behaves differently each time cannot be compared.`;
 }
 
+/** Why the verdict rests on part of the stream, or "". */
+function partial(record) {
+  if (record.capped) return ` (judged on its first ${record.capped}: the page reads no more of a stream)`;
+  if (record.state === "aborted") return " (judged on what arrived before it was stopped)";
+  if (record.state === "error") return " (judged on what arrived before it failed)";
+  return "";
+}
+
+function renderFigures(part, record) {
+  const times = record.arrivals.map((a) => a.t);
+  setText(part("status"), record.status === null ? "–" : String(record.status));
+  setText(part("content-type"), record.contentType || "–");
+  setText(part("ttfb"), formatMs(record.headersT));
+  setText(part("first-byte"), formatMs(times[0]));
+  setText(part("arrivals"), String(times.length));
+  setText(part("largest-gap"), times.length ? formatMs(largestGapMs(times)) : "–");
+  part("command").hidden = !record.error?.unreadable;
+  setText(part("command-text"), `transport-lab diagnose ${shellWord(record.url)}`);
+}
+
+function renderVerdict(part, record, terminal) {
+  const verdict = part("verdict"), reason = part("verdict-reason"), compare = part("verdict-compare");
+  const judged = judgeable(record) ? verdictOf(record) : null;
+  verdict.dataset.verdict = judged?.verdict ?? "";
+  const failed = record.state === "error";
+  setText(verdict, judged ? `Verdict in this browser: ${judged.verdict}` : failed ? "No verdict: nothing was read." : "Reading…");
+  setText(reason, judged ? `${judged.reason}${partial(record)}.` : "");
+  reason.hidden = !judged;
+  const text = judged || failed ? comparison(terminal, judged?.verdict) : "";
+  setText(compare, text);
+  compare.hidden = !text;
+}
+
 /** The column's verdict, its reason, the figures only this lane has, and the terminal's view. */
 export function renderYours(article, record, terminal) {
   const part = (role) => article.querySelector(`[data-role="${role}"]`);
-  setText(part("status"), record.status === null ? "–" : String(record.status));
-  setText(part("content-type"), record.contentType || "–");
-  setText(part("arrivals"), String(record.arrivals.length));
-  setText(part("largest-gap"), record.arrivals.length ? formatMs(largestGapMs(record.arrivals.map((a) => a.t))) : "–");
-  const command = part("command");
-  command.hidden = !record.error?.unreadable;
-  setText(part("command-text"), `transport-lab diagnose ${record.url}`);
-  const settled = record.endT !== null && (record.state === "done" || record.arrivals.length > 0);
-  const verdict = part("verdict");
-  if (!settled) {
-    verdict.dataset.verdict = "";
-    setText(verdict, record.state === "error" ? "No verdict: nothing was read." : "Reading…");
-    part("verdict-reason").hidden = part("verdict-compare").hidden = true;
-    return;
-  }
-  const judged = verdictOf(record);
-  verdict.dataset.verdict = judged.verdict;
-  setText(verdict, `Verdict in this browser: ${judged.verdict}`);
-  const stopped = record.state === "done" ? "" : ` (judged on what arrived before it ${record.state === "aborted" ? "was stopped" : "failed"})`;
-  setText(part("verdict-reason"), `${judged.reason}${stopped}.`);
-  part("verdict-reason").hidden = false;
-  const compare = comparison(terminal, judged.verdict);
-  setText(part("verdict-compare"), compare);
-  part("verdict-compare").hidden = !compare;
+  renderFigures(part, record);
+  renderVerdict(part, record, terminal);
+}
+
+/** The lane in an export, in the terms of `diagnose --json` (times in ms from the fetch call). */
+export function yoursDocument(record) {
+  const judged = judgeable(record) ? verdictOf(record) : null;
+  const timeline = arrivalsOf(record).map((a) => ({ t_ms: a.tMs, decoded_bytes: a.decodedBytes, messages: a.messages }));
+  return {
+    status: record.status, content_type: record.contentType, headers_ms: record.headersT, end_ms: record.endT,
+    capped_at: record.capped, messages_known: messagesKnown(record), timeline,
+    verdict: judged?.verdict ?? null, reason: judged?.reason ?? null,
+    limits: { max_bytes: YOURS_MAX_BYTES, max_ms: YOURS_MAX_MS },
+  };
 }

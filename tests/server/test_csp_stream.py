@@ -37,6 +37,9 @@ async def test_without_a_stream_the_policy_names_only_this_server(
         ("http://127.0.0.1:9000/events?x=1", "http://127.0.0.1:9000"),
         ("https://API.Example.com/v1/stream", "https://api.example.com"),
         ("http://[::1]:8000/s", "http://[::1]:8000"),
+        ("http://a.test:80/default-port", "http://a.test"),
+        ("https://a.test:443/", "https://a.test"),
+        ("http://a.test:443/", "http://a.test:443"),
     ],
 )
 async def test_a_stream_url_adds_exactly_its_origin(
@@ -60,6 +63,10 @@ HOSTILE = [
     "http://a.test:99999/",
     "http://a_b.test/",
     "http://a.test,http://b.test/",
+    "http://[fe80::1%25eth0]:8000/",
+    "http://a.test:0/",
+    "http://a.test%3Bscript-src/",
+    "https://a.test:443 http://b.test/",
     "http://a.test/" + "x" * MAX_STREAM_URL,
     "",
 ]
@@ -82,6 +89,11 @@ def test_the_page_reads_no_hostile_value(value: str) -> None:
 
 def test_an_origin_is_only_ever_scheme_host_and_port() -> None:
     assert stream_origin("https://Example.COM:8443/a/b?c=d#e") == "https://example.com:8443"
+
+
+def test_an_ip_address_is_written_as_browsers_write_it() -> None:
+    assert stream_origin("http://[0:0:0:0:0:0:0:1]:81/") == "http://[::1]:81"
+    assert stream_origin("http://[::FFFF:1.2.3.4]/") == "http://[::ffff:102:304]"
 
 
 async def test_only_the_page_and_the_worker_take_a_stream(client: TestClient[web.Request, None]) -> None:
