@@ -18,7 +18,7 @@ from aiohttp.worker import GunicornWebWorker
 
 from .factory import create_app
 from .logs import KeyValueAccessLogger, quiet_malformed_requests
-from .memory import pin_mmap_threshold
+from .memory import pin_mmap_threshold, tune_collector
 from .run import HANDLER_CANCELLATION
 from .settings import settings_from_args
 
@@ -49,6 +49,7 @@ class TransportLabWorker(GunicornWebWorker):
             app = await target() if inspect.iscoroutinefunction(target) else target
             if not isinstance(app, web.Application):
                 raise RuntimeError(f"gunicorn's app must be an aiohttp Application or a factory of one, not {app!r}")
+            tune_collector()
             return web.AppRunner(app, **self._runner_options())
 
         return make_runner

@@ -14,7 +14,7 @@ from ..exits import EXIT_FAILED, EXIT_OK
 from .factory import create_app
 from .hosts import is_loopback
 from .logs import LOG_FORMAT, KeyValueAccessLogger, quiet_malformed_requests
-from .memory import pin_mmap_threshold
+from .memory import pin_mmap_threshold, tune_collector
 from .settings import Settings, settings_from_args
 
 #: aiohttp only learns of a client that went away at its next write unless handlers
@@ -65,9 +65,11 @@ def serve(settings: Settings) -> None:
         listening = True
         print(banner(settings), flush=True)
 
+    app = create_app(settings)
+    tune_collector()
     try:
         web.run_app(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             backlog=settings.backlog,

@@ -12,6 +12,7 @@ from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from .errors import json_error, unavailable
 from .keys import loop_lag_key, stream_stats_key
+from .memory import collector_snapshot
 from .streams import tracked
 from .transports import HANDLERS
 from .transports.sizes import MAX_BUFFERED_BYTES
@@ -65,7 +66,8 @@ async def api_endpoints(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     snapshot = request.app[stream_stats_key].snapshot()
-    return web.json_response({"status": "ok", **snapshot, "loop_lag": request.app[loop_lag_key].snapshot()})
+    lag = request.app[loop_lag_key].snapshot()
+    return web.json_response({"status": "ok", **snapshot, "loop_lag": lag, "collector": collector_snapshot()})
 
 
 @aiohttp_jinja2.template("index.html")

@@ -1,15 +1,20 @@
 """The event loop's lag is sampled all the time and reported by /healthz, so a pause that
-holds every stream (a collector's, a slow callback) can be seen from outside."""
+holds every stream (a collector's, a slow callback) can be seen from outside; and the
+served process keeps the collector's pauses short."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import urllib.request
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from app.server.lag import SAMPLE_SECONDS, LoopLag
+from app.server.memory import YOUNG_COLLECTION_THRESHOLD
+from tests.processes import ServerProcess
 
 
 def test_each_second_keeps_its_worst_lag() -> None:
@@ -37,3 +42,11 @@ async def test_a_pause_of_the_loop_shows_in_healthz(client: TestClient[web.Reque
             break
         await asyncio.sleep(0.1)
     assert after["worst_ms"] >= 250 and after["last_minute_ms"] >= 250
+
+
+def test_the_served_process_freezes_startup_and_collects_young_objects_less_often(app_process: ServerProcess) -> None:
+    with urllib.request.urlopen(app_process.make_url("/healthz"), timeout=5) as response:
+        collector = json.load(response)["collector"]
+    assert collector["young_threshold"] == YOUNG_COLLECTION_THRESHOLD
+    # Startup's objects (modules, the app, templates) are out of the collector's reach.
+    assert collector["frozen_objects"] > 10_000
