@@ -17,6 +17,8 @@ from ..params import BOUNDS, StreamParams
 
 OURS = "transport-lab"
 BARE = "aiohttp (bare)"
+#: Bare aiohttp writing one precomputed bytes object per message: the framework's own ceiling.
+CEILING = "aiohttp (ceiling)"
 AIOHTTP_SSE = "aiohttp-sse"
 STARLETTE = "starlette on uvicorn"
 
@@ -52,6 +54,7 @@ BASELINE_SERVERS = f"{__package__}.servers"
 SERVERS = {
     OURS: ServerSpec(OURS, __package__.rpartition(".")[0]),
     BARE: ServerSpec(BARE, f"{BASELINE_SERVERS}.aiohttp_bare"),
+    CEILING: ServerSpec(CEILING, f"{BASELINE_SERVERS}.aiohttp_ceiling"),
     AIOHTTP_SSE: ServerSpec(AIOHTTP_SSE, f"{BASELINE_SERVERS}.aiohttp_sse_lib", ("aiohttp_sse",)),
     STARLETTE: ServerSpec(STARLETTE, f"{BASELINE_SERVERS}.starlette_app", ("starlette", "uvicorn")),
 }
@@ -61,6 +64,9 @@ BASELINES = (
     (BARE, "/chunked", "chunked"),
     (BARE, "/sse", "sse"),
     (BARE, "/ws", "ws"),
+    (CEILING, "/chunked", "chunked"),
+    (CEILING, "/sse", "sse"),
+    (CEILING, "/ws", "ws"),
     (AIOHTTP_SSE, "/sse", "sse"),
     (STARLETTE, "/chunked", "chunked"),
 )

@@ -113,10 +113,15 @@ def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> dict
     }
 
 
+#: A /healthz sample speaks of the last whole second before it was taken, and is taken up
+#: to a second after that second ended: it counts as after the burst only this much later.
+LAG_SAMPLE_REACH_MS = 2000.0
+
+
 def lag_summary(samples: Sequence[tuple[float, float]], burst_end_ms: float | None) -> dict[str, Any]:
-    """The server loop's worst lag per second ((epoch ms, lag ms) as /healthz reported it),
-    over the whole run and after the burst."""
-    after = [lag for at, lag in samples if burst_end_ms is not None and at > burst_end_ms]
+    """The server loop's worst lag per second ((epoch ms when polled, lag ms) as /healthz
+    reported it), over the whole run and after the burst."""
+    after = [lag for at, lag in samples if burst_end_ms is not None and at - LAG_SAMPLE_REACH_MS > burst_end_ms]
     return {
         "loop_lag": _figures([lag for _, lag in samples]) | {"seconds": len(samples)},
         "loop_lag_after_burst": _figures(after) | {"seconds": len(after)},

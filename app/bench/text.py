@@ -15,6 +15,7 @@ THROUGHPUT_COLUMNS = (
     ("msg/s", "messages_per_s"),
     ("MB/s", "mb_per_s"),
     ("vs bare", "vs_bare"),
+    ("vs ceiling", "vs_ceiling"),
     ("vs aiohttp-sse", "vs_aiohttp_sse"),
     ("srv CPU", "server_cpu"),
     ("load CPU", "client_cpu"),
