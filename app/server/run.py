@@ -14,6 +14,7 @@ from ..exits import EXIT_FAILED, EXIT_OK
 from .factory import create_app
 from .hosts import is_loopback
 from .logs import LOG_FORMAT, KeyValueAccessLogger, quiet_malformed_requests
+from .loops import new_loop, resolve
 from .memory import pin_mmap_threshold, tune_collector
 from .settings import Settings, settings_from_args
 
@@ -28,7 +29,7 @@ def display_url(settings: Settings) -> str:
 
 
 def banner(settings: Settings) -> str:
-    lines = [f"Transport Lab on {display_url(settings)} (Ctrl-C to stop)"]
+    lines = [f"Transport Lab on {display_url(settings)}, on {resolve(settings.loop)} (Ctrl-C to stop)"]
     if not is_loopback(settings.host):
         lines.append(
             f"WARNING: bound to {settings.host}, not loopback: anyone who can reach this "
@@ -70,6 +71,7 @@ def serve(settings: Settings) -> None:
     try:
         web.run_app(
             app,
+            loop=new_loop(settings.loop),
             host=settings.host,
             port=settings.port,
             backlog=settings.backlog,

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..exits import EXIT_USAGE
 from .hosts import is_valid_pattern
+from .loops import AUTO, LOOPS, UVLOOP, uvloop_installed
 
 ENV_PREFIX = "TRANSPORT_LAB_"
 DEFAULT_HOST = "127.0.0.1"
@@ -45,6 +46,8 @@ class Settings:
     send_timeout: float = DEFAULT_SEND_TIMEOUT
     #: Names served besides loopback, the lanes and the bound address (`.example.com`: with subdomains).
     allowed_hosts: tuple[str, ...] = ()
+    #: `auto` (uvloop when installed), `asyncio` or `uvloop`.
+    loop: str = AUTO
 
 
 def _integer(text: str, what: str) -> int:
@@ -105,6 +108,14 @@ def _allowed_hosts(text: str) -> tuple[str, ...]:
     return names
 
 
+def _loop(text: str) -> str:
+    if text not in LOOPS:
+        raise argparse.ArgumentTypeError(f"loop must be one of {', '.join(LOOPS)}, not {text!r}")
+    if text == UVLOOP and not uvloop_installed():
+        raise argparse.ArgumentTypeError("uvloop is not installed: pip install 'transport-lab[uvloop]'")
+    return text
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting: its flag, its environment variable (named after it), how its text is
@@ -151,6 +162,13 @@ OPTIONS = (
         ".example.com also serves its subdomains",
         "none",
         "NAMES",
+    ),
+    Option(
+        "--loop",
+        _loop,
+        "the event loop: asyncio, uvloop (the optional extra), or auto: uvloop when installed",
+        AUTO,
+        "|".join(LOOPS),
     ),
 )
 

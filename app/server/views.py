@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 import aiohttp_jinja2
@@ -67,7 +68,9 @@ async def api_endpoints(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     snapshot = request.app[stream_stats_key].snapshot()
     lag = request.app[loop_lag_key].snapshot()
-    return web.json_response({"status": "ok", **snapshot, "loop_lag": lag, "collector": collector_snapshot()})
+    loop = "uvloop" if type(asyncio.get_running_loop()).__module__.startswith("uvloop") else "asyncio"
+    collector = collector_snapshot()
+    return web.json_response({"status": "ok", **snapshot, "event_loop": loop, "loop_lag": lag, "collector": collector})
 
 
 @aiohttp_jinja2.template("index.html")
