@@ -16,10 +16,13 @@ from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
 from ..params import BOUNDS, StreamParams
 
 OURS = "transport-lab"
+#: Ours again on asyncio's own loop: `OURS` runs on uvloop when it is installed (the default).
+OURS_ASYNCIO = "transport-lab (asyncio loop)"
 BARE = "aiohttp (bare)"
 #: Bare aiohttp writing one precomputed bytes object per message: the framework's own ceiling.
 CEILING = "aiohttp (ceiling)"
 AIOHTTP_SSE = "aiohttp-sse"
+#: What users pick for speed: uvicorn takes httptools and uvloop when they are installed.
 STARLETTE = "starlette on uvicorn"
 
 COUNT_BY = {
@@ -39,10 +42,11 @@ class ServerSpec:
     label: str
     module: str
     requires: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
 
     def argv(self, max_streams: int) -> list[str]:
-        extra = ["--max-streams", str(max_streams)] if self.label == OURS else []
-        return [sys.executable, "-m", self.module, *extra]
+        extra = ["--max-streams", str(max_streams)] if self.label in (OURS, OURS_ASYNCIO) else []
+        return [sys.executable, "-m", self.module, *extra, *self.args]
 
     def missing(self) -> list[str]:
         return [name for name in self.requires if importlib.util.find_spec(name) is None]
@@ -53,6 +57,7 @@ class ServerSpec:
 BASELINE_SERVERS = f"{__package__}.servers"
 SERVERS = {
     OURS: ServerSpec(OURS, __package__.rpartition(".")[0]),
+    OURS_ASYNCIO: ServerSpec(OURS_ASYNCIO, __package__.rpartition(".")[0], args=("--loop", "asyncio")),
     BARE: ServerSpec(BARE, f"{BASELINE_SERVERS}.aiohttp_bare"),
     CEILING: ServerSpec(CEILING, f"{BASELINE_SERVERS}.aiohttp_ceiling"),
     AIOHTTP_SSE: ServerSpec(AIOHTTP_SSE, f"{BASELINE_SERVERS}.aiohttp_sse_lib", ("aiohttp_sse",)),
@@ -61,6 +66,9 @@ SERVERS = {
 
 #: Baseline endpoints: (server, path, the registry endpoint whose messages they repeat).
 BASELINES = (
+    (OURS_ASYNCIO, "/chunked", "chunked"),
+    (OURS_ASYNCIO, "/sse", "sse"),
+    (OURS_ASYNCIO, "/ws", "ws"),
     (BARE, "/chunked", "chunked"),
     (BARE, "/sse", "sse"),
     (BARE, "/ws", "ws"),

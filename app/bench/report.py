@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .plan import AIOHTTP_SSE, BARE, CEILING, OURS, Run
+from .plan import AIOHTTP_SSE, BARE, CEILING, OURS, OURS_ASYNCIO, STARLETTE, Run
 from .stats import median
 
 #: Which bare aiohttp endpoint a transport is measured against.
@@ -103,6 +103,12 @@ def add_ratios(rows: list[dict[str, Any]]) -> None:
         row["vs_ceiling_cpu"] = _ratio(
             _figure(rows, size_class, CEILING, bare, "server_cpu_us_per_message"), row.get("server_cpu_us_per_message")
         )
+        if row["endpoint"] == "chunked":
+            starlette = _figure(rows, size_class, STARLETTE, "chunked", "messages_per_s")
+            row["vs_starlette"] = _ratio(row["messages_per_s"], starlette)
+        if row["endpoint"] == bare:  # chunked, sse and ws: what ours also ran on asyncio's own loop
+            on_asyncio = _figure(rows, size_class, OURS_ASYNCIO, bare, "messages_per_s")
+            row["vs_ours_on_asyncio"] = _ratio(row["messages_per_s"], on_asyncio)
         if row["transport"] == "sse":
             library = _figure(rows, size_class, AIOHTTP_SSE, "sse", "messages_per_s")
             library_us = _figure(rows, size_class, AIOHTTP_SSE, "sse", "server_cpu_us_per_message")
@@ -133,6 +139,16 @@ def throughput_targets(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     f">= {THROUGHPUT_RATIO_TARGET}x",
                     None if ceiling is None else ceiling >= THROUGHPUT_RATIO_TARGET,
                     f"by server CPU per message: {row.get('vs_ceiling_cpu')}x",
+                )
+            )
+        if "vs_starlette" in row:
+            ratio = row["vs_starlette"]
+            targets.append(
+                _target(
+                    f"chunked {row['size_class']} messages/s vs starlette on uvicorn (httptools, uvloop)",
+                    ratio,
+                    ">= 1.0x",
+                    None if ratio is None else ratio >= 1.0,
                 )
             )
         if "vs_aiohttp_sse" in row:

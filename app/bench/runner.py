@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from .plan import AIOHTTP_SSE, BARE, CEILING, OURS, SERVERS, STARLETTE, SizeClass, throughput_runs
+from .plan import AIOHTTP_SSE, BARE, CEILING, OURS, OURS_ASYNCIO, SERVERS, STARLETTE, SizeClass, throughput_runs
 from .processes import Server, cpu_seconds, run_load, running_server
 from .progress import Progress
 from .report import add_ratios, concurrency_targets, ijson_targets, throughput_row, throughput_targets
@@ -111,7 +111,7 @@ def ws_url(server: Server, path: str) -> str:
 
 
 async def throughput(s: BenchSettings, progress: Progress) -> dict[str, Any]:
-    wanted = [OURS, *([BARE, CEILING, AIOHTTP_SSE, STARLETTE] if s.compare else [])]
+    wanted = [OURS, *([OURS_ASYNCIO, BARE, CEILING, AIOHTTP_SSE, STARLETTE] if s.compare else [])]
     skipped = {
         label: f"not installed: {', '.join(SERVERS[label].missing())}" for label in wanted if SERVERS[label].missing()
     }

@@ -16,6 +16,7 @@ THROUGHPUT_COLUMNS = (
     ("MB/s", "mb_per_s"),
     ("vs bare", "vs_bare"),
     ("vs ceiling", "vs_ceiling"),
+    ("vs asyncio", "vs_ours_on_asyncio"),
     ("vs aiohttp-sse", "vs_aiohttp_sse"),
     ("srv CPU", "server_cpu"),
     ("load CPU", "client_cpu"),

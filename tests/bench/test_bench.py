@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.bench.plan import CEILING, OURS, SERVERS, Run, SizeClass, calibrate, throughput_runs
+from app.bench.plan import CEILING, OURS, OURS_ASYNCIO, SERVERS, STARLETTE, Run, SizeClass, calibrate, throughput_runs
 from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
 from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
 from app.endpoints import ENDPOINTS
@@ -117,14 +117,15 @@ def test_rows_take_the_median_refuse_miscounts_and_get_ratios_to_the_baselines()
         throughput_row(_run("aiohttp (bare)", "chunked", "chunked"), [ok[0]]),
         throughput_row(_run(OURS, "sse", "sse"), [{"messages": 99, "bytes": 1, "seconds": 1, "error": None}]),
         throughput_row(_run(CEILING, "chunked", "chunked"), [ok[1]]),
+        throughput_row(_run(STARLETTE, "chunked", "chunked"), [ok[2]]),
     ]
     assert rows[0]["messages_per_s"] == 50_000 and rows[0]["message_bytes"] == 64
     assert rows[2]["messages_per_s"] is None and "expected 100" in rows[2]["error"]
     add_ratios(rows)
     assert (rows[0]["vs_bare"], rows[0]["vs_ceiling"]) == (0.5, 1.0)
     targets = throughput_targets(rows)
-    assert [(t["value"], t["met"]) for t in targets] == [(0.5, False), (1.0, True)]
-    assert "vs the ceiling" in targets[1]["target"]
+    assert [(t["value"], t["met"]) for t in targets] == [(0.5, False), (1.0, True), (2.0, True)]
+    assert "vs the ceiling" in targets[1]["target"] and "vs starlette on uvicorn" in targets[2]["target"]
 
 
 def concurrency_row(server: str, transport: str, p99: float, per_stream: float) -> dict:
@@ -187,6 +188,11 @@ def test_quick_run_reports_every_figure() -> None:
         # CPU shares are there, but a quick run is shorter than the kernel's accounting tick.
         assert row["server_cpu"] >= 0 and row["client_cpu"] >= 0 and "server_cpu_us_per_message" in row, row
         assert row["server"] != OURS or row["vs_bare"] > 0
+    # Ours ran on asyncio's own loop too, for the loop's share of the figures.
+    on_asyncio = [r for r in rows if r["server"] == OURS_ASYNCIO]
+    assert {r["endpoint"] for r in on_asyncio} == {"chunked", "sse", "ws"}
+    ours_twice = [r for r in measured if r["server"] == OURS and r["endpoint"] in ("chunked", "sse", "ws")]
+    assert len(ours_twice) == 6 and all(r["vs_ours_on_asyncio"] > 0 for r in ours_twice)
     # The framework's ceiling (precomputed bytes) ran beside bare aiohttp, for both ratios.
     ceiling = [r for r in rows if r["server"] == CEILING]
     assert {r["endpoint"] for r in ceiling} == {"chunked", "sse", "ws"}
