@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from .common import Query, port_argument
+from .common import Query, serve
 
 
 async def pause(query: Query, start: float, index: int) -> None:
@@ -57,19 +57,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 
 def main() -> None:
-    app = web.Application()
-    app.router.add_get("/chunked", chunked)
-    app.router.add_get("/sse", sse)
-    app.router.add_get("/ws", websocket)
-    web.run_app(
-        app,
-        host="127.0.0.1",
-        port=port_argument(__doc__ or ""),
-        backlog=4096,
-        handler_cancellation=True,
-        print=None,
-        access_log=None,
-    )
+    serve({"/chunked": chunked, "/sse": sse, "/ws": websocket}, __doc__ or "")
 
 
 if __name__ == "__main__":

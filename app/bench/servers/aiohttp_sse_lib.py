@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from .common import Query, port_argument
+from .common import Query, serve
 
 
 async def sse(request: web.Request) -> web.StreamResponse:
@@ -19,17 +19,7 @@ async def sse(request: web.Request) -> web.StreamResponse:
 
 
 def main() -> None:
-    app = web.Application()
-    app.router.add_get("/sse", sse)
-    web.run_app(
-        app,
-        host="127.0.0.1",
-        port=port_argument(__doc__ or ""),
-        backlog=4096,
-        handler_cancellation=True,
-        print=None,
-        access_log=None,
-    )
+    serve({"/sse": sse}, __doc__ or "")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from aiohttp import web
+
 
 @dataclass(frozen=True)
 class Query:
@@ -37,3 +39,20 @@ def port_argument(description: str) -> int:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, required=True)
     return int(parser.parse_args().port)
+
+
+def serve(routes: Mapping[str, web.Handler], description: str) -> None:
+    """Serve `routes` (GET path -> handler) as every aiohttp baseline does: loopback, the port
+    from the command line, a deep backlog, handlers cancelled when a client leaves, no logs."""
+    app = web.Application()
+    for path, handler in routes.items():
+        app.router.add_get(path, handler)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port_argument(description),
+        backlog=4096,
+        handler_cancellation=True,
+        print=None,
+        access_log=None,
+    )
