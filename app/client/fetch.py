@@ -152,13 +152,8 @@ async def head_read(connection: Connection) -> bytes:
 
 
 def note_head(result: Exchange, head: Head) -> None:
-    result.http_version = head.raw.split(b" ", 1)[0].decode("latin-1")
-    result.status, result.reason = head.status, head.reason
-    for line in head.raw.decode("latin-1").split("\r\n")[1:]:
-        name, colon, value = line.partition(":")
-        if colon:
-            key = name.strip().lower()
-            result.headers[key] = f"{result.headers[key]}, {value.strip()}" if key in result.headers else value.strip()
+    result.http_version, result.status, result.reason = head.version, head.status, head.reason
+    result.headers = dict(head.headers)
 
 
 def check_accept(result: Exchange, key: str) -> None:

@@ -68,7 +68,8 @@ _ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"} | {
 
 @dataclass(frozen=True)
 class Head:
-    """A response's status line and headers (names lower-cased)."""
+    """A response's status line and headers (names lower-cased; a field sent more than once
+    has its values joined with ", ", as HTTP reads a list)."""
 
     status: int
     reason: str
@@ -76,13 +77,20 @@ class Head:
     raw: bytes
 
     @property
+    def version(self) -> str:
+        """`HTTP/1.1` or `HTTP/1.0`, as the status line says."""
+        return self.raw.split(b" ", 1)[0].decode("latin-1")
+
+    @property
     def chunked(self) -> bool:
         return "chunked" in self.headers.get("transfer-encoding", "").lower()
 
     @property
     def content_length(self) -> int | None:
-        value = self.headers.get("content-length")
-        return int(value) if value is not None and value.isdigit() else None
+        # A length sent twice reads "N, N": one length, as long as the copies agree.
+        values = {part.strip() for part in self.headers.get("content-length", "").split(",")}
+        value = values.pop() if len(values) == 1 else ""
+        return int(value) if value.isdigit() else None
 
 
 def parse_head(buffer: bytes) -> tuple[Head, bytes] | None:
@@ -98,8 +106,11 @@ def parse_head(buffer: bytes) -> tuple[Head, bytes] | None:
         raise WireError(f"not an HTTP/1.1 status line: {status_line[:80]!r}")
     headers: dict[str, str] = {}
     for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+        name, colon, value = line.partition(":")
+        if not colon:
+            continue
+        key, value = name.strip().lower(), value.strip()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return Head(int(status), reason, headers, raw), rest
 
 

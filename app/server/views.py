@@ -76,9 +76,10 @@ async def healthz(request: web.Request) -> web.Response:
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, object]:
     asked = request.query.get("stream", "")
+    stream = stream_url(asked)
     return {
         "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
         **culprits_document(),
-        "stream": stream_url(asked),
-        "stream_refused": bool(asked) and stream_url(asked) is None,
+        "stream": stream,
+        "stream_refused": bool(asked) and stream is None,
     }

@@ -22,6 +22,8 @@ function newRecord(spec, url) {
     // Someone's own stream: every read (ms since Run, decoded bytes), its status, type and
     // headers' time, and the bound that stopped its reading, if one did.
     arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null, headersT: null, capped: null,
+    // Its longest silence so far, from Run through the reads: kept as reads come, not re-sorted per frame.
+    largestGap: 0,
   };
 }
 
@@ -35,7 +37,11 @@ const APPLY = {
   },
   received(run, record, bytes, epoch) {
     record.bytes += bytes;
-    record.arrivals?.push({ t: epoch - run.epoch0, bytes });
+    if (record.arrivals) {
+      const t = epoch - run.epoch0;
+      record.largestGap = Math.max(record.largestGap, t - (record.arrivals.at(-1)?.t ?? 0));
+      record.arrivals.push({ t, bytes });
+    }
   },
   described(run, record, status, contentType, epoch) {
     record.status = status;

@@ -5,7 +5,7 @@
 
 import { setText } from "./dom.js";
 import { formatMs } from "./stats.js";
-import { judge, largestGapMs, VERDICTS } from "./verdict.js";
+import { judge, VERDICTS } from "./verdict.js";
 import { YOURS_MAX_BYTES, YOURS_MAX_MS } from "./yours-reader.js";
 
 export const YOURS = "your-stream";
@@ -138,13 +138,13 @@ function partial(record) {
 }
 
 function renderFigures(part, record) {
-  const times = record.arrivals.map((a) => a.t);
+  const { arrivals } = record;
   setText(part("status"), record.status === null ? "–" : String(record.status));
   setText(part("content-type"), record.contentType || "–");
   setText(part("ttfb"), formatMs(record.headersT));
-  setText(part("first-byte"), formatMs(times[0]));
-  setText(part("arrivals"), String(times.length));
-  setText(part("largest-gap"), times.length ? formatMs(largestGapMs(times)) : "–");
+  setText(part("first-byte"), formatMs(arrivals[0]?.t));
+  setText(part("arrivals"), String(arrivals.length));
+  setText(part("largest-gap"), arrivals.length ? formatMs(record.largestGap) : "–");
   part("command").hidden = !record.error?.unreadable;
   setText(part("command-text"), `transport-lab diagnose ${shellWord(record.url)}`);
 }

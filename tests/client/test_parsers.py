@@ -298,3 +298,14 @@ def test_body_decoder_passes_an_unencoded_body_through_and_refuses_what_it_canno
         BodyDecoder("br")
     with pytest.raises(WireError, match="bad gzip body"):
         BodyDecoder("gzip").feed(b"not gzip at all")
+
+
+def test_a_field_sent_twice_is_one_list_and_a_repeated_length_is_one_length() -> None:
+    fields = b"Via: 1.1 cdn\r\nContent-Length: 7\r\nVIA: 1.1 nginx\r\ncontent-length: 7\r\n"
+    parsed = parse_head(b"HTTP/1.0 200 OK\r\n" + fields + b"\r\n")
+    assert parsed is not None
+    head, _ = parsed
+    assert head.headers["via"] == "1.1 cdn, 1.1 nginx"
+    assert (head.version, head.content_length) == ("HTTP/1.0", 7)
+    conflicting = parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\nContent-Length: 9\r\n\r\n")
+    assert conflicting is not None and conflicting[0].content_length is None

@@ -21,27 +21,27 @@ async def repeat(query: Query, write: Callable[[bytes], Awaitable[object]], mess
             await pause(query, start, index)
 
 
-async def chunked(request: web.Request) -> web.StreamResponse:
+async def written(request: web.Request, content_type: str, message: bytes) -> web.StreamResponse:
+    """A chunked response of `message`, `count` times, on the stream's schedule."""
     query = Query.parse(request.query)
-    message = f"{query.text('Chunk', query.count - 1)}\n".encode()
-    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    response = web.StreamResponse(headers={"Content-Type": content_type})
     response.enable_chunked_encoding()
     await response.prepare(request)
     await repeat(query, response.write, message)
     await response.write_eof()
     return response
+
+
+async def chunked(request: web.Request) -> web.StreamResponse:
+    query = Query.parse(request.query)
+    return await written(request, "text/plain", f"{query.text('Chunk', query.count - 1)}\n".encode())
 
 
 async def sse(request: web.Request) -> web.StreamResponse:
     query = Query.parse(request.query)
     last = query.count - 1
-    message = f"id: {last}\ndata: {query.text('SSE message', last)}\n\n".encode()
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    response.enable_chunked_encoding()
-    await response.prepare(request)
-    await repeat(query, response.write, message)
-    await response.write_eof()
-    return response
+    event = f"id: {last}\ndata: {query.text('SSE message', last)}\n\n"
+    return await written(request, "text/event-stream", event.encode())
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
