@@ -79,6 +79,7 @@ async def index(request: web.Request) -> dict[str, object]:
     stream = stream_url(asked)
     return {
         "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
+        "params": bounds_document(),
         **culprits_document(),
         "stream": stream,
         "stream_refused": bool(asked) and stream is None,
