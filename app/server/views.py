@@ -9,6 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..culprits import misapplied
+from ..differences import differences_document
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from .errors import json_error, unavailable
@@ -80,6 +81,7 @@ async def index(request: web.Request) -> dict[str, object]:
     return {
         "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
         "params": bounds_document(),
+        "differences": differences_document(list(dict.fromkeys(e.transport.value for e in ENDPOINTS))),
         **culprits_document(),
         "stream": stream,
         "stream_refused": bool(asked) and stream is None,

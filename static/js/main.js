@@ -6,6 +6,7 @@ import { laneOrigins, lanesPossible, PARAM_NAMES, readFaults, readRegistry } fro
 import { startRun } from "./run.js";
 import { PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
+import { createSummary } from "./summary.js";
 import { setText } from "./dom.js";
 import { renderYours, wireYours, YOURS, yoursSpec } from "./yours.js";
 
@@ -22,6 +23,12 @@ const faults = readFaults(root);
 const faultNames = faults.map((fault) => fault.name);
 const lanesOk = lanesPossible(location);
 const timeline = createTimeline(document.getElementById("timeline"), document.getElementById("timeline-cursor"));
+const summary = createSummary({
+  body: document.getElementById("summary-rows"),
+  noticeBox: document.getElementById("what-to-notice"),
+  noticeList: document.getElementById("notice-list"),
+  differs: document.querySelector(".differs-table"),
+});
 const columns = new Map(
   specs.map((spec) => [spec.name, columnView(root.querySelector(`.column[data-endpoint="${CSS.escape(spec.name)}"]`))]),
 );
@@ -85,14 +92,29 @@ function idleRecords(state) {
   return specs.filter((spec) => state.enabled.has(spec.name)).map((spec) => ({ spec, messages: [], lastT: null }));
 }
 
+/** Even rows of columns: as many per row as fit, spread so no row is left ragged (8 as 4 + 4). */
+const COLUMN_MIN_PX = 250;
+const columnGrid = root.querySelector(".columns");
+function balanceColumns() {
+  const shown = [...columns.values()].filter((view) => !view.element.hidden).length;
+  const fit = Math.max(1, Math.floor((columnGrid.clientWidth + 12) / (COLUMN_MIN_PX + 12)));
+  const rows = Math.ceil(Math.max(shown, 1) / fit);
+  columnGrid.style.setProperty("--per-row", String(Math.ceil(Math.max(shown, 1) / rows)));
+}
+new ResizeObserver(balanceColumns).observe(columnGrid);
+
 /** Controls changed: URL, visible columns, and (between runs) the empty timeline. */
 function controlsChanged() {
   const state = formState();
   const query = withYours(writeState(state, laneSpecs));
   history.replaceState(null, "", `${location.pathname}${query}`);
   for (const [name, view] of columns) view.element.hidden = !state.enabled.has(name);
+  balanceColumns();
   explainLimit(state.lanes);
-  if (!run) timeline.reset(idleRecords(state));
+  if (!run) {
+    timeline.reset(idleRecords(state));
+    summary.reset(idleRecords(state));
+  }
   warmLanes(specs.filter((spec) => state.enabled.has(spec.name)));
 }
 
@@ -106,6 +128,7 @@ function render() {
   run.records.forEach((record, i) => views[i].render(record, nowMs));
   run.records.forEach((record, i) => record.arrivals && renderYours(views[i].element, record, terminalVerdict));
   timeline.render(nowMs, running);
+  summary.render(run, running);
   renderStatus(running, nowMs);
   if (running || views.some((view) => view.pendingScroll)) scheduleRender();
 }
@@ -142,6 +165,7 @@ function startNewRun() {
   run = current;
   for (const record of current.records) columns.get(record.spec.name).reset(record);
   timeline.reset(current.records);
+  summary.reset(current.records);
   setRunning(true);
   scheduleRender();
   current.finished.then(() => {
