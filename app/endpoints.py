@@ -25,6 +25,46 @@ class Transport(StrEnum):
 
 
 @dataclass(frozen=True)
+class MessageRule:
+    """How many messages a stream sends for `count` and `size`, without running it.
+
+    Every source is linear in `count`: `per_count` messages for each unit of it (each
+    `per_padded_count` when `size` pads every unit with a value of its own), plus `fixed`
+    ones for the document around them. `unit` says what `count` counts.
+    """
+
+    per_count: int = 1
+    fixed: int = 0
+    per_padded_count: int | None = None
+    unit: str = "messages"
+
+    def messages(self, count: int, size: int) -> int:
+        per = self.per_padded_count if size and self.per_padded_count is not None else self.per_count
+        return per * count + self.fixed
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "unit": self.unit,
+            "per_count": self.per_count,
+            "per_padded_count": self.per_count if self.per_padded_count is None else self.per_padded_count,
+            "fixed": self.fixed,
+        }
+
+
+#: One message per unit of count: text lines, JSON items, NDJSON lines, events.
+ONE_PER_COUNT = MessageRule()
+#: The nested document, one message per completed value. Per user: id, name, one role,
+#: the roles array and the user itself (5; its padding makes 6); the tutorial's first user
+#: has a second role (+1), then the users array, the settings' theme and notifications,
+#: the settings and the document end (+5).
+NESTED_JSON_RULE = MessageRule(per_count=5, fixed=6, per_padded_count=6, unit="users")
+#: ijson's events. Per item: start_map, map_key id, number, end_map (4; the padding adds
+#: map_key pad and its string: 6); around them start_map, map_key items, start_array,
+#: end_array and end_map (5).
+IJSON_RULE = MessageRule(per_count=4, fixed=5, per_padded_count=6, unit="items")
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One stream: what it sends (source), how (transport), and what that looks like."""
 
@@ -37,6 +77,15 @@ class Endpoint:
     defaults: StreamParams
     stamp_format: str
     stampable: bool = True
+    rule: MessageRule = ONE_PER_COUNT
+
+    def messages(self, params: StreamParams) -> int:
+        """How many messages the stream sends with these parameters (before any fault cuts it)."""
+        return self.rule.messages(params.count, params.size)
+
+    def duration(self, params: StreamParams) -> float:
+        """Seconds the stream takes: every transport sends a message, then lets `interval` pass."""
+        return self.messages(params) * params.interval
 
     def example(self, stamp: bool) -> str:
         """The first message at default parameters, as the source renders it."""
@@ -59,6 +108,9 @@ class Endpoint:
                 "stamp": int(self.defaults.stamp),
             },
             "stampable": self.stampable,
+            # messages = per_count (per_padded_count when size > 0) x count + fixed;
+            # duration = messages x interval.
+            "plan": self.rule.describe(),
             "vias": [culprit.name for culprit in CULPRITS if self.transport.value in VIA_TRANSPORTS],
             "drop": self.transport.value in DROP_TRANSPORTS,
             "format": {
@@ -113,6 +165,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         defaults=StreamParams(count=2, interval=0.5),
         stamp_format="none: bare JSON tokens have nowhere to carry a stamp, so stamp=1 changes nothing",
         stampable=False,
+        rule=NESTED_JSON_RULE,
     ),
     Endpoint(
         name="ijson",
@@ -123,6 +176,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         source=ijson_events,
         defaults=StreamParams(count=3, interval=0.5),
         stamp_format=TEXT_STAMP,
+        rule=IJSON_RULE,
     ),
     Endpoint(
         name="ndjson",

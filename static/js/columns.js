@@ -3,8 +3,10 @@
 
 import { connectionNote } from "./connections.js";
 import { el, setText } from "./dom.js";
+import { wireRowDetails } from "./row-details.js";
 import { SETTLED } from "./run.js";
 import { figures, formatCount, formatMs } from "./stats.js";
+import { wireNote } from "./wire.js";
 
 export const MAX_ROWS = 200;
 /** While a stream floods, only its latest rows are drawn (about what the list shows). */
@@ -19,20 +21,32 @@ function describeError(error) {
   return `${status}${error.message}${param}`;
 }
 
-function queueNotice(record, nowMs) {
-  if (!record.queued) return "";
-  if (record.queuedMs !== null) {
-    return `Queued ${formatMs(record.queuedMs)} by the browser's connection limit (6 per host).`;
-  }
-  if (record.state !== "waiting") return "";
-  return `Queued by the browser's connection limit (6 per host) for ${formatMs(nowMs)} so far.`;
+/** Only once the browser's Resource Timing has said so: a stream still waiting may be queued or held. */
+function queueNotice(record) {
+  if (record.queuedMs === null || record.queuedMs === undefined) return "";
+  return `Queued ${formatMs(record.queuedMs)} by the browser's connection limit (measured).`;
+}
+
+function bytesOf(message) {
+  const wire = message.wire === null || message.wire === undefined ? "" : `, ${message.wire} on the wire`;
+  return `${message.payload} bytes${wire}`;
+}
+
+/** The stable hooks of the byte figures: integers, and no wire figure where the page cannot know it. */
+function markBytes(article, record) {
+  const wire = record.wireBytes ?? null;
+  if (wire === null) delete article.dataset.wireBytes;
+  else article.dataset.wireBytes = String(wire);
+  article.dataset.payloadBytes = String(record.payloadBytes ?? 0);
+  article.dataset.wireExact = String(wire !== null && record.wireExact !== false);
 }
 
 function row(message, index, previous) {
   const item = el("li", "row");
+  item.dataset.index = String(index);
   const gap = previous ? `+${formatMs(message.t - previous.t)} after the previous message` : "first message";
   const sent = message.sent === null ? "not stamped" : `sent at ${formatMs(message.sent)}`;
-  item.title = `#${index} received at ${formatMs(message.t)}, ${gap}; ${sent}; ${message.bytes} bytes`;
+  item.title = `#${index} received at ${formatMs(message.t)}, ${gap}; ${sent}; ${bytesOf(message)}`;
   item.append(el("span", "at", message.t.toFixed(1)));
   const text = message.text.length > MAX_SHOWN_CHARS ? `${message.text.slice(0, MAX_SHOWN_CHARS)}…` : message.text;
   item.append(el("span", "text", text));
@@ -48,6 +62,7 @@ export function columnView(article) {
   };
   const list = part("messages");
   const more = el("li", "more");
+  const details = wireRowDetails(list, part("row-detail"));
   let rendered = 0;
 
   let stick = true;
@@ -88,11 +103,17 @@ export function columnView(article) {
     if (stick) view.pendingScroll = true;
   }
 
-  function renderNotices(record, nowMs) {
+  function renderNotices(record) {
     const notice = part("notice");
-    const queue = queueNotice(record, nowMs);
+    const queue = queueNotice(record);
     notice.hidden = !queue;
     setText(notice, queue);
+    const wire = part("wire-note");
+    if (wire) {
+      const note = wireNote(record);
+      wire.hidden = !note;
+      setText(wire, note);
+    }
     const error = part("error");
     error.hidden = !record.error;
     setText(error, record.error ? describeError(record.error) : "");
@@ -114,6 +135,7 @@ export function columnView(article) {
       stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
     },
     reset(record) {
+      details.clear();
       list.replaceChildren(more);
       more.hidden = true;
       rendered = 0;
@@ -126,8 +148,11 @@ export function columnView(article) {
         setText(part(role), "–");
       }
       setText(part("count"), "0");
-      setText(part("bytes"), "0 B");
-      renderNotices({ queued: false, error: null }, 0);
+      for (const role of ["bytes", "payload"]) setText(part(role), "0 B");
+      setText(part("framing"), "–");
+      setText(part("wire"), record && record.wireBytes === null ? "–" : "0 B");
+      markBytes(article, record ?? { wireBytes: 0, payloadBytes: 0 });
+      renderNotices({ queuedMs: null, error: null, spec: record?.spec ?? {} });
     },
     render(record, nowMs) {
       const { messages } = record;
@@ -139,9 +164,10 @@ export function columnView(article) {
       }
       const shown = figures(record, nowMs);
       for (const [role, text] of Object.entries(shown)) setText(part(role), text);
-      renderNotices(record, nowMs);
+      renderNotices(record);
       setText(part("state"), record.state);
       article.dataset.messages = String(record.count);
+      markBytes(article, record);
       article.dataset.state = record.state;
     },
   };

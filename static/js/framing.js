@@ -1,29 +1,34 @@
 // Turning bytes into messages. Pure: no DOM, no network. A framer is fed decoded text
-// with the time its bytes were read, and calls `emit(text, stamp, t)` per completed
+// with the time its bytes were read, and calls `emit(text, stamp, t, raw)` per completed
 // message; reads may split or join messages anywhere, so every framer keeps its tail.
+// `raw` (lineFramer, jsonFramer) is the message's extent in the body: its UTF-8 bytes from
+// the end of the previous message through its own end (a line with its line break), and
+// `end(t)` returns the bytes left after the last message, so together they are the body.
 
 import { jsonFramer } from "./json-scanner.js";
 import { jsonStamp, splitTextStamp, withoutJsonStamp } from "./stamps.js";
+import { utf8Length } from "./wire.js";
 
 export { jsonFramer, jsonStamp, splitTextStamp };
 
 /** Newline-delimited messages; `parse(line)` returns [text, stamp]. */
 export function lineFramer(parse, emit) {
   let tail = "";
-  const line = (raw, t) => {
+  const line = (raw, t, breakBytes) => {
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const [shown, stamp] = parse(text);
-    emit(shown, stamp, t);
+    emit(shown, stamp, t, utf8Length(raw) + breakBytes);
   };
   return {
     push(text, t) {
       const parts = (tail + text).split("\n");
       tail = parts.pop();
-      for (const part of parts) line(part, t);
+      for (const part of parts) line(part, t, 1);
     },
     end(t) {
-      if (tail !== "") line(tail, t);
+      if (tail !== "") line(tail, t, 0);
       tail = "";
+      return 0;
     },
   };
 }

@@ -7,6 +7,10 @@
 //
 // A number is only known to be complete when the next character arrives, so it is
 // reported with the time its own last byte was read, not the time of that delimiter.
+//
+// Each message also carries its raw extent: the UTF-8 bytes from the end of the previous
+// message through the end of this value (separators and white space included), so the
+// messages and what `end()` reports as left over add up to the whole body.
 
 import { jsonStamp, withoutJsonStamp } from "./stamps.js";
 
@@ -16,6 +20,11 @@ const LITERALS = new Set(["true", "false", "null"]);
 
 function isSpace(code) {
   return code === 32 || code === 10 || code === 13 || code === 9;
+}
+
+/** UTF-8 bytes of one UTF-16 code unit (a surrogate pair's halves are 2 + 2). */
+function utf8Width(code) {
+  return code < 0x80 ? 1 : code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 2 : 3;
 }
 
 function isDelimiter(code) {
@@ -31,6 +40,17 @@ export function jsonFramer(emit) {
   let scalarStart = -1, scalarT = 0;
   let valueStart = -1; // items mode: where the current item began
   let mark = 0; // values mode: start of the text not yet emitted
+  // Raw extents: bytes scanned before `current`, the width of the unit at `current`, and
+  // the byte offset where the last message ended.
+  let scanned = 0, current = 0, width = 0, emitted = 0;
+
+  /** Bytes from the previous message's end through `end` (which is `current` or one past it). */
+  function rawUpTo(end) {
+    const through = scanned + (end > current ? width : 0);
+    const raw = through - emitted;
+    emitted = through;
+    return raw;
+  }
 
   const text = (from, to) => buf.slice(from - base, to - base);
 
@@ -40,10 +60,10 @@ export function jsonFramer(emit) {
       const item = text(valueStart, end);
       let stamp = null;
       try { stamp = jsonStamp(JSON.parse(item)); } catch { /* shown as text anyway */ }
-      emit(stamp === null ? item : withoutJsonStamp(item), stamp, t);
+      emit(stamp === null ? item : withoutJsonStamp(item), stamp, t, rawUpTo(end));
       valueStart = -1;
     } else if (!itemsMode) {
-      emit(text(mark, end).trim(), null, t);
+      emit(text(mark, end).trim(), null, t, rawUpTo(end));
       mark = end;
     }
   }
@@ -130,11 +150,20 @@ export function jsonFramer(emit) {
     push(chunk, t) {
       const from = base + buf.length;
       buf += chunk;
-      for (let pos = from; pos < base + buf.length; pos++) scan(pos, t);
+      for (let pos = from; pos < base + buf.length; pos++) {
+        current = pos;
+        width = utf8Width(buf.charCodeAt(pos - base));
+        scan(pos, t);
+        scanned += width;
+      }
       trim();
     },
+    /** The end of the body; returns the bytes after the last message (a closing `]`, white space). */
     end() {
+      current = base + buf.length;
+      width = 0;
       if (scalarStart >= 0) endScalar(base + buf.length);
+      return scanned - emitted;
     },
   };
 }

@@ -1,14 +1,17 @@
 // The dashboard: controls <-> URL, Run / Stop / Export, and one render per animation frame.
 
 import { columnView } from "./columns.js";
-import { download, exportName, runCsv, runDocument } from "./exporter.js";
+import { exportRun } from "./exporter.js";
 import { laneOrigins, lanesPossible, PARAM_NAMES, readFaults, readRegistry } from "./registry.js";
 import { startRun } from "./run.js";
 import { PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
 import { createSummary } from "./summary.js";
+import { createRunHistory } from "./history.js";
 import { setText } from "./dom.js";
+import { createControls } from "./controls.js";
 import { renderYours, wireYours, YOURS, yoursSpec } from "./yours.js";
+import { WIRE_EXPLAINED } from "./wire.js";
 
 const root = document.getElementById("app");
 const form = document.getElementById("controls");
@@ -29,10 +32,14 @@ const summary = createSummary({
   noticeList: document.getElementById("notice-list"),
   differs: document.querySelector(".differs-table"),
 });
+// The history borrows the timeline to overlay two kept runs, and gives it back here.
+const runHistory = createRunHistory({ timeline, showCurrent: () => showCurrentRun() });
 const columns = new Map(
   specs.map((spec) => [spec.name, columnView(root.querySelector(`.column[data-endpoint="${CSS.escape(spec.name)}"]`))]),
 );
 const laneInputs = [...form.querySelectorAll('input[name="endpoint"], input[name="culprit"]')];
+// Checks, the plan before Run, staleness, the calm status, Escape, the WebSocket send box.
+const controls = createControls({ root, form, specs, faults, columns, stop: () => isRunning() && (run.stop(), true) });
 const culpritsPanel = document.getElementById("culprits");
 const warmed = new Map(); // lane origin -> its warm-up request
 
@@ -115,6 +122,7 @@ function controlsChanged() {
     timeline.reset(idleRecords(state));
     summary.reset(idleRecords(state));
   }
+  controls.changed(state, run);
   warmLanes(specs.filter((spec) => state.enabled.has(spec.name)));
 }
 
@@ -128,8 +136,10 @@ function render() {
   run.records.forEach((record, i) => views[i].render(record, nowMs));
   run.records.forEach((record, i) => record.arrivals && renderYours(views[i].element, record, terminalVerdict));
   timeline.render(nowMs, running);
+  // Whatever stopped the run (the button, a key), its line is drawn where it was stopped.
+  timeline.markStopped(run.stopped ? (run.stopT ?? run.endT) : null);
   summary.render(run, running);
-  renderStatus(running, nowMs);
+  controls.render(run, running, nowMs);
   if (running || views.some((view) => view.pendingScroll)) scheduleRender();
 }
 
@@ -137,38 +147,40 @@ function scheduleRender() {
   if (!frame) frame = requestAnimationFrame(render);
 }
 
-function renderStatus(running, nowMs) {
-  const tally = {};
-  for (const record of run.records) tally[record.state] = (tally[record.state] ?? 0) + 1;
-  const parts = Object.entries(tally).map(([state, n]) => `${n} ${state}`).join(", ");
-  const seconds = `${(nowMs / 1000).toFixed(2)} s`;
-  const verb = running ? "Running" : run.stopped ? "Stopped at" : "Finished in";
-  setText(status, `${verb} ${seconds}: ${parts}.`);
-}
-
 function setRunning(running) {
   buttons.stop.disabled = !running;
   buttons["export-json"].disabled = running || !run;
   buttons["export-csv"].disabled = running || !run;
   root.dataset.running = String(running);
+  runHistory.setRunning(running);
+}
+
+function showCurrentRun() {
+  timeline.reset(run ? run.records : idleRecords(formState()));
+  if (run) render();
 }
 
 function startNewRun() {
-  if (isRunning()) run.stop();
   const state = formState();
   const chosen = specs.filter((spec) => state.enabled.has(spec.name));
   if (!chosen.length) return setText(status, "Choose at least one endpoint to run.");
+  // A refused Run changes nothing, not even a run in progress.
+  if (!controls.allowRun(state)) return;
+  if (isRunning()) run.stop();
   const current = startRun({
     specs: chosen, params: state.params, faults, chosenFaults: state.faults,
     location, lanes: state.lanes, onChange: scheduleRender,
   });
   run = current;
+  controls.runStarted(current, state);
   for (const record of current.records) columns.get(record.spec.name).reset(record);
+  runHistory.runStarted();
   timeline.reset(current.records);
   summary.reset(current.records);
   setRunning(true);
   scheduleRender();
   current.finished.then(() => {
+    runHistory.save(current);
     if (run !== current) return;
     setRunning(false);
     render();
@@ -181,10 +193,8 @@ function wire() {
     startNewRun();
   });
   buttons.stop.addEventListener("click", () => isRunning() && run.stop());
-  buttons["export-json"].addEventListener("click", () =>
-    download(exportName(run, "json"), JSON.stringify(runDocument(run), null, 2), "application/json"),
-  );
-  buttons["export-csv"].addEventListener("click", () => download(exportName(run, "csv"), runCsv(run), "text/csv"));
+  buttons["export-json"].addEventListener("click", () => exportRun(run, "json"));
+  buttons["export-csv"].addEventListener("click", () => exportRun(run, "csv"));
   for (const button of form.querySelectorAll("[data-preset]")) {
     button.addEventListener("click", () => {
       for (const [name, value] of Object.entries(PRESETS[button.dataset.preset])) form.elements[name].value = value;
@@ -213,6 +223,7 @@ function warmLanes(chosen) {
 }
 
 document.getElementById("lanes-toggle").hidden = !lanesOk;
+setText(document.getElementById("wire-explained"), WIRE_EXPLAINED);
 applyState(readPageState());
 wire();
 wireYours(location, root);

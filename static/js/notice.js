@@ -10,6 +10,9 @@ const labelOf = (record) => record.spec.label ?? record.spec.name;
 
 /** Bytes of framing per message, or null before the run has counted any. */
 export function framingPerMessage(record) {
+  // A live run's framingBytes (run.js) leaves a JSON array's closing `]` out: body, not framing,
+  // as the CLI counts it; null through a culprit, whose chunks the page cannot see.
+  if ("framingBytes" in record) return record.count && record.framingBytes !== null ? record.framingBytes / record.count : null;
   if (!record.count || record.wireBytes === undefined || record.wireBytes === null) return null;
   if (record.payloadBytes === undefined || record.payloadBytes === null) return null;
   return (record.wireBytes - record.payloadBytes) / record.count;
@@ -30,7 +33,8 @@ function framingContrast(records) {
   const measured = records
     .filter((record) => !record.spec.via && !record.spec.url)
     .map((record) => ({ record, perMessage: framingPerMessage(record) }))
-    .filter(({ perMessage }) => perMessage !== null);
+    // A Content-Length body has no framing to compare: the contrast is between the streaming ones.
+    .filter(({ perMessage }) => perMessage !== null && perMessage > 0);
   if (measured.length < 2) return null;
   measured.sort((a, b) => b.perMessage - a.perMessage);
   const most = measured[0], least = measured[measured.length - 1];

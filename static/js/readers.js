@@ -2,13 +2,20 @@
 // returns a promise that settles when the stream has ended, failed or been aborted.
 // Every time is performance.now() taken when the bytes were read, never when drawn.
 //
-// sink: opened(t), received(bytes, t), message(text, stamp, t, id), finished(t),
+// sink: opened(t), received(bytes, t), message(text, stamp, t, id, payload, wire), finished(t),
 //       failed(t, error), dropped(t) when a connection broke off, reconnected(t) when
-//       the transport opened a new one by itself (EventSource), and for WebSocket roundTrip(ms).
+//       the transport opened a new one by itself (EventSource), and for WebSocket roundTrip(ms);
+//       wireExtra(bytes, framing) for wire bytes of no message (the last chunk, a JSON array's
+//       `]`), `framing` of them transfer framing rather than body.
+// `payload` is a message's bytes as the body carried it (stamp, line break included), `wire`
+// those plus its transfer framing (wire.js), null where the page cannot know it (a culprit).
 
 import { framerFor, splitTextStamp } from "./framing.js";
 import { httpUrl } from "./registry.js";
+import { chunkFraming, chunkedWire, LAST_CHUNK, sseWire, utf8Length, wsWire } from "./wire.js";
 import { readYours } from "./yours-reader.js";
+
+export { utf8Length };
 
 const PING_INTERVAL_MS = 500;
 /** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
@@ -47,15 +54,7 @@ async function explainFailure(url, headers = {}) {
   }
 }
 
-export function utf8Length(text) {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) bytes += code > 0x7ff && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
-  }
-  return bytes;
-}
-
+/** Reads the body to its end; returns [the time, the body's bytes after its last message]. */
 async function pump(response, framer, sink) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -64,8 +63,7 @@ async function pump(response, framer, sink) {
     const t = now();
     if (done) {
       framer.push(decoder.decode(), t);
-      framer.end(t);
-      return t;
+      return [t, framer.end(t)];
     }
     sink.received(value.byteLength, t);
     framer.push(decoder.decode(value, { stream: true }), t);
@@ -74,10 +72,12 @@ async function pump(response, framer, sink) {
 
 /** fetch() + a ReadableStream reader: chunked and buffered HTTP alike. */
 export async function readHttp({ url, signal, sink, spec, stamped }) {
-  let opened = false, messages = 0;
-  const message = (...args) => {
+  let opened = false, messages = 0, chunked = false;
+  // Through a culprit the body is re-cut (and gzip re-encodes it): no message's wire is known.
+  const wireOf = (raw) => (spec.via ? null : chunked ? chunkedWire(raw) : raw);
+  const message = (text, stamp, t, raw) => {
     messages += 1;
-    sink.message(...args);
+    sink.message(text, stamp, t, null, raw, wireOf(raw));
   };
   try {
     const response = await fetch(url, { signal, cache: "no-store" });
@@ -85,9 +85,14 @@ export async function readHttp({ url, signal, sink, spec, stamped }) {
     if (!response.ok) return sink.failed(t, await describeResponse(response));
     sink.opened(t);
     opened = true;
+    // Without a Content-Length an HTTP/1.1 body is chunked: one chunk per message from this server.
+    chunked = response.headers.get("Content-Length") === null;
     const contentType = response.headers.get("Content-Type") || spec.content_type;
     const framer = framerFor(contentType, stamped, message);
-    sink.finished(await pump(response, framer, sink));
+    const [end, tail] = await pump(response, framer, sink);
+    const framing = chunked ? chunkFraming(tail) + LAST_CHUNK : 0;
+    if (!spec.via) sink.wireExtra(tail + framing, framing);
+    sink.finished(end);
   } catch (error) {
     if (signal.aborted) return;
     const t = now();
@@ -103,7 +108,7 @@ export async function readHttp({ url, signal, sink, spec, stamped }) {
  * after the end. A connection that breaks off before is reopened by EventSource itself
  * (after the stream's `retry`, sending Last-Event-ID): reported as dropped, then reconnected.
  */
-export function readSse({ url, signal, sink, stamped, expected }) {
+export function readSse({ url, signal, sink, spec, stamped, expected }) {
   return new Promise((resolve) => {
     const source = new EventSource(url);
     let received = 0, opens = 0, connected = false, lastId = "", fruitless = 0, receivedAtOpen = 0;
@@ -111,6 +116,11 @@ export function readSse({ url, signal, sink, stamped, expected }) {
       source.close();
       if (report) report();
       resolve();
+    };
+    // The server ends its body with the last chunk, whether or not EventSource waits to read it.
+    const ended = (t) => {
+      if (!spec?.via) sink.wireExtra(LAST_CHUNK, LAST_CHUNK);
+      sink.finished(t);
     };
     signal.addEventListener("abort", () => finish(), { once: true });
     source.onopen = () => {
@@ -121,12 +131,13 @@ export function readSse({ url, signal, sink, stamped, expected }) {
     };
     source.onmessage = (event) => {
       const t = now();
-      sink.received(utf8Length(event.data), t);
+      const payload = utf8Length(event.data);
+      sink.received(payload, t);
       const [text, stamp] = stamped ? splitTextStamp(event.data) : [event.data, null];
       lastId = event.lastEventId;
-      sink.message(text, stamp, t, lastId);
+      sink.message(text, stamp, t, lastId, payload, spec?.via ? null : sseWire(lastId, event.data));
       received += 1;
-      if (received >= expected) finish(() => sink.finished(t));
+      if (received >= expected) finish(() => ended(t));
     };
     source.onerror = async () => {
       const t = now();
@@ -140,7 +151,7 @@ export function readSse({ url, signal, sink, stamped, expected }) {
       }
       const why = await explainFailure(url, lastId ? { "Last-Event-ID": lastId } : {});
       // 204 is the server saying "no events left": the stream is complete.
-      finish(() => (why.status === 204 ? sink.finished(t) : sink.failed(t, why.message ? why : closedEarly(received))));
+      finish(() => (why.status === 204 ? ended(t) : sink.failed(t, why.message ? why : closedEarly(received))));
     };
   });
 }
@@ -172,20 +183,43 @@ export function readWebSocket({ url, signal, sink, stamped, expected }) {
     const socket = new WebSocket(url);
     let opened = false, timer = 0, seq = 0, received = 0;
     const ping = () => socket.send(`${PING_PREFIX}${seq++} ${now()}`);
+    // Texts the page sent over this socket, oldest first: the server echoes each, in order.
+    const asked = [];
+    const say = (text) => {
+      if (socket.readyState !== WebSocket.OPEN) return false;
+      asked.push({ text, at: now() });
+      socket.send(text);
+      return true;
+    };
+    const echoOfAsked = (data) => {
+      if (!asked.length || !data.startsWith('{"echo"')) return false;
+      try {
+        return JSON.parse(data).echo === asked[0].text;
+      } catch {
+        return false;
+      }
+    };
     signal.addEventListener("abort", () => socket.close(1000, "stopped"), { once: true });
     socket.onopen = () => {
       opened = true;
       sink.opened(now());
+      sink.talk?.(say);
       ping();
       timer = setInterval(ping, PING_INTERVAL_MS);
     };
     socket.onmessage = (event) => {
       const t = now();
+      // Checked before the pings: a text the page sent may itself start with "ping ".
+      if (echoOfAsked(event.data)) {
+        const { text, at } = asked.shift();
+        return sink.echoed?.(text, t - at, t);
+      }
       const sent = parseEcho(event.data);
       if (sent !== null) return sink.roundTrip(t - sent);
-      sink.received(utf8Length(event.data), t);
+      const payload = utf8Length(event.data);
+      sink.received(payload, t);
       const [text, stamp] = stamped ? splitTextStamp(event.data) : [event.data, null];
-      sink.message(text, stamp, t);
+      sink.message(text, stamp, t, null, payload, wsWire(payload));
       // The server closes right after its last message: a ping then would race its close.
       if (++received >= expected) clearInterval(timer);
     };

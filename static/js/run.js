@@ -2,8 +2,9 @@
 // module records it into plain objects that the view reads once per animation frame.
 // All times are milliseconds since the worker opened the streams.
 
-import { CONNECTIONS_PER_HOST, expectedCount, isHttpStream, streamUrl } from "./registry.js";
-import { utf8Length } from "./readers.js";
+import { expectedCount, streamUrl } from "./registry.js";
+import { queuedMs } from "./resource-timing.js";
+import { LAST_CHUNK, utf8Length } from "./wire.js";
 
 export const SETTLED = new Set(["done", "error", "aborted"]);
 let worker = null;
@@ -11,10 +12,19 @@ let current = null;
 let runs = 0;
 
 function newRecord(spec, url) {
+  // Wire bytes are computed from what this server writes: not through a culprit, nor for someone's own stream.
+  const computed = !spec.via && spec.transport !== "yours";
   return {
     spec, url, state: "waiting", error: null, queued: false, queuedMs: null,
     openT: null, firstT: null, lastT: null, endT: null,
+    // Request sent and first body bytes read (Resource Timing; EventSource/WebSocket: the
+    // first message), and the browser's own figures of the request, all ms since Run.
+    requestT: null, firstByteT: null, timing: null,
+    // Decoded bytes read; the messages' payload and wire bytes, and wire bytes of no message
+    // (wireBytes = Σ message.wire + extraWireBytes); wireExact false through a culprit.
     count: 0, bytes: 0, messages: [], rtts: [],
+    payloadBytes: 0, wireBytes: computed ? 0 : null, extraWireBytes: 0, framingBytes: computed ? 0 : null,
+    wireExact: computed,
     // Connections that broke off, and the new ones the transport opened by itself (ms since Run).
     drops: [], reconnects: [],
     // The longest a message was held (receive - send stamp), and the most messages one read carried.
@@ -33,10 +43,10 @@ const APPLY = {
   },
   opened(run, record, epoch) {
     record.openT = epoch - run.epoch0;
-    if (record.queued) record.queuedMs = record.openT;
   },
   received(run, record, bytes, epoch) {
     record.bytes += bytes;
+    if (bytes > 0) record.firstByteT ??= epoch - run.epoch0;
     if (record.arrivals) {
       const t = epoch - run.epoch0;
       record.largestGap = Math.max(record.largestGap, t - (record.arrivals.at(-1)?.t ?? 0));
@@ -48,10 +58,16 @@ const APPLY = {
     record.contentType = contentType;
     record.headersT = epoch - run.epoch0;
   },
-  message(run, record, epoch, text, stamp, id) {
+  message(run, record, epoch, text, stamp, id, payload = null, wire = null) {
     const t = epoch - run.epoch0;
     const sent = stamp === null ? null : stamp - run.epoch0;
-    record.messages.push({ t, sent, text, bytes: utf8Length(text), id });
+    payload ??= utf8Length(text); // someone's own stream: the text as the page got it
+    record.messages.push({ t, sent, text, id, payload, wire });
+    record.payloadBytes += payload;
+    if (wire !== null && record.wireBytes !== null) {
+      record.wireBytes += wire;
+      record.framingBytes += wire - payload;
+    }
     if (sent !== null) record.heldMax = Math.max(record.heldMax ?? -Infinity, t - sent);
     record.sameRead = t === record.lastT ? record.sameRead + 1 : 1;
     record.burst = Math.max(record.burst, record.sameRead);
@@ -66,10 +82,34 @@ const APPLY = {
   },
   reconnected(run, record, epoch) {
     record.reconnects.push(epoch - run.epoch0);
+    // Each new connection begins with a `retry:` field the page never sees: the count becomes a floor.
+    record.wireExact = false;
     record.state = "streaming";
   },
   rtt(run, record, ms) {
     record.rtts.push(ms);
+  },
+  "wire-extra"(run, record, bytes, framing) {
+    record.extraWireBytes += bytes;
+    record.wireBytes += bytes;
+    record.framingBytes += framing;
+  },
+  /** Resource Timing of an ended HTTP request: epoch ms turned into ms since Run, sizes as they are. */
+  timing(run, record, figures) {
+    const timing = {};
+    for (const [name, value] of Object.entries(figures)) {
+      timing[name] = value === null || name.endsWith("Size") ? value : value - run.epoch0;
+    }
+    record.timing = timing;
+    record.requestT = timing.requestStart;
+    record.queuedMs = queuedMs(timing);
+    record.queued = record.queuedMs !== null;
+    // An EventSource the page closed gets an entry without sizes (0): that is no size at all.
+    if (record.spec.via && timing.encodedBodySize) culpritWire(record, timing.encodedBodySize);
+  },
+  // The server's echo of a text the page sent over the socket: beside the messages, not one of them.
+  echo(run, record, epoch, text, ms) {
+    (record.echoes ??= []).push({ t: epoch - run.epoch0, text, ms });
   },
   finished(run, record, epoch, cap = null) {
     record.endT = epoch - run.epoch0;
@@ -85,8 +125,9 @@ const APPLY = {
 
 function apply(run, [kind, index, ...values]) {
   const record = run.records[index];
-  // A stopped stream keeps the state "aborted", whatever its reader said afterwards.
-  if (record && record.state === "aborted") return;
+  // A stopped stream keeps the state "aborted", whatever its reader said afterwards; what the
+  // browser measured of its request (timing) still counts.
+  if (record && record.state === "aborted" && kind !== "timing") return;
   APPLY[kind](run, record, ...values);
 }
 
@@ -118,23 +159,22 @@ function streamWorker(yoursUrl) {
   return worker;
 }
 
-/** Streams beyond the connection limit of one host wait for the browser, not the server. */
-function markQueued(records) {
-  const perHost = new Map();
-  for (const record of records) {
-    if (!isHttpStream(record.spec) || !record.url.startsWith("http")) continue;
-    const host = new URL(record.url).host;
-    const open = (perHost.get(host) ?? 0) + 1;
-    perHost.set(host, open);
-    record.queued = open > CONNECTIONS_PER_HOST;
-  }
+/**
+ * Through a culprit the page knows the body as it crossed the wire (gzip's compressed bytes,
+ * from Resource Timing) and that the last chunk ended it, but not how the culprit cut the body
+ * into chunks: the count is a floor, said so on the column (wireExact false).
+ */
+function culpritWire(record, encodedBodySize) {
+  record.extraWireBytes = encodedBodySize + LAST_CHUNK;
+  record.wireBytes = record.extraWireBytes;
+  record.framingBytes = null;
 }
 
 function describeStream(record, params) {
   return {
     url: record.url,
     transport: record.spec.transport,
-    spec: { content_type: record.spec.content_type },
+    spec: { content_type: record.spec.content_type, via: record.spec.via ?? null },
     stamped: record.spec.stampable,
     expected: expectedCount(record.spec, params),
   };
@@ -145,10 +185,9 @@ function describeStream(record, params) {
  * the run has `records`, `now()`, `stop()` and `finished` (a promise).
  */
 export function startRun({ specs, params, faults, chosenFaults, location, lanes, onChange }) {
-  const run = { id: ++runs, params: { ...params, ...chosenFaults }, lanes, onChange, stopped: false, endT: undefined };
+  const run = { id: ++runs, params: { ...params, ...chosenFaults }, lanes, onChange, stopped: false, stopT: null, endT: undefined };
   const url = (spec) => streamUrl(spec, params, location, lanes, faults, chosenFaults);
   run.records = specs.map((spec) => newRecord(spec, url(spec)));
-  markQueued(run.records);
   run.epoch0 = performance.timeOrigin + performance.now(); // until the worker says when it started
   run.startedAt = new Date(run.epoch0).toISOString();
   run.finished = new Promise((resolve) => {
@@ -161,9 +200,17 @@ export function startRun({ specs, params, faults, chosenFaults, location, lanes,
   return run;
 }
 
+/** Text over the run's open WebSocket (stream `index`); false when this run is no longer the worker's. */
+export function sendText(run, index, text) {
+  if (run !== current || !worker || run.endT !== undefined) return false;
+  worker.postMessage({ type: "send", runId: run.id, index, text });
+  return true;
+}
+
 function stopRun(run) {
   const t = run.now();
   run.stopped = true;
+  run.stopT = t;
   streamWorker().postMessage({ type: "stop" });
   for (const record of run.records) {
     if (!SETTLED.has(record.state)) {

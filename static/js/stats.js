@@ -65,6 +65,18 @@ export function recentHeld(messages) {
   return formatMs(median(held));
 }
 
+/** Wire bytes; a floor (≥) where a culprit re-cut the body, "–" where the page cannot tell. */
+export function formatWire(record) {
+  if (record.wireBytes === null || record.wireBytes === undefined) return "–";
+  return record.wireExact === false ? `≥ ${formatBytes(record.wireBytes)}` : formatBytes(record.wireBytes);
+}
+
+/** Framing bytes per message (chunk lines, SSE fields, frame headers, the last chunk), one decimal. */
+export function framingPerMessage(record) {
+  if (!record.count || record.framingBytes === null || record.framingBytes === undefined) return null;
+  return record.framingBytes / record.count;
+}
+
 /** Everything the column shows as figures, as text. */
 export function figures(record, nowMs) {
   return {
@@ -73,6 +85,9 @@ export function figures(record, nowMs) {
     last: formatMs(record.lastT),
     count: formatCount(record.count),
     bytes: formatBytes(record.bytes),
+    wire: formatWire(record),
+    payload: formatBytes(record.payloadBytes ?? 0),
+    framing: framingPerMessage(record) === null ? "–" : `${framingPerMessage(record).toFixed(1)} B`,
     rate: formatRate(rate(record, nowMs)),
     rtt: roundTrip(record.rtts),
     gap: recentGaps(record.messages),

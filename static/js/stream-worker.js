@@ -4,6 +4,7 @@
 // batches, each event in the order it happened.
 
 import { readerFor } from "./readers.js";
+import { entryFor, resetTimings, timingFigures } from "./resource-timing.js";
 
 const FLUSH_MS = 8;
 
@@ -11,6 +12,10 @@ let runId = 0;
 let controller = null;
 let outbox = [];
 let flushTimer = 0;
+/** Each open WebSocket's send, by stream index (for the page's send box). */
+const senders = new Map();
+/** The current run's HTTP streams not yet ended, by index: their timing is still to come. */
+const unsettled = new Map();
 
 const epoch = (t) => performance.timeOrigin + t;
 
@@ -27,21 +32,49 @@ function post(event) {
   if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
 }
 
-function sinkFor(index, signal) {
+/** HTTP requests (not WebSocket) get a Resource Timing entry when their response ends. */
+const TIMED = new Set(["chunked", "buffered", "sse", "yours"]);
+
+function sinkFor(index, signal, stream) {
   // A stopped run's sockets may still deliver what was already buffered: drop it.
   const live = (report) => (...args) => signal.aborted || report(...args);
+  // The browser's own timing goes to the page before the end, so a settled run has it; a stream
+  // stopped meanwhile is already aborted on the page, but what the browser measured still counts.
+  const run = runId;
+  const settle = (report) => live(async (t, ...rest) => {
+    unsettled.delete(index);
+    const figures = TIMED.has(stream.transport) ? timingFigures(await entryFor(stream.url)) : null;
+    if (figures && runId === run) post(["timing", index, figures]);
+    if (!signal.aborted) report(t, ...rest);
+  });
   return {
     opened: live((t) => post(["opened", index, epoch(t)])),
     received: live((bytes, t) => post(["received", index, bytes, epoch(t)])),
     described: live((status, contentType, t) => post(["described", index, status, contentType, epoch(t)])),
-    message: live((text, stamp, t, id) => post(["message", index, epoch(t), text, stamp, id ?? null])),
+    message: live((text, stamp, t, id, payload, wire) =>
+      post(["message", index, epoch(t), text, stamp, id ?? null, payload ?? null, wire ?? null])),
+    wireExtra: live((bytes, framing) => post(["wire-extra", index, bytes, framing])),
     dropped: live((t) => post(["dropped", index, epoch(t)])),
     reconnected: live((t) => post(["reconnected", index, epoch(t)])),
     roundTrip: live((ms) => post(["rtt", index, ms])),
+    // The page's own texts over a WebSocket: how to send one, and each echo (not a stream message).
+    talk: (send) => senders.set(index, send),
+    echoed: live((text, ms, t) => post(["echo", index, epoch(t), text, ms])),
     // `cap`: what made a reader stop before the end (your stream's bounds), or null.
-    finished: live((t, cap) => post(["finished", index, epoch(t), cap ?? null])),
-    failed: live((t, error) => post(["failed", index, epoch(t), error])),
+    finished: settle((t, cap) => post(["finished", index, epoch(t), cap ?? null])),
+    failed: settle((t, error) => post(["failed", index, epoch(t), error])),
   };
+}
+
+/** A stopped stream's request still has an entry (once aborted): when it was sent, how long it was queued. */
+function timeStopped() {
+  const stopped = runId;
+  for (const [index, url] of unsettled) {
+    entryFor(url).then((entry) => {
+      if (entry && runId === stopped) post(["timing", index, timingFigures(entry)]);
+    });
+  }
+  unsettled.clear();
 }
 
 function start({ id, streams }) {
@@ -50,10 +83,13 @@ function start({ id, streams }) {
   runId = id;
   controller = new AbortController();
   const { signal } = controller;
+  resetTimings();
+  unsettled.clear();
   post(["started", -1, epoch(performance.now())]);
   // Every stream is opened in this one task: the same instant, as far as a page can tell.
   streams.forEach((stream, index) => {
-    const sink = sinkFor(index, signal);
+    if (TIMED.has(stream.transport)) unsettled.set(index, stream.url);
+    const sink = sinkFor(index, signal, stream);
     try {
       readerFor(stream.transport)({ ...stream, signal, sink });
     } catch (error) {
@@ -65,10 +101,16 @@ function start({ id, streams }) {
 self.onmessage = ({ data }) => {
   switch (data.type) {
     case "start":
+      senders.clear();
       return start(data);
     case "stop":
       controller?.abort();
+      timeStopped();
       return flush();
+    case "send":
+      // Only over the current run's socket: a text meant for an earlier run is dropped.
+      if (data.runId === runId) senders.get(data.index)?.(data.text);
+      return undefined;
     default:
       throw new Error(`unknown command ${data.type}`);
   }

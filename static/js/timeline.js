@@ -1,229 +1,276 @@
 // The shared timeline: one lane per endpoint (or endpoint via a culprit), one mark per
-// message, one time axis. A stamped message held on its way gets a whisker from its send
-// stamp to its arrival; a connection that broke off gets a cut, and the wait until the
-// transport's own new connection a gap.
+// message, one time axis that can be zoomed and panned. A lane (timeline-lane.js) also draws
+// the stream's life (timeline-life.js) and its stacked marks (timeline-stacks.js); a
+// message's details show on hover or keyboard focus (timeline-tip.js); pointer, wheel and
+// keys are wired in timeline-input.js.
 //
-// Marks are placed in milliseconds inside a group scaled to the plot's width, so a
-// growing axis rescales one attribute per lane instead of moving every mark. Past
-// MAX_MARKS in a lane the rest of its messages are drawn as one band (and said so).
+// Marks are placed in milliseconds inside a group scaled (and shifted) to the visible window,
+// so a growing axis or a zoom rewrites one attribute per lane instead of moving every mark.
+// Past MAX_MARKS in a lane the rest of its messages are drawn as one band (and said so).
 // The "now" cursor is an HTML overlay moved by a transform: moving a line inside the SVG
 // would repaint thousands of marks every frame.
 
 import { svg } from "./dom.js";
-import { formatCount } from "./stats.js";
+import { formatMs } from "./stats.js";
+import { wireTimeline } from "./timeline-input.js";
+import { nice, niceSpan, tickLabel } from "./timeline-axis.js";
+import { addConnections, addMarks, drawGhosts, LANE_HEIGHT, laneSummary, laneView, MAX_MARKS, placeFocus } from "./timeline-lane.js";
+import { drawPhases } from "./timeline-life.js";
+import { drawStacks } from "./timeline-stacks.js";
+import { createTip } from "./timeline-tip.js";
 
-export const MAX_MARKS = 500;
-const LANE_HEIGHT = 28;
+export { MAX_MARKS, nice, niceSpan };
 /** Room an axis label needs ("1000 ms"), so a narrow timeline gets fewer ticks. */
 const TICK_SPACING_PX = 70;
 const AXIS_HEIGHT = 22;
-const PAD_TOP = 6;
-const TICK_STEPS = [1, 2, 2.5, 5];
-// Finer steps for the axis's length, so a 10.02 s run is not drawn on a 20 s axis.
-const SPAN_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+/** Room above the lanes for the stop marker's label. */
+const PAD_TOP = 16;
+const RIGHT_PAD = 16;
 /** While streams flood, new marks are drawn at most this often. */
 const MARK_REFRESH_MS = 100;
+/** The narrowest window a zoom shows. */
+const MIN_SPAN_MS = 1;
+const HUES = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "yours"];
+let timelines = 0;
 
-/** The smallest "nice" number (steps x 10^n) at or above `value`. */
-export function nice(value, steps = TICK_STEPS) {
-  const target = Math.max(value, 1e-3);
-  let power = 10 ** Math.floor(Math.log10(target));
-  for (;;) {
-    for (const step of steps) if (step * power >= target) return step * power;
-    power *= 10;
-  }
+function latestOf(records) {
+  return Math.max(0, ...records.map((record) => Math.max(record.lastT ?? 0, record.endT ?? 0)));
 }
 
-/** The axis span for the latest time shown: never under 100 ms. */
-export function niceSpan(ms) {
-  return nice(Math.max(ms, 100), SPAN_STEPS);
-}
-
-function tickLabel(ms, span) {
-  if (ms === 0) return "0";
-  return span >= 2000 ? `${+(ms / 1000).toFixed(2)} s` : `${+ms.toFixed(1)} ms`;
-}
-
-/** Whiskers of held messages are staggered over a few heights, so that each stays visible. */
-const HELD_LEVELS = 4;
-
-function setLabel(lane, suffix = "") {
-  const { spec } = lane.record;
-  if (!spec.via) {
-    lane.label.textContent = `${spec.label ?? spec.name}${suffix}`;
-    return;
-  }
-  // A culprit lane: its endpoint, and under it (muted) the culprit it goes through.
-  const top = svg("tspan", { x: 8, dy: "-0.55em" });
-  top.textContent = `${spec.endpoint}${suffix}`;
-  const bottom = svg("tspan", { x: 8, dy: "1.1em", class: "lane-via" });
-  bottom.textContent = `via ${spec.via}`;
-  lane.label.replaceChildren(top, bottom);
-}
-
-function laneView(record, y, labelWidth) {
-  const group = svg("g", { class: `lane c${record.spec.index % 8}`, "data-endpoint": record.spec.name });
-  if (record.spec.via) group.classList.add("culprit");
-  if (record.spec.url) group.classList.add("yours");
-  group.setAttribute("transform", `translate(0 ${y})`);
-  group.append(svg("rect", { class: "lane-bg", x: 0, y: 0, width: "100%", height: LANE_HEIGHT }));
-  const label = svg("text", { class: "lane-label", x: 8, y: LANE_HEIGHT / 2 });
-  const marks = svg("g", { class: "marks" });
-  const band = svg("rect", { class: "band", y: 5, height: LANE_HEIGHT - 10, width: 0, visibility: "hidden" });
-  const held = svg("g", { class: "held" });
-  const connections = svg("g", { class: "connections" });
-  marks.append(connections, held, band);
-  // The most messages one read carried, said beside them: held messages arrive together.
-  const together = svg("text", { class: "together", y: LANE_HEIGHT / 2, visibility: "hidden" });
-  const plot = svg("g", { transform: `translate(${labelWidth} 0)` });
-  plot.append(marks, together);
-  group.append(label, plot);
-  const lane = {
-    record, group, marks, band, held, connections, label, together, drawn: 0, cuts: 0, gaps: 0,
-    read: { t: null, n: 0 }, most: { t: 0, n: 0 },
-  };
-  setLabel(lane);
-  return lane;
-}
-
-/** From the send stamp to the arrival: how long the message was held on its way. */
-function heldWhisker(message, i) {
-  const y = 6 + (i % HELD_LEVELS) * ((LANE_HEIGHT - 12) / (HELD_LEVELS - 1));
-  const whisker = svg("g", { class: "hold" });
-  whisker.append(
-    svg("line", { class: "held-line", x1: message.sent, x2: message.t, y1: y, y2: y }),
-    svg("line", { class: "sent", x1: message.sent, x2: message.sent, y1: y - 2.5, y2: y + 2.5 }),
-  );
-  return whisker;
-}
-
-function addMarks(lane) {
-  const { messages } = lane.record;
-  const fragment = document.createDocumentFragment();
-  const whiskers = document.createDocumentFragment();
-  const upTo = Math.min(messages.length, MAX_MARKS);
-  for (let i = lane.drawn; i < upTo; i++) {
-    const message = messages[i];
-    fragment.append(svg("line", { class: "mark", x1: message.t, x2: message.t, y1: 4, y2: LANE_HEIGHT - 4 }));
-    if (message.sent !== null && message.t > message.sent) whiskers.append(heldWhisker(message, i));
-    lane.read = message.t === lane.read.t ? { t: message.t, n: lane.read.n + 1 } : { t: message.t, n: 1 };
-    if (lane.read.n > lane.most.n) lane.most = lane.read;
-  }
-  if (lane.most.n >= 2) {
-    lane.together.textContent = `×${formatCount(lane.most.n)}`;
-    lane.together.setAttribute("visibility", "visible");
-  }
-  lane.marks.append(fragment);
-  lane.held.append(whiskers);
-  lane.drawn = Math.max(lane.drawn, upTo);
-  if (messages.length > MAX_MARKS) {
-    const from = messages[MAX_MARKS].t;
-    lane.band.setAttribute("x", from);
-    lane.band.setAttribute("width", Math.max(messages[messages.length - 1].t - from, 0.001));
-    lane.band.setAttribute("visibility", "visible");
-    setLabel(lane, ` (${formatCount(messages.length)})`);
-  }
-}
-
-/** Each broken connection as a cut, and the wait until the transport's new connection as a gap. */
-function addConnections(lane) {
-  const { drops, reconnects } = lane.record;
-  for (; lane.cuts < drops.length; lane.cuts++) {
-    const t = drops[lane.cuts];
-    lane.connections.append(svg("line", { class: "cut", x1: t, x2: t, y1: 0, y2: LANE_HEIGHT }));
-  }
-  for (; lane.gaps < Math.min(reconnects.length, drops.length); lane.gaps++) {
-    const from = drops[lane.gaps];
-    const to = reconnects[lane.gaps];
-    lane.connections.append(
-      svg("rect", { class: "gap", x: from, y: 2, width: Math.max(to - from, 0.001), height: LANE_HEIGHT - 4 }),
-      svg("line", { class: "reconnect", x1: to, x2: to, y1: 0, y2: LANE_HEIGHT }),
-    );
-  }
+function hatchPatterns(prefix) {
+  return HUES.map((hue) => {
+    const pattern = svg("pattern", {
+      id: `${prefix}-hatch-${hue}`, class: hue, width: 5, height: 5, patternUnits: "userSpaceOnUse",
+      patternTransform: "rotate(45)",
+    });
+    pattern.append(svg("rect", { class: "hatch-bg", width: 5, height: 5 }), svg("line", { class: "hatch-line", x1: 1, x2: 1, y1: 0, y2: 5 }));
+    return pattern;
+  });
 }
 
 export function createTimeline(root, cursor) {
+  const prefix = `tl${++timelines}`;
+  const box = root.parentElement;
+  const panel = root.closest(".timeline-panel") ?? box;
+  // A little room left of 0 for a mark's width; to the right, the pad (a last stack's count).
+  const clipRect = svg("rect", { x: -4, y: 0, height: LANE_HEIGHT });
+  const clip = svg("clipPath", { id: `${prefix}-clip` });
+  clip.append(clipRect);
+  const defs = svg("defs");
+  defs.append(clip, ...hatchPatterns(prefix));
+  const axis = svg("g", { class: "axis" });
+  const lanesGroup = svg("g", { class: "lanes" });
+  const stopMark = svg("g", { class: "stop-marker", visibility: "hidden" });
+  const stopLine = svg("line", { class: "stop-line", y1: PAD_TOP - 4 });
+  const stopLabel = svg("text", { class: "stop-label", y: PAD_TOP - 6 });
+  stopMark.append(stopLine, stopLabel);
+  root.replaceChildren(defs, axis, lanesGroup, stopMark);
+  const tip = createTip(box);
+  const overlayKey = panel.querySelector("[data-overlay-key]");
+  const zoomButtons = [...panel.querySelectorAll("[data-zoom]")];
+
   let lanes = [];
-  let axis = null, span = 1000, width = 0, labelWidth = 0, marksAt = -Infinity, scale = 1;
+  let width = 0, labelWidth = 0, plotWidth = 1, height = 0, fullSpan = 1000, zoom = null;
+  let nowMs = 0, running = false, marksAt = -Infinity, stopT = null, overlay = null;
   // Reading clientWidth every frame would force a layout; a resize tells us instead.
   let measuredWidth = root.clientWidth;
   new ResizeObserver(([entry]) => {
     measuredWidth = Math.round(entry.contentRect.width);
-    if (axis && measuredWidth !== width) relayout();
+    if (measuredWidth !== width) layout();
   }).observe(root);
 
-  function drawAxis(height) {
-    axis.replaceChildren();
-    const plotWidth = width - labelWidth - 16;
+  const view = () => zoom ?? { start: 0, span: fullSpan };
+  const scale = () => plotWidth / view().span;
+  const px = (ms) => {
+    const x = (ms - view().start) * scale();
+    return Math.min(Math.max(x, -1e5), 1e5);
+  };
+  const hatchOf = (lane) => `${prefix}-hatch-${lane.record.spec.url ? "yours" : `c${lane.record.spec.index % 8}`}`;
+
+  function drawAxis() {
+    const { start, span } = view();
     const step = nice(span / Math.max(2, Math.min(6, Math.floor(plotWidth / TICK_SPACING_PX))));
-    for (let ms = 0; ms <= span + 1e-9; ms += step) {
-      const x = labelWidth + (ms / span) * plotWidth;
-      axis.append(svg("line", { class: "grid", x1: x, x2: x, y1: PAD_TOP, y2: height - AXIS_HEIGHT + 4 }));
+    const nodes = [];
+    for (let ms = Math.ceil(start / step - 1e-9) * step; ms <= start + span + 1e-9; ms += step) {
+      const x = labelWidth + px(ms);
+      nodes.push(svg("line", { class: "grid", x1: x, x2: x, y1: PAD_TOP, y2: height - AXIS_HEIGHT + 4 }));
       const label = svg("text", { class: "tick", x, y: height - 6 });
-      label.textContent = tickLabel(ms, span);
-      axis.append(label);
+      label.textContent = tickLabel(ms, step, start + span);
+      nodes.push(label);
+    }
+    axis.replaceChildren(...nodes);
+    root.dataset.viewStart = start.toFixed(3);
+    root.dataset.viewSpan = span.toFixed(3);
+    root.dataset.zoomed = String(zoom !== null);
+    root.dataset.plotLeft = String(labelWidth);
+    root.dataset.plotWidth = String(plotWidth);
+    for (const button of zoomButtons) button.disabled = button.dataset.zoom !== "in" && zoom === null;
+  }
+
+  function drawStop() {
+    if (stopT === null) return stopMark.setAttribute("visibility", "hidden");
+    const x = px(stopT);
+    const inside = x >= -1 && x <= plotWidth + 1;
+    stopMark.setAttribute("visibility", inside ? "visible" : "hidden");
+    stopMark.setAttribute("transform", `translate(${labelWidth + x} 0)`);
+    stopMark.dataset.t = stopT.toFixed(1);
+    stopLine.setAttribute("y2", PAD_TOP + lanes.length * LANE_HEIGHT);
+    const left = x > 110;
+    stopLabel.setAttribute("x", left ? -4 : 4);
+    stopLabel.setAttribute("text-anchor", left ? "end" : "start");
+    stopLabel.textContent = `stopped at ${formatMs(stopT)}`;
+  }
+
+  function drawLane(lane) {
+    drawPhases(lane, nowMs, px, hatchOf(lane));
+    const summary = laneSummary(lane.record);
+    if (summary !== lane.summary) {
+      lane.summary = summary;
+      lane.group.setAttribute("aria-label", summary);
     }
   }
 
   function layout() {
     width = measuredWidth || 800;
     labelWidth = width < 520 ? 92 : 150;
-    const height = PAD_TOP + lanes.length * LANE_HEIGHT + AXIS_HEIGHT;
+    plotWidth = Math.max(width - labelWidth - RIGHT_PAD, 1);
+    height = PAD_TOP + lanes.length * LANE_HEIGHT + AXIS_HEIGHT;
     root.setAttribute("viewBox", `0 0 ${width} ${height}`);
     root.setAttribute("height", height);
-    drawAxis(height);
-    scale = (width - labelWidth - 16) / span;
+    clipRect.setAttribute("width", plotWidth + RIGHT_PAD + 4);
+    drawAxis();
+    const { start } = view();
+    const k = scale();
     for (const lane of lanes) {
-      lane.marks.setAttribute("transform", `scale(${scale} 1)`);
-      placeTogether(lane);
+      lane.plot.setAttribute("transform", `translate(${labelWidth} 0)`);
+      lane.marks.setAttribute("transform", `translate(${-start * k} 0) scale(${k} 1)`);
+      drawLane(lane);
+      drawStacks(lane, px, k, plotWidth);
     }
+    drawStop();
+    placeCursor();
+    if (tip.shown) showTip(tip.lane, tip.index, tipBy);
   }
 
-  function placeTogether(lane) {
-    if (lane.most.n >= 2) lane.together.setAttribute("x", lane.most.t * scale + 5);
+  function placeCursor() {
+    const x = px(nowMs);
+    cursor.style.transform = `translateX(${labelWidth + x}px)`;
+    cursor.hidden = !running || x < 0 || x > plotWidth;
   }
 
-  function relayout() {
+  /** Show or move the window: a window as wide as the whole run is no zoom at all. */
+  function setView(start, span) {
+    const clamped = Math.min(Math.max(span, MIN_SPAN_MS), fullSpan);
+    zoom = clamped >= fullSpan - 1e-9 ? null : { start: Math.min(Math.max(start, 0), fullSpan - clamped), span: clamped };
     layout();
-    for (const lane of lanes) lane.group.lastChild.setAttribute("transform", `translate(${labelWidth} 0)`);
+  }
+
+  let tipBy = null;
+  function showTip(lane, index, by) {
+    if (!lane || index === null || !lane.record.messages[index]) return hideTip();
+    const stack = lane.stackList?.find((s) => s.first <= index && index <= s.last);
+    const x = px(lane.record.messages[index].t);
+    const laneTop = PAD_TOP + lanes.indexOf(lane) * LANE_HEIGHT;
+    if (tip.lane && tip.lane !== lane) placeFocus(tip.lane, null);
+    tip.show(lane, index, labelWidth + x, laneTop, LANE_HEIGHT, stack ? stack.last - stack.first + 1 : 1);
+    tipBy = by;
+    placeFocus(lane, by === "key" && x >= -4 && x <= plotWidth + 4 ? x : null);
+    if (by === "key") lane.group.setAttribute("aria-describedby", tip.id);
+  }
+
+  function hideTip() {
+    if (tip.lane) {
+      placeFocus(tip.lane, null);
+      tip.lane.group.removeAttribute("aria-describedby");
+    }
+    tip.hide();
+    tipBy = null;
+  }
+
+  wireTimeline(root, panel, {
+    lanes: () => lanes,
+    geometry: () => ({ labelWidth, plotWidth, padTop: PAD_TOP, laneHeight: LANE_HEIGHT, ...view(), scale: scale() }),
+    zoomed: () => zoom !== null,
+    setView,
+    reset: () => setView(0, fullSpan),
+    tip: () => ({ shown: tip.shown, lane: tip.lane, index: tip.index, by: tipBy }),
+    showTip,
+    hideTip,
+  });
+
+  function applyOverlay() {
+    const records = overlay?.records ?? [];
+    for (const lane of lanes) drawGhosts(lane, records.find((r) => r.spec.name === lane.record.spec.name) ?? null);
+    if (!overlayKey) return;
+    overlayKey.hidden = !overlay;
+    const label = overlayKey.querySelector("[data-overlay-label]");
+    if (label) label.textContent = overlay?.label ?? "";
   }
 
   return {
     reset(records) {
-      lanes = records.map((record, i) => laneView(record, PAD_TOP + i * LANE_HEIGHT, 0));
-      axis = svg("g", { class: "axis" });
-      root.replaceChildren(axis, ...lanes.map((lane) => lane.group));
+      hideTip();
+      lanes = records.map((record, i) => laneView(record, PAD_TOP + i * LANE_HEIGHT, `${prefix}-clip`));
+      lanesGroup.replaceChildren(...lanes.map((lane) => lane.group));
       cursor.style.top = `${PAD_TOP}px`;
       cursor.style.height = `${lanes.length * LANE_HEIGHT}px`;
       marksAt = -Infinity;
-      span = 1000;
-      relayout();
+      nowMs = 0;
+      running = false;
+      stopT = null;
+      zoom = null;
+      fullSpan = niceSpan(latestOf(overlay?.records ?? []));
+      applyOverlay();
+      layout();
     },
-    render(nowMs, running) {
-      if (!running || nowMs - marksAt >= MARK_REFRESH_MS) {
+    render(now, isRunning) {
+      nowMs = now;
+      running = isRunning;
+      let stacksChanged = false;
+      const refresh = !running || nowMs - marksAt >= MARK_REFRESH_MS;
+      if (refresh) {
         for (const lane of lanes) {
-          if (lane.record.messages.length > lane.drawn) {
-            addMarks(lane);
-            placeTogether(lane);
-          }
-          if (lane.record.drops && lane.record.drops.length + lane.record.reconnects.length > lane.cuts + lane.gaps) {
-            addConnections(lane);
-          }
+          if (addMarks(lane)) lane.stacksDirty = stacksChanged = true;
+          addConnections(lane);
         }
         marksAt = nowMs;
       }
-      const latest = Math.max(0, ...lanes.map((lane) => Math.max(lane.record.lastT ?? 0, lane.record.endT ?? 0)));
+      const latest = Math.max(latestOf(lanes.map((lane) => lane.record)), latestOf(overlay?.records ?? []));
       const wanted = niceSpan(running ? Math.max(nowMs, latest) : latest);
-      if (wanted !== span || (measuredWidth || 800) !== width) {
-        span = wanted;
-        relayout();
+      if (wanted !== fullSpan || (measuredWidth || 800) !== width) {
+        fullSpan = wanted;
+        if (zoom) zoom = { start: Math.min(zoom.start, Math.max(fullSpan - zoom.span, 0)), span: Math.min(zoom.span, fullSpan) };
+        return layout();
       }
-      const x = labelWidth + (Math.min(nowMs, span) / span) * (width - labelWidth - 16);
-      cursor.style.transform = `translateX(${x}px)`;
-      cursor.hidden = !running;
+      if (refresh) {
+        for (const lane of lanes) drawLane(lane);
+        if (stacksChanged) for (const lane of lanes.filter((l) => l.stacksDirty)) drawStacks(lane, px, scale(), plotWidth);
+      }
+      placeCursor();
+    },
+    /** Another run's records drawn ghosted in the lanes of the same streams; null removes them. */
+    setOverlay(records, label = "") {
+      overlay = records ? { records, label } : null;
+      applyOverlay();
+      const wanted = niceSpan(Math.max(latestOf(lanes.map((lane) => lane.record)), latestOf(records ?? [])));
+      if (!running && wanted !== fullSpan) {
+        fullSpan = wanted;
+        zoom = null;
+        layout();
+      }
+    },
+    /** A labelled line where the run was stopped (ms since Run), or none. */
+    markStopped(ms) {
+      const value = ms ?? null;
+      if (value === stopT) return;
+      stopT = value;
+      drawStop();
     },
     get span() {
-      return span;
+      return view().span;
+    },
+    get view() {
+      return { ...view() };
     },
   };
 }

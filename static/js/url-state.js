@@ -1,12 +1,11 @@
 // The chosen lanes and parameters live in the query string, so a comparison can be
-// shared as a link. Values are kept as typed: the server is the one that validates them.
+// shared as a link. Values are kept exactly as written, never replaced by a default: a bad one
+// is shown in its field and marked there (validate.js), and Run refuses it.
 //
 // `endpoints=` lists the healthy lanes when not all are on; `culprits=chunked:gzip,…` the
 // culprit lanes (none by default); each fault (`drop=N`) is a parameter of its own.
 
 import { PARAM_NAMES } from "./registry.js";
-
-const MAX_VALUE_LENGTH = 32;
 
 const listed = (query, key) => (query.get(key) ?? "").split(",").filter(Boolean);
 
@@ -17,7 +16,8 @@ export function readState(search, specs, faultNames) {
   const culprits = new Set(specs.filter((spec) => spec.via).map((spec) => spec.name));
   const chosen = query.get("endpoints") === null ? healthy : listed(query, "endpoints").filter((n) => healthy.includes(n));
   const enabled = new Set([...chosen, ...listed(query, "culprits").filter((name) => culprits.has(name))]);
-  const value = (name) => (query.get(name) ?? "").slice(0, MAX_VALUE_LENGTH);
+  // Not cut to length either: a cut could turn a bad value into a good one.
+  const value = (name) => query.get(name) ?? "";
   const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, value(name)]));
   const faults = Object.fromEntries(faultNames.map((name) => [name, value(name)]));
   return { enabled, params, faults, lanes: query.get("lanes") !== "0" };

@@ -85,6 +85,8 @@ async def test_the_summary_says_what_to_notice_about_the_buffered_response(page:
     held = [note for note in notes if note.startswith("non-chunked delivered nothing for")]
     assert held and held[0].endswith("then all 5 messages at once."), notes
     assert not [note for note in notes if note.startswith("chunked delivered nothing")], notes
+    # The most and the least framing among the streaming transports: SSE's fields, WebSocket's 2-byte headers.
+    assert [note for note in notes if note.startswith("sse spent ") and note.endswith(", ws 2 bytes.")], notes
 
 
 async def test_what_differs_has_a_row_per_transport(page: Page, base_url: str) -> None:
@@ -124,3 +126,17 @@ async def test_columns_fill_even_rows_and_a_screenshot_is_kept(
     await page.screenshot(path=str(artifacts / f"layout-{screen}.png"))
     await page.emulate_media(color_scheme="dark")
     await page.screenshot(path=str(artifacts / f"layout-{screen}-dark.png"))
+
+
+async def test_message_details_are_reachable_by_keyboard_and_tap(page: Page, base_url: str) -> None:
+    await open_dashboard(page, base_url, interval="0.01", endpoints="chunked")
+    await run_until_settled(page)
+    column = page.locator('.column[data-endpoint="chunked"]')
+    detail = column.locator("[data-role=row-detail]")
+    assert await detail.is_hidden()
+    await column.locator("[data-role=messages]").focus()
+    await page.keyboard.press("Home")
+    await page.keyboard.press("ArrowDown")
+    assert (await detail.text_content() or "").startswith("#1 received at ")
+    await column.locator(".row").nth(3).click()
+    assert (await detail.text_content() or "").startswith("#3 received at ")

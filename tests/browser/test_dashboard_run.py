@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import os
 from pathlib import Path
@@ -22,6 +24,7 @@ from tests.browser.dashboard import (
 
 #: The tutorial paces at 1 s (0.5 s for nested JSON and ijson); one tenth keeps its shape.
 SCALED_INTERVAL = 0.1
+CSV_HEADER = ["endpoint", "index", "receive_ms", "server_sent_ms", "delay_ms", "payload_bytes", "wire_bytes", "text"]
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
 
 
@@ -74,9 +77,14 @@ async def test_websocket_round_trips_are_measured(tutorial_run: dict[str, dict],
 async def test_csv_export_has_a_row_per_message(tutorial_run: dict[str, dict], page: Page) -> None:
     async with page.expect_download() as download_info:
         await page.click("#export-csv")
-    lines = (await (await download_info.value).path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "endpoint,index,receive_ms,server_sent_ms,delay_ms,bytes,text"
-    assert len(lines) - 1 == sum(column["messages"] for column in tutorial_run.values())
+    text = (await (await download_info.value).path()).read_text(encoding="utf-8")
+    header, *rows = csv.reader(io.StringIO(text))
+    assert header == CSV_HEADER
+    for name, column in tutorial_run.items():
+        mine = [dict(zip(header, row, strict=True)) for row in rows if row[0] == name]
+        assert [int(row["index"]) for row in mine] == list(range(column["messages"])), name
+        assert [shown(row["text"]) for row in mine] == [shown(text) for text in column["texts"]], name
+    assert len(rows) == sum(column["messages"] for column in tutorial_run.values())
 
 
 async def test_chunked_intervals_follow_the_server_schedule(page: Page, base_url: str) -> None:

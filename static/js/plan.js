@@ -1,0 +1,112 @@
+// What Run will send, said before Run: for each chosen stream, its messages and how long it
+// takes with the parameters as they stand. The registry publishes each endpoint's message
+// rule (app/endpoints.py MessageRule): `count` is users for nested JSON and items for ijson,
+// and every transport sends a message then lets `interval` pass, so duration = messages × interval.
+
+import { el, setText } from "./dom.js";
+
+function chosen(raw, fallback) {
+  return raw === "" || raw === undefined ? fallback : Number(raw);
+}
+
+/** The parameters a stream runs with: the typed ones, else its own defaults. */
+export function resolvedParams(spec, params) {
+  return {
+    count: chosen(params.count, spec.defaults.count),
+    interval: chosen(params.interval, spec.defaults.interval),
+    size: chosen(params.size, spec.defaults.size),
+  };
+}
+
+/** Messages for `count` and `size` by the endpoint's published rule. */
+export function messagesFor(rule, count, size) {
+  return (size > 0 ? rule.per_padded_count : rule.per_count) * count + rule.fixed;
+}
+
+/** {count, interval, size, messages, duration_ms} of one stream; null for a stream the registry cannot foresee. */
+export function planFor(spec, params) {
+  if (!spec.plan) return null;
+  const resolved = resolvedParams(spec, params);
+  const messages = messagesFor(spec.plan, resolved.count, resolved.size);
+  // Rounded to the microsecond: 16 × 0.1 s is 1600 ms, not 1600.0000000000002.
+  return { ...resolved, messages, duration_ms: Math.round(messages * resolved.interval * 1e6) / 1e3 };
+}
+
+/** {name: plan} for a run's streams (the export's "parameters actually used"). */
+export function resolvedFor(specs, params) {
+  return Object.fromEntries(specs.filter((spec) => spec.plan).map((spec) => [spec.name, planFor(spec, params)]));
+}
+
+const grouped = (n) => n.toLocaleString("en-US");
+
+export function formatDuration(ms) {
+  const seconds = ms / 1000;
+  if (seconds === 0) return "no pauses";
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/** `16 msgs · 8.0 s`. */
+export function planFigures(plan) {
+  const msgs = `${grouped(plan.messages)} ${plan.messages === 1 ? "msg" : "msgs"}`;
+  return `${msgs} · ${formatDuration(plan.duration_ms)}`;
+}
+
+/** What `count` meant, when it is not simply messages: `count = 2 users`. */
+function countNote(spec, plan) {
+  const unit = spec.plan.unit;
+  return unit === "messages" ? "" : `count = ${grouped(plan.count)} ${unit}`;
+}
+
+/** A fault cuts the stream short of its plan: said beside it. */
+function faultNote(spec, plan, faults, chosenFaults) {
+  const notes = [];
+  for (const fault of faults) {
+    const raw = chosenFaults[fault.name] ?? "";
+    if (raw === "" || !fault.applies_to.includes(spec.endpoint)) continue;
+    const after = Number(raw);
+    if (after >= plan.messages) continue;
+    // EventSource reconnects after a cut and resumes, so SSE still gets every message.
+    notes.push(spec.transport === "sse" ? `cut every ${grouped(after)}, resumes` : `cut after ${grouped(after)}`);
+  }
+  return notes.join("; ");
+}
+
+/**
+ * The plan list: one row per chosen stream that the registry can foresee, or one line
+ * saying why there is no plan (a value that Run would refuse).
+ */
+export function renderPlan(list, { specs, params, faults = [], chosenFaults = {}, refused = false }) {
+  if (refused) {
+    list.replaceChildren(el("li", "plan-refused", "Fix the marked values to see what Run will send."));
+    return;
+  }
+  const rows = [];
+  for (const spec of specs) {
+    const plan = planFor(spec, params);
+    if (!plan) continue;
+    const item = el("li", `plan-row c${spec.index % 8}`);
+    item.dataset.endpoint = spec.name;
+    item.dataset.messages = String(plan.messages);
+    item.dataset.durationMs = String(plan.duration_ms);
+    const swatch = el("span", "swatch");
+    swatch.setAttribute("aria-hidden", "true");
+    item.append(swatch, el("span", "plan-name", spec.label), el("span", "plan-figures", planFigures(plan)));
+    const note = [countNote(spec, plan), faultNote(spec, plan, faults, chosenFaults)].filter(Boolean).join("; ");
+    if (note) item.append(el("span", "plan-note", note));
+    rows.push(item);
+  }
+  if (!rows.length) rows.push(el("li", "plan-refused", "Choose at least one endpoint."));
+  list.replaceChildren(...rows);
+}
+
+/** The plan's one-line sum, for the list's label: `8 streams, 63 msgs, the longest 8.5 s`. */
+export function planSummary(list, node) {
+  const rows = [...list.querySelectorAll(".plan-row")];
+  if (!rows.length) return setText(node, "");
+  const total = rows.reduce((sum, row) => sum + Number(row.dataset.messages), 0);
+  const longest = Math.max(...rows.map((row) => Number(row.dataset.durationMs)));
+  setText(node, `${rows.length} ${rows.length === 1 ? "stream" : "streams"}, ${grouped(total)} msgs, the longest ${formatDuration(longest)}`);
+}

@@ -1,0 +1,32 @@
+// The time axis's arithmetic: its length, where ticks go and how they are labelled.
+
+const TICK_STEPS = [1, 2, 2.5, 5];
+// Finer steps for the axis's length, so a 10.02 s run is not drawn on a 20 s axis.
+const SPAN_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+
+/** The smallest "nice" number (steps x 10^n) at or above `value`. */
+export function nice(value, steps = TICK_STEPS) {
+  const target = Math.max(value, 1e-3);
+  let power = 10 ** Math.floor(Math.log10(target));
+  for (;;) {
+    for (const step of steps) if (step * power >= target) return step * power;
+    power *= 10;
+  }
+}
+
+/** The axis span for the latest time shown: never under 100 ms. */
+export function niceSpan(ms) {
+  return nice(Math.max(ms, 100), SPAN_STEPS);
+}
+
+function decimals(value) {
+  for (let d = 0; d < 6; d++) if (Math.abs(Math.round(value * 10 ** d) - value * 10 ** d) < 1e-6) return d;
+  return 6;
+}
+
+/** A tick's label, as precise as the step between ticks asks: seconds on long axes. */
+export function tickLabel(ms, step, end) {
+  if (Math.abs(ms) < 1e-9) return "0";
+  if (end >= 2000 && step >= 10) return `${(ms / 1000).toFixed(decimals(step / 1000))} s`;
+  return `${ms.toFixed(decimals(step))} ms`;
+}
