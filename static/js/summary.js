@@ -10,7 +10,7 @@ const CELLS = ["state", "headers", "first", "last", "count", "wire", "framing"];
 
 function rowFor(record) {
   const row = el("tr");
-  row.className = `c${record.spec.index % 8}${record.spec.via ? " culprit" : ""}`;
+  row.className = `c${record.spec.index % 8}${record.spec.via ? " via-lane" : ""}`;
   row.dataset.endpoint = record.spec.name;
   const name = el("th");
   name.scope = "row";

@@ -140,3 +140,12 @@ async def test_message_details_are_reachable_by_keyboard_and_tap(page: Page, bas
     assert (await detail.text_content() or "").startswith("#1 received at ")
     await column.locator(".row").nth(3).click()
     assert (await detail.text_content() or "").startswith("#3 received at ")
+
+
+async def test_a_culprit_lane_is_a_plain_summary_row(page: Page, base_url: str) -> None:
+    await open_dashboard(page, base_url, interval="0.01", endpoints="chunked", culprits="chunked:gzip-flush")
+    await run_until_settled(page)
+    rows = await page.eval_on_selector_all(
+        "#summary-rows tr", "rows => rows.map((row) => [row.dataset.endpoint, getComputedStyle(row).display])"
+    )
+    assert rows == [["chunked", "table-row"], ["chunked:gzip-flush", "table-row"]]
