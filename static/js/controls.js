@@ -4,7 +4,7 @@
 // stop, and the WebSocket column's send box.
 
 import { setText } from "./dom.js";
-import { planSummary, renderPlan, resolvedFor } from "./plan.js";
+import { durationProblem, planSummary, renderPlan, resolvedFor } from "./plan.js";
 import { sendText } from "./run.js";
 import { createStaleMarker } from "./stale.js";
 import { numericBounds, problems } from "./validate.js";
@@ -26,6 +26,7 @@ function tally(run) {
  */
 export function createControls({ root, form, specs, faults, columns, stop }) {
   const bounds = numericBounds(JSON.parse(root.dataset.params || "[]"));
+  const maxSeconds = Number(root.dataset.maxDuration);
   const status = document.getElementById("status");
   const elapsed = document.getElementById("elapsed");
   const planList = document.getElementById("plan");
@@ -48,6 +49,9 @@ export function createControls({ root, form, specs, faults, columns, stop }) {
   function check(state) {
     const values = { ...state.params, ...state.faults };
     const found = problems(values, bounds);
+    // The server caps a stream's time by its messages (several per user for nested JSON), not by count.
+    const overlong = found.length ? null : durationProblem(chosenSpecs(state), state.params, maxSeconds);
+    if (overlong) found.push({ name: "interval", message: overlong });
     const wrong = new Map(found.map(({ name, message }) => [name, message]));
     for (const name of Object.keys(values)) {
       const input = form.elements[name];

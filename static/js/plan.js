@@ -32,6 +32,17 @@ export function planFor(spec, params) {
   return { ...resolved, messages, duration_ms: Math.round(messages * resolved.interval * 1e6) / 1e3 };
 }
 
+/** What is wrong when a chosen stream would outlast the server's cap on a stream's time, else null. */
+export function durationProblem(specs, params, maxSeconds) {
+  for (const spec of specs) {
+    const plan = planFor(spec, params);
+    if (!plan || plan.duration_ms <= maxSeconds * 1000) continue;
+    return `messages × interval must stay within ${grouped(maxSeconds)} s: ${spec.label ?? spec.name} would send ` +
+      `${grouped(plan.messages)} messages over ${formatDuration(plan.duration_ms)}`;
+  }
+  return null;
+}
+
 /** {name: plan} for a run's streams (the export's "parameters actually used"). */
 export function resolvedFor(specs, params) {
   return Object.fromEntries(specs.filter((spec) => spec.plan).map((spec) => [spec.name, planFor(spec, params)]));

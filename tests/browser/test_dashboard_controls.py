@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, Request, WebSocket
 
 from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME
-from app.params import BOUNDS, StreamParams
+from app.params import BOUNDS, MAX_DURATION_SECONDS, StreamParams
 from tests.browser.dashboard import ALL_SETTLED, FINAL_STATES, columns, open_dashboard, run_until_settled
 
 STREAM_PATHS = tuple(endpoint.path for endpoint in ENDPOINTS)
@@ -120,8 +120,22 @@ async def test_a_bad_value_typed_is_marked_and_run_sends_nothing(page: Page, bas
     assert requested, "a valid Run requests its streams"
 
 
+async def test_a_stream_that_would_outlast_the_servers_cap_is_refused_in_the_page(page: Page, base_url: str) -> None:
+    """count x interval is 720 s, but nested JSON sends 5 x 720 + 6 messages: an hour and more."""
+    nested = ENDPOINTS_BY_NAME["json-nested"]
+    messages = nested.messages(StreamParams(count=720, interval=5))
+    assert 720 * 5 <= MAX_DURATION_SECONDS < messages * 5
+    await open_dashboard(page, base_url, count="720", interval="5")
+    requested = stream_requests(page)
+    await press_run_and_settle(page)
+    field = await page.evaluate(FIELD, "interval")
+    assert field["invalid"] == "true", field
+    assert f"json-nested would send {messages:,} messages" in field["message"], field
+    assert requested == []
+
+
 async def test_good_values_are_not_marked(page: Page, base_url: str) -> None:
-    await open_dashboard(page, base_url, count="1000000", interval="0.25", size="1048576", drop="3")
+    await open_dashboard(page, base_url, count="1000000", interval="0.0001", size="1048576", drop="3")
     for name in ("count", "interval", "size", "drop"):
         field = await page.evaluate(FIELD, name)
         assert field["invalid"] is None and field["message"] == "", (name, field)

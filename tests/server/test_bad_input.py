@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from websockets.asyncio.client import connect
 
 from app.endpoints import ENDPOINTS, Endpoint, Transport
+from app.params import MAX_DURATION_SECONDS, StreamParams
 from tests.helpers import ids
 
 BAD_QUERIES = [
@@ -93,3 +94,24 @@ async def test_unknown_api_path_is_json_404(client: TestClient[web.Request, None
     async with client.get("/api/nope") as response:
         assert response.status == 404
         assert "error" in await response.json()
+
+
+def _longest_count(endpoint: Endpoint, interval: float) -> int:
+    """The largest count whose stream still fits the duration cap at `interval`."""
+    count = 1
+    while endpoint.messages(StreamParams(count=count + 1, interval=interval)) * interval <= MAX_DURATION_SECONDS:
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.rule.per_count > 1], ids=ids)
+async def test_the_duration_cap_counts_messages_not_count(client: TestClient, endpoint: Endpoint) -> None:
+    """Nested JSON sends about five messages per user: count x interval would let it run five hours."""
+    count = _longest_count(endpoint, 1.0)
+    assert count * 1.0 <= MAX_DURATION_SECONDS  # the old count x interval check lets this through
+    response = await client.get(endpoint.path, params={"count": str(count + 1), "interval": "1"})
+    assert response.status == 400
+    body = await response.json()
+    assert body["param"] == "interval" and "over the 3600 s a stream may last" in body["error"], body
+    async with client.get(endpoint.path, params={"count": str(count), "interval": "1"}) as fits:
+        assert fits.status == 200  # left at once: the first message is all this test needs
