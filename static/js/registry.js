@@ -6,8 +6,6 @@
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 export const PARAM_NAMES = ["count", "interval", "size"];
-/** Browsers' HTTP/1.1 connection limit per host (what the lanes work around). */
-export const CONNECTIONS_PER_HOST = 6;
 /** How a culprit lane is named in the URL and the page: `{endpoint}:{culprit}`. */
 export const VIA_SEPARATOR = ":";
 
