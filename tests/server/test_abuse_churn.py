@@ -21,7 +21,7 @@ STREAMS = 1000
 CONCURRENCY = 100
 #: Every stream is mid-way when its client leaves: in a long pause, between quick
 #: messages, or writing as fast as the socket takes it.
-QUERIES = ("count=100&interval=30", "count=1000&interval=0.01", "count=200&interval=0.001&size=65536")
+QUERIES = ("count=20&interval=30", "count=1000&interval=0.01", "count=200&interval=0.001&size=65536")
 STREAM_PATHS = [endpoint.path for endpoint in ENDPOINTS if endpoint.name != "non-chunked"]
 WS_HEADERS = (
     "Upgrade: websocket\r\nConnection: Upgrade\r\n"

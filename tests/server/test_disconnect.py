@@ -38,7 +38,7 @@ async def test_http_client_leaving_mid_stream_stops_the_handler(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     stats = server.app[stream_stats_key]
-    response = await session.get(server.make_url(f"{endpoint.path}?count=100&interval=30"))
+    response = await session.get(server.make_url(f"{endpoint.path}?count=20&interval=30"))
     await response.content.readany()
     assert stats.active == 1
     response.close()
