@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from .culprits import VIA_NAMES
@@ -79,11 +79,6 @@ class StreamParams:
     #: Cut each connection after this many of its messages, or None.
     drop: int | None = None
 
-    @property
-    def duration(self) -> float:
-        """How long the stream is scheduled to take, in seconds."""
-        return self.count * self.interval
-
 
 def _parse_number(bound: Bound, raw: str) -> float:
     if len(raw) > MAX_VALUE_LENGTH:
@@ -109,13 +104,22 @@ def _parse_choice(name: str, raw: str | None) -> str | None:
     return raw
 
 
+def one_per_count(params: StreamParams) -> int:
+    return params.count
+
+
 def parse_params(
-    query: Mapping[str, str], defaults: StreamParams, getall: Mapping[str, int] | None = None
+    query: Mapping[str, str],
+    defaults: StreamParams,
+    getall: Mapping[str, int] | None = None,
+    messages: Callable[[StreamParams], int] = one_per_count,
 ) -> StreamParams:
     """Validate a query against the bounds, filling in an endpoint's defaults.
 
     `getall` maps each key to how often it occurs, so a repeated parameter is refused
-    rather than silently taking one of its values.
+    rather than silently taking one of its values. `messages` is how many messages the
+    endpoint sends for the parameters (nested JSON sends several per count): the time cap
+    is on messages x interval, the time the stream really takes.
     """
     for key in query:
         if key not in BOUNDS and key not in CHOICES:
@@ -134,10 +138,12 @@ def parse_params(
         via=_parse_choice("via", query.get("via")),
         drop=int(values["drop"]) if "drop" in values else None,
     )
-    if params.duration > MAX_DURATION_SECONDS:
+    sent = messages(params)
+    seconds = sent * params.interval
+    if seconds > MAX_DURATION_SECONDS:
+        what = "count" if sent == params.count else f"{sent:,} messages"
         raise ParamError(
-            "interval",
-            f"count x interval is {plain(params.duration)} s, over the {MAX_DURATION_SECONDS} s a stream may last",
+            "interval", f"{what} x interval is {plain(seconds)} s, over the {MAX_DURATION_SECONDS} s a stream may last"
         )
     return params
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from ..culprits import misapplied
 from ..differences import differences_document
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
-from ..params import MAX_DURATION_SECONDS, ParamError, StreamParams, bounds_document, parse_params
+from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
 from .errors import json_error, unavailable
 from .keys import loop_lag_key, stream_stats_key
 from .memory import collector_snapshot
@@ -27,12 +27,10 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
 
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
-            params = parse_params(request.query, endpoint.defaults, Counter(key for key, _ in request.query.items()))
+            counts = Counter(key for key, _ in request.query.items())
+            params = parse_params(request.query, endpoint.defaults, counts, endpoint.messages)
         except ParamError as error:
             return json_error(400, error.message, error.param)
-        too_long = overlong(endpoint, params)
-        if too_long is not None:
-            return json_error(400, too_long, "interval")
         wrong = misapplied(endpoint.transport.value, params.via, params.drop)
         if wrong is not None:
             return json_error(400, wrong[1], wrong[0])
@@ -49,17 +47,6 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
 
     handler.__name__ = f"stream_{endpoint.name.replace('-', '_')}"
     return handler
-
-
-def overlong(endpoint: Endpoint, params: StreamParams) -> str | None:
-    """The duration cap counts messages, not `count`: nested JSON sends several per user."""
-    seconds = endpoint.duration(params)
-    if seconds <= MAX_DURATION_SECONDS:
-        return None
-    return (
-        f"{endpoint.messages(params):,} messages x interval is {seconds:,.0f} s, "
-        f"over the {MAX_DURATION_SECONDS} s a stream may last"
-    )
 
 
 def registry_document(request: web.Request) -> dict[str, object]:

@@ -38,8 +38,6 @@ export function usedParams(record) {
 
 /** One stream's figures; byte counts are null until the readers count them. */
 export function endpointSummary(record) {
-  const wire = record.wireBytes ?? null;
-  const payload = record.payloadBytes ?? null;
   return {
     outcome: record.state,
     error: record.error,
@@ -51,9 +49,10 @@ export function endpointSummary(record) {
     last_ms: round(record.lastT),
     end_ms: round(record.endT),
     message_count: record.count,
-    wire_bytes: wire,
-    payload_bytes: payload,
-    framing_bytes: wire === null || payload === null ? null : wire - payload,
+    wire_bytes: record.wireBytes ?? null,
+    payload_bytes: record.payloadBytes ?? null,
+    // The transfer framing alone: a JSON array's `]` is in wire - payload but is body.
+    framing_bytes: record.framingBytes ?? null,
     extra_wire_bytes: record.extraWireBytes ?? null,
   };
 }

@@ -1,6 +1,8 @@
 // "What to notice" after a run: one or two sentences computed from the run itself, so the
 // page says in words what the timeline shows. Pure: reads run records, returns text.
 
+import { framingPerMessage } from "./stats.js";
+
 /** Held this long before the first message, a stream did not start at once. */
 const HELD_MS = 300;
 const MAX_SENTENCES = 3;
@@ -8,15 +10,6 @@ const MAX_SENTENCES = 3;
 const seconds = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const labelOf = (record) => record.spec.label ?? record.spec.name;
 
-/** Bytes of framing per message, or null before the run has counted any. */
-export function framingPerMessage(record) {
-  // A live run's framingBytes (run.js) leaves a JSON array's closing `]` out: body, not framing,
-  // as the CLI counts it; null through a culprit, whose chunks the page cannot see.
-  if ("framingBytes" in record) return record.count && record.framingBytes !== null ? record.framingBytes / record.count : null;
-  if (!record.count || record.wireBytes === undefined || record.wireBytes === null) return null;
-  if (record.payloadBytes === undefined || record.payloadBytes === null) return null;
-  return (record.wireBytes - record.payloadBytes) / record.count;
-}
 
 /** Every message in one read, after a silence: what a buffer (or Content-Length) does. */
 function allAtOnce(record) {

@@ -15,8 +15,6 @@ import { httpUrl } from "./registry.js";
 import { chunkFraming, chunkedWire, LAST_CHUNK, sseWire, utf8Length, wsWire } from "./wire.js";
 import { readYours } from "./yours-reader.js";
 
-export { utf8Length };
-
 const PING_INTERVAL_MS = 500;
 /** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
 const FRUITLESS_RECONNECTS = 3;

@@ -125,7 +125,7 @@ export function recordsFromEntry(entry) {
       spec, url: stream.url, state: s.outcome, error: s.error, queued: s.queued_ms !== null, queuedMs: s.queued_ms,
       requestT: s.request_ms, openT: s.ttfb_ms, firstByteT: s.first_byte_ms, firstT: s.first_ms, lastT: s.last_ms,
       endT: s.end_ms, count: s.message_count, wireBytes: s.wire_bytes, payloadBytes: s.payload_bytes,
-      extraWireBytes: s.extra_wire_bytes, messages, rtts: [], drops: stream.drops, reconnects: stream.reconnects,
+      extraWireBytes: s.extra_wire_bytes, framingBytes: s.framing_bytes, messages, rtts: [], drops: stream.drops, reconnects: stream.reconnects,
       heldMax: null, burst: 0, arrivals: null, timing: null, sampled: !entry.whole,
     };
   });

@@ -71,7 +71,11 @@ export function formatWire(record) {
   return record.wireExact === false ? `≥ ${formatBytes(record.wireBytes)}` : formatBytes(record.wireBytes);
 }
 
-/** Framing bytes per message (chunk lines, SSE fields, frame headers, the last chunk), one decimal. */
+/**
+ * Framing bytes per message (chunk lines, SSE fields, frame headers, the last chunk), or null
+ * before any message and through a culprit. A JSON array's closing `]` is body, not framing,
+ * as the CLI counts it: so this is framingBytes, never wire - payload.
+ */
 export function framingPerMessage(record) {
   if (!record.count || record.framingBytes === null || record.framingBytes === undefined) return null;
   return record.framingBytes / record.count;
@@ -79,6 +83,7 @@ export function framingPerMessage(record) {
 
 /** Everything the column shows as figures, as text. */
 export function figures(record, nowMs) {
+  const framing = framingPerMessage(record);
   return {
     ttfb: formatMs(record.openT),
     first: formatMs(record.firstT),
@@ -87,7 +92,7 @@ export function figures(record, nowMs) {
     bytes: formatBytes(record.bytes),
     wire: formatWire(record),
     payload: formatBytes(record.payloadBytes ?? 0),
-    framing: framingPerMessage(record) === null ? "–" : `${framingPerMessage(record).toFixed(1)} B`,
+    framing: framing === null ? "–" : `${framing.toFixed(1)} B`,
     rate: formatRate(rate(record, nowMs)),
     rtt: roundTrip(record.rtts),
     gap: recentGaps(record.messages),

@@ -3,8 +3,8 @@
 // comparison table. DOM writes only through text.
 
 import { el, setText } from "./dom.js";
-import { framingPerMessage, whatToNotice } from "./notice.js";
-import { formatCount, formatMs, formatWire } from "./stats.js";
+import { whatToNotice } from "./notice.js";
+import { formatCount, formatMs, formatWire, framingPerMessage } from "./stats.js";
 
 const CELLS = ["state", "headers", "first", "last", "count", "wire", "framing"];
 

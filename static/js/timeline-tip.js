@@ -21,8 +21,6 @@ export function describeMessage(record, index, together = 1) {
   if (message.wire !== undefined && message.wire !== null) {
     const payload = message.payload ?? null;
     lines.push(`${formatBytes(message.wire)} on the wire${payload === null ? "" : `, ${formatBytes(payload)} of it the message`}`);
-  } else if (message.bytes !== undefined) {
-    lines.push(`${formatBytes(message.bytes)} of text`);
   }
   if (together > 1) lines.push(`read at the same moment as ${formatCount(together - 1)} other${together > 2 ? "s" : ""}`);
   return lines;

@@ -10,6 +10,9 @@ import { formatMs } from "./stats.js";
 export const MAX_SEND_CHARS = 1000;
 const MAX_ECHOES_SHOWN = 20;
 const BOUND = `at most ${MAX_SEND_CHARS.toLocaleString("en-US")} characters`;
+const QUOTED_CHARS = 40;
+
+const quoted = (text) => `“${text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text}”`;
 
 /** Why the box is closed, or null when the socket is open to send on. */
 function closedReason(record, expected) {
@@ -48,7 +51,7 @@ export function createSendBox(form, send) {
     if (text.length > MAX_SEND_CHARS) return setText(said, `Not sent: ${BOUND}, this is ${text.length.toLocaleString("en-US")}.`);
     if (!send(text)) return setText(said, "Not sent: the socket is not open.");
     input.value = "";
-    setText(said, `Sent “${text.length > 40 ? `${text.slice(0, 40)}…` : text}”, waiting for its echo…`);
+    setText(said, `Sent ${quoted(text)}, waiting for its echo…`);
   });
 
   return {
@@ -77,7 +80,7 @@ export function createSendBox(form, send) {
       list.hidden = false;
       form.dataset.echoes = String(shown);
       const last = echoes.at(-1);
-      setText(said, `Echo of “${last.text.length > 40 ? `${last.text.slice(0, 40)}…` : last.text}” after ${formatMs(last.ms)}.`);
+      setText(said, `Echo of ${quoted(last.text)} after ${formatMs(last.ms)}.`);
     },
   };
 }

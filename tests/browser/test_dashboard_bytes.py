@@ -103,6 +103,9 @@ async def test_the_pages_wire_bytes_are_the_clis_and_its_messages_add_up_to_them
         assert len(messages) == states[name]["messages"] == cli[name]["messages"], name
         assert sum(m["wire_bytes"] for m in messages) + summary["extra_wire_bytes"] == column["wire"], name
         assert sum(m["payload_bytes"] for m in messages) == column["payload"], name
+        # The export's framing is the CLI's (a JSON array's `]` is body, not framing).
+        framing = summary["framing_bytes"] / len(messages)
+        assert round(framing, 1) == (cli[name]["framing_bytes_per_message"] or 0), (name, summary)
         # Only the response with a Content-Length has no framing around its messages.
         framed = endpoint.transport is not Transport.BUFFERED
         assert all((m["wire_bytes"] > m["payload_bytes"] > 0) is framed for m in messages), name
@@ -206,7 +209,10 @@ async def test_through_a_culprit_the_page_shows_a_floor_never_more_than_the_cli_
     await run_until_settled(page)
     shown = await page.evaluate(WIRE)
     notes = await page.evaluate(NOTES)
+    exported = by_name(await export_json(page))
     for lane in lanes:
+        # Framing the page cannot see is not exported as a figure either.
+        assert exported[lane]["summary"]["framing_bytes"] is None, (lane, exported[lane]["summary"])
         column, counted = shown[lane], cli[lane.replace(":", " via ")]["wire_bytes"]
         # Not a made-up exact figure: what the browser measured, said to be a floor, or nothing.
         assert column["exact"] == "false", (lane, column)

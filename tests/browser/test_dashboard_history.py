@@ -21,6 +21,8 @@ from tests.browser.dashboard import (
     run_until_settled,
 )
 
+#: The runs the page keeps (static/js/history-store.js MAX_RUNS), as the README says.
+MAX_RUNS = 10
 CSV_HEADER = ["endpoint", "index", "receive_ms", "server_sent_ms", "delay_ms", "payload_bytes", "wire_bytes", "text"]
 
 HAS_MESSAGES = """([name, n]) =>
@@ -199,3 +201,16 @@ async def test_a_big_run_exports_without_a_long_task_and_is_kept_as_a_sample(pag
     assert sum(len(endpoint["messages"]) for endpoint in document["endpoints"]) == total
     assert lines == 1 + total
     assert by_name(document)["chunked"]["params"]["count"] == count
+
+
+async def test_only_the_last_runs_are_kept(page: Page, base_url: str) -> None:
+    await open_dashboard(page, base_url, endpoints="chunked", count=1, interval=0)
+    for n in range(1, MAX_RUNS + 3):
+        await page.fill('input[name="size"]', str(n))  # each run told apart by its size
+        await run_until_settled(page)
+        await kept_runs(page, min(n, MAX_RUNS))
+    listed = await page.evaluate(LISTED)
+    sizes = [cells["cells"][1] for cells in listed]
+    assert len(listed) == MAX_RUNS, sizes
+    # Newest first, and the two oldest (size 1 and 2) are the ones gone.
+    assert f"size {MAX_RUNS + 2}" in sizes[0] and "size 3" in sizes[-1], sizes
