@@ -8,9 +8,10 @@ message of its own (the closing `]` of a JSON array).
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,14 +52,6 @@ Source = Callable[[StreamParams, "Clock | None"], Body]
 # stream and JSON objects are written as the f-strings json.dumps would produce.
 
 
-def _text_suffixer(params: StreamParams, clock: Clock | None) -> Callable[[str], str]:
-    """Adds ` <padding>` and ` @<stamp>` to a text message, as the parameters ask."""
-    pad = f" {PAD_CHAR * params.size}" if params.size else ""
-    if clock is None:
-        return lambda line: f"{line}{pad}"
-    return lambda line: f"{line}{pad} @{clock():.3f}"
-
-
 def _member_adder(params: StreamParams, clock: Clock | None) -> Callable[[str], str]:
     """Adds `"pad"` and `"ts"` members to a JSON object, byte for byte as json.dumps would."""
     pad = f', "pad": "{PAD_CHAR * params.size}"' if params.size else ""
@@ -73,8 +66,13 @@ def text_lines(label: str, newline: bool) -> Source:
     end = "\n" if newline else ""
 
     def source(params: StreamParams, clock: Clock | None) -> Body:
-        suffixed = _text_suffixer(params, clock)
-        return Body(f"{suffixed(f'{label} {i}')}{end}" for i in range(params.count))
+        # A map over the indices, not a generator: a stream holds its source for its whole
+        # life, and a generator's frame is ~500 bytes of it (5 MB at 10,000 streams).
+        pad = f" {PAD_CHAR * params.size}" if params.size else ""
+        if clock is None:
+            tail = f"{pad}{end}"
+            return Body(map(lambda i: f"{label} {i}{tail}", range(params.count)))
+        return Body(map(lambda i: f"{label} {i}{pad} @{clock():.3f}{end}", range(params.count)))
 
     return source
 
@@ -111,55 +109,49 @@ def ndjson_lines(params: StreamParams, clock: Clock | None) -> Body:
     return Body(f"{with_members(person)}\n" for person in people_json(params.count))
 
 
-@dataclass(frozen=True, slots=True)
-class _RawJSON:
-    """A value already written as JSON: the padding, rendered once per stream."""
+def _members(obj: Mapping[str, Any], opening: str) -> list[str]:
+    """A flat object's members, compact, cut where the tutorial pauses (after each completed
+    value; a list pauses after each item and at its `]`), the closing `}` left out.
 
-    text: str
-
-
-def _users(count: int, size: int) -> Iterator[dict[str, Any]]:
-    pad = _RawJSON(json.dumps(PAD_CHAR * size))
-    for index in range(count):
-        user = (
-            dict(TUTORIAL_USERS[index])
-            if index < len(TUTORIAL_USERS)
-            else {"id": index + 1, "name": f"User {index + 1}", "roles": ["user"]}
-        )
-        if size:
-            user["pad"] = pad
-        yield user
-
-
-def nested_document(count: int, size: int) -> dict[str, Any]:
-    """The tutorial's nested document, with `count` users (generated past the first two).
-
-    The users are a lazy iterator, so memory stays at one user however large the document.
+    Only for objects whose values are scalars or lists of scalars, as this module's are.
     """
-    return {"users": _users(count, size), "settings": dict(TUTORIAL_SETTINGS)}
+    messages = []
+    for index, (key, value) in enumerate(obj.items()):
+        start = f"{',' if index else opening}{json.dumps(key)}:"
+        if isinstance(value, list) and value:
+            first, *rest = (json.dumps(item) for item in value)
+            messages += [f"{start}[{first}", *(f",{item}" for item in rest), "]"]
+        else:
+            messages.append(f"{start}{json.dumps(value)}")
+    return messages
 
 
-def _json_tokens(node: Any) -> Iterator[tuple[str, bool]]:
-    """(text, completes_a_value) in the tutorial's write order, compact, no spaces."""
-    if isinstance(node, dict):
-        yield "{", False
-        for index, (key, value) in enumerate(node.items()):
-            if index:
-                yield ",", False
-            yield f"{json.dumps(key)}:", False
-            yield from _json_tokens(value)
-        yield "}", True
-    elif isinstance(node, list | Iterator):
-        yield "[", False
-        for index, value in enumerate(node):
-            if index:
-                yield ",", False
-            yield from _json_tokens(value)
-        yield "]", True
-    elif isinstance(node, _RawJSON):
-        yield node.text, True
-    else:
-        yield json.dumps(node), True
+# Everything but a generated user's id is the same in every stream: written once, here.
+_TUTORIAL_USER_MESSAGES = tuple(
+    tuple(_members(user, '{"users":[{' if index == 0 else ",{")) for index, user in enumerate(TUTORIAL_USERS)
+)
+_GENERATED_ROLES = tuple(_members({"roles": ["user"]}, ","))
+_SETTINGS_MESSAGES = (*_members(TUTORIAL_SETTINGS, ',"settings":{'), "}", "}")
+
+
+def _nested_messages(count: int, size: int) -> Iterator[str]:
+    """The nested document, `count` users then the settings, cut after each completed value.
+
+    A recursive walk of the document cost a generator frame per level and a join per
+    message; this writes the document's own shape (users of id, name, roles and pad) and
+    tests pin it against a generic walk. One user at a time, so memory stays flat.
+    """
+    user_end = (f',"pad":"{PAD_CHAR * size}"', "}") if size else ("}",)
+    for messages in _TUTORIAL_USER_MESSAGES[:count]:
+        yield from messages
+        yield from user_end
+    for user_id in range(len(TUTORIAL_USERS) + 1, count + 1):
+        yield f',{{"id":{user_id}'
+        yield f',"name":"User {user_id}"'
+        yield from _GENERATED_ROLES
+        yield from user_end
+    yield "]" if count else '{"users":[]'
+    yield from _SETTINGS_MESSAGES
 
 
 def nested_json(params: StreamParams, clock: Clock | None) -> Body:
@@ -168,44 +160,61 @@ def nested_json(params: StreamParams, clock: Clock | None) -> Body:
     The tutorial pauses after every value; everything written up to that pause is one
     message. Tokens have nowhere to carry a stamp, so `clock` is not used.
     """
-
-    def messages() -> Iterator[str]:
-        pending: list[str] = []
-        for text, completes in _json_tokens(nested_document(params.count, params.size)):
-            pending.append(text)
-            if completes:
-                yield "".join(pending)
-                pending.clear()
-
-    return Body(messages())
+    return Body(_nested_messages(params.count, params.size))
 
 
 def _items_document(params: StreamParams) -> Iterator[bytes]:
-    """The tutorial's `{"items": [{"id": 1}, ...]}`, produced piece by piece."""
+    """The tutorial's `{"items": [{"id": 1}, ...]}`, produced piece by piece.
+
+    An item's padding and closing brace are one piece, rendered once and shared by every
+    item: a 1 MiB item costs no copy to produce, only ijson's parse.
+    """
     yield b'{"items": ['
-    with_pad = _member_adder(params, None)
+    item_end = f', "pad": "{PAD_CHAR * params.size}"}}'.encode() if params.size else b"}"
     for index in range(params.count):
-        item = with_pad(f'{{"id": {index + 1}}}')
-        yield f"{', ' if index else ''}{item}".encode()
+        yield f'{", " if index else ""}{{"id": {index + 1}'.encode()
+        yield item_end
     yield b"]}"
 
 
 class _PieceReader:
-    """A file-like view of a lazy document, so ijson pulls it in as it parses."""
+    """A file-like view of a lazy document, so ijson pulls it in as it parses.
+
+    Each read() is a call into Python and a round of yajl, which cost more than parsing
+    a small piece: small pieces are gathered up to the size ijson asks for, as a file
+    gives them. A piece is never split or copied into a larger read: one that would
+    overflow a read waits for the next, so ijson sees a large padding in one piece.
+    """
 
     def __init__(self, pieces: Iterator[bytes]) -> None:
         self._pieces = pieces
+        self._held = b""
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int) -> bytes:
         # ijson calls read(0) to learn whether the file gives bytes or text.
         if size == 0:
             return b""
-        return next(self._pieces, b"")
+        pieces = itertools.chain((self._held,), self._pieces) if self._held else self._pieces
+        self._held = b""
+        gathered: list[bytes] = []
+        total = 0
+        for piece in pieces:
+            if gathered and total + len(piece) > size:
+                self._held = piece
+                break
+            gathered.append(piece)
+            total += len(piece)
+        # A single piece comes back as itself, not a copy.
+        return b"".join(gathered)
 
 
 def ijson_events(params: StreamParams, clock: Clock | None) -> Body:
-    """One `prefix event value` line per ijson parse event; memory stays flat in `count`."""
+    """One `prefix event value` line per ijson parse event; memory stays flat in `count`.
+
+    The padding lives in the document; the event lines carry it as values, not again.
+    Each line is one f-string: a 1 MiB string event is copied once, not once per suffix.
+    """
     events = ijson.parse(_PieceReader(_items_document(params)))
-    # The padding lives in the document; the event lines carry it as values, not again.
-    stamped = _text_suffixer(StreamParams(count=params.count, interval=params.interval), clock)
-    return Body(f"{stamped(f'{prefix} {event} {value}')}\n" for prefix, event, value in events)
+    if clock is None:
+        return Body(f"{prefix} {event} {value}\n" for prefix, event, value in events)
+    return Body(f"{prefix} {event} {value} @{clock():.3f}\n" for prefix, event, value in events)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
@@ -28,14 +30,30 @@ def _is_api(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+async def answered(response: web.StreamResponse) -> web.StreamResponse:
+    """A response as the awaitable a plain-function middleware returns."""
+    return response
+
+
+# The middlewares are plain functions that return the handler's own awaitable: as
+# coroutines, each would keep a frame alive for the whole life of every stream (at 10,000
+# streams, megabytes), only to pass its result through.
+
+
 @web.middleware
-async def api_errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+def api_errors_as_json(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     """The API's own refusals (no such path, a method it does not take) in JSON, like
     every other answer of /api; a 405 keeps its `Allow`."""
+    if not _is_api(request.path):
+        return handler(request)
+    return _json_refusals(request, handler)
+
+
+async def _json_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException as error:
-        if error.status < 400 or not _is_api(request.path):
+        if error.status < 400:
             raise
         allow = error.headers.get(hdrs.ALLOW)
         headers = {hdrs.ALLOW: allow} if allow is not None else None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from .errors import json_error
+from .errors import answered, json_error
 from .hosts import parse_host
 from .keys import allowed_hosts_key, settings_key
 from .origins import is_dashboard_origin
@@ -42,33 +44,43 @@ def content_security_policy(port: int, stream_origin: str | None = None) -> str:
 
 
 @web.middleware
-async def served_hosts_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """400 for a `Host` that is malformed or not a name this server answers to."""
+def served_hosts_only(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+    """400 for a `Host` that is malformed or not a name this server answers to (a plain
+    function, as errors.py says why)."""
     host = request.headers.get(hdrs.HOST)
     # A request without Host (HTTP/1.0) cannot carry a rebinding attacker's name.
     if host is not None and not request.app[allowed_hosts_key].allows_header(host):
-        return json_error(
-            400,
-            f"Host {host[:100]!r} is not a name this server answers to; an operator can add names with --allowed-hosts",
-            "Host",
+        return answered(
+            json_error(
+                400,
+                f"Host {host[:100]!r} is not a name this server answers to; "
+                "an operator can add names with --allowed-hosts",
+                "Host",
+            )
         )
-    return await handler(request)
+    return handler(request)
+
+
+def _media_type(response: web.StreamResponse) -> str:
+    """The response's media type, read off its header: `response.content_type` would
+    parse it into a dict the response keeps for its whole life (every stream's too)."""
+    return response.headers.get(hdrs.CONTENT_TYPE, "").partition(";")[0].strip().lower()
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: runs just before headers go out, streams included."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.content_type in POLICED_TYPES:
+    response.headers.setdefault(hdrs.X_CONTENT_TYPE_OPTIONS, "nosniff")
+    response.headers.setdefault(hdrs.REFERRER_POLICY, "no-referrer")
+    if _media_type(response) in POLICED_TYPES:
         host = parse_host(request.headers.get(hdrs.HOST, ""))
         port = host.port if host is not None and host.port else (443 if request.scheme == "https" else 80)
         asked = stream_url(request.query.get("stream", "")) if request.path in STREAM_PAGES else None
-        response.headers["Content-Security-Policy"] = content_security_policy(port, asked and stream_origin(asked))
+        response.headers[hdrs.CONTENT_SECURITY_POLICY] = content_security_policy(port, asked and stream_origin(asked))
     origin = request.headers.get("Origin")
     if origin and is_dashboard_origin(origin, request, request.app[settings_key].host):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+        response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+        response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = CORS_EXPOSED
         # Resource Timing of a lane's request (when it was sent, how long the browser queued
         # it, its encoded size) is zeros for a cross-origin page without this.
-        response.headers["Timing-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
+        response.headers[hdrs.TIMING_ALLOW_ORIGIN] = origin
+        response.headers[hdrs.VARY] = "Origin"

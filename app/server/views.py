@@ -11,12 +11,12 @@ from aiohttp import web
 from ..culprits import misapplied
 from ..differences import differences_document
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
-from ..params import MAX_DURATION_SECONDS, ParamError, bounds_document, parse_params
+from ..params import MAX_DURATION_SECONDS, ParamError, StreamParams, bounds_document, parse_params
 from .errors import json_error, unavailable
 from .keys import loop_lag_key, stream_stats_key
 from .memory import collector_snapshot
 from .streams import tracked
-from .transports import HANDLERS
+from .transports import HANDLERS, TransportHandler
 from .transports.sizes import MAX_BUFFERED_BYTES
 from .yours import stream_url
 
@@ -26,27 +26,41 @@ def stream_view(endpoint: Endpoint) -> web.Handler:
     transport = HANDLERS[endpoint.transport]
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        try:
-            counts = Counter(key for key, _ in request.query.items())
-            params = parse_params(request.query, endpoint.defaults, counts, endpoint.messages)
-        except ParamError as error:
-            return json_error(400, error.message, error.param)
-        wrong = misapplied(endpoint.transport.value, params.via, params.drop)
-        if wrong is not None:
-            return json_error(400, wrong[1], wrong[0])
-        refusal = transport.precheck(request, endpoint, params)
-        if refusal is not None:
-            return refusal
-        stats = request.app[stream_stats_key]
-        reservation = transport.reservation(endpoint, params)
-        refusal = stats.refusal(reservation)
-        if refusal is not None:
-            return unavailable(refusal)
-        with tracked(stats, endpoint.name, reservation, request.protocol) as record:
+        admitted = _admit(request, endpoint, transport)
+        if isinstance(admitted, web.StreamResponse):
+            return admitted
+        params, reservation = admitted
+        with tracked(request.app[stream_stats_key], endpoint.name, reservation, request.protocol) as record:
             return await transport.serve(request, endpoint, params, record)
 
     handler.__name__ = f"stream_{endpoint.name.replace('-', '_')}"
     return handler
+
+
+def _admit(
+    request: web.Request, endpoint: Endpoint, transport: TransportHandler
+) -> tuple[StreamParams, int] | web.Response:
+    """The stream's parameters and its share of the memory budget, or the refusal.
+
+    Its own function so that what validation built (the query's key counts, for one)
+    is not held in the handler's frame for the whole life of the stream.
+    """
+    try:
+        counts = Counter(key for key, _ in request.query.items())
+        params = parse_params(request.query, endpoint.defaults, counts, endpoint.messages)
+    except ParamError as error:
+        return json_error(400, error.message, error.param)
+    wrong = misapplied(endpoint.transport.value, params.via, params.drop)
+    if wrong is not None:
+        return json_error(400, wrong[1], wrong[0])
+    refusal = transport.precheck(request, endpoint, params)
+    if refusal is not None:
+        return refusal
+    reservation = transport.reservation(endpoint, params)
+    busy = request.app[stream_stats_key].refusal(reservation)
+    if busy is not None:
+        return unavailable(busy)
+    return params, reservation
 
 
 def registry_document(request: web.Request) -> dict[str, object]:

@@ -10,11 +10,15 @@ from aiohttp import web
 from ..streams import Outcome, StreamRecord
 
 
+def _never() -> bool:
+    return False
+
+
 def until_drop(messages: Iterable[str], drop: int | None) -> tuple[Iterable[str], Callable[[], bool]]:
     """The messages this connection sends before `drop` cuts it, and a check, once they
     are sent, whether the cut is due (whether any message is left)."""
     if drop is None:
-        return messages, lambda: False
+        return messages, _never
     rest: Iterator[str] = iter(messages)
     return islice(rest, drop), lambda: next(rest, None) is not None
 

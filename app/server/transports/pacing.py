@@ -44,22 +44,27 @@ class Pacer:
     keepalive: Callable[[], Awaitable[int]] | None = None
     keepalive_every: float = 0.0
 
-    async def wait_until(self, deadline: float, record: StreamRecord) -> bool:
-        """Sleep until `deadline` (loop time), keeping alive, returning early on stop.
+    def pause(self, deadline: float, record: StreamRecord) -> Awaitable[bool]:
+        """Sleep until `deadline` (loop time), returning early (True) on stop.
 
-        True when it did sleep: a deadline already past returns at once, without
-        handing the loop to anyone.
+        Without keepalives this is the shutdown's own pause, awaited directly: a stream
+        spends its life in a pause, and a coroutine of ours around it would be one more
+        frame per stream.
         """
+        if self.keepalive is None:
+            return self.shutdown.pause_until(deadline)
+        return self._pause_keeping_alive(deadline, record, self.keepalive)
+
+    async def _pause_keeping_alive(
+        self, deadline: float, record: StreamRecord, keepalive: Callable[[], Awaitable[int]]
+    ) -> bool:
         loop = asyncio.get_running_loop()
-        slept = False
         while (remaining := deadline - loop.time()) > 0:
-            slept = True
-            step = min(remaining, self.keepalive_every) if self.keepalive else remaining
-            if await self.shutdown.pause_until(loop.time() + step):
-                break
-            if self.keepalive and step < remaining:
-                record.bytes_sent += await self.keepalive()
-        return slept
+            if await self.shutdown.pause_until(loop.time() + min(remaining, self.keepalive_every)):
+                return True
+            if self.keepalive_every < remaining:
+                record.bytes_sent += await keepalive()
+        return False
 
 
 def pacer_for(
@@ -81,6 +86,7 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
     loop = asyncio.get_running_loop()
     start = loop.time()
     shutdown = pacer.shutdown
+    interval = pacer.interval
     yield_at = YIELD_EVERY
     for index, message in enumerate(messages, start=1):
         if shutdown.started:
@@ -88,7 +94,8 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
             return
         record.bytes_sent += await send(message)
         record.messages += 1
-        if pacer.interval and await pacer.wait_until(start + index * pacer.interval, record):
+        if interval and (deadline := start + index * interval) > loop.time():
+            await pacer.pause(deadline, record)
             yield_at = index + YIELD_EVERY
         elif index >= yield_at:
             yield_at = index + YIELD_EVERY
