@@ -15,7 +15,7 @@ from ...sources import epoch_ms
 from ..errors import json_error
 from ..keys import allowed_hosts_key
 from ..origins import is_allowed_origin
-from ..streams import Outcome, StreamRecord, client_may_leave, ended_by_client
+from ..streams import Outcome, StreamRecord, client_may_leave
 from .faults import cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
@@ -49,13 +49,26 @@ def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> 
     return None
 
 
-async def _echo_incoming(ws: web.WebSocketResponse) -> None:
+async def _echo_incoming(ws: web.WebSocketResponse, request: web.Request) -> None:
+    """Answer what the client sends until it closes (or stops answering pings), then end
+    the connection: aiohttp then cancels the handler, wherever its stream is (usually in a
+    pause), so a stream whose client left ends at once. One task per socket: the stream
+    itself is sent by the handler's own task."""
     async for message in ws:
         if message.type is WSMsgType.TEXT:
             await ws.send_str(echo_message(message.data, epoch_ms()))
         elif message.type is WSMsgType.BINARY:
             await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary messages are not supported")
-            return
+            break
+    transport = request.transport
+    if transport is None:
+        return
+    # What is still unsent will not be read (the client closed, or stopped answering):
+    # a graceful close would wait for ever to flush it, and the handler with it.
+    if transport.get_write_buffer_size():
+        transport.abort()
+    else:
+        transport.close()
 
 
 async def serve_websocket(
@@ -78,23 +91,15 @@ async def serve_websocket(
     if not ws.prepared:
         return ws
     messages, drop_due = until_drop(endpoint.source(params, clock_for(params)).messages, params.drop)
-    paced = asyncio.ensure_future(send_paced(send, messages, pacer_for(request, params), record))
-    echoer = asyncio.ensure_future(_echo_incoming(ws))
+    echoer = asyncio.ensure_future(_echo_incoming(ws, request))
     try:
         with client_may_leave(record):
-            await asyncio.wait({paced, echoer}, return_when=asyncio.FIRST_COMPLETED)
-            if paced.done():
-                paced.result()
-                if record.outcome is Outcome.DONE and drop_due():
-                    cut(request, record)  # no close frame: the client sees 1006
-                else:
-                    await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
+            await send_paced(send, messages, pacer_for(request, params), record)
+            if record.outcome is Outcome.DONE and drop_due():
+                cut(request, record)  # no close frame: the client sees 1006
             else:
-                # The client closed before the stream was done, or stopped answering pings.
-                await echoer
-                ended_by_client(record)
+                await _close(ws, echoer, going_away=record.outcome is Outcome.SHUTDOWN)
     finally:
-        await _stop(paced)
         await _stop(echoer)
     return ws
 
