@@ -138,28 +138,45 @@ async def report_progress(streams: Sequence[StreamTimes], total: int) -> None:
         )
 
 
-async def poll_lag(client: aiohttp.ClientSession, url: str, samples: list[tuple[float, float]]) -> None:
-    """Once a second, the server's worst loop lag of its last second (a server without
-    /healthz's `loop_lag`, a baseline that does not sample it, adds nothing)."""
+async def poll_lag(
+    client: aiohttp.ClientSession, url: str, samples: list[tuple[float, float]], collector: list[dict[str, Any]]
+) -> None:
+    """Once a second, the server's worst loop lag of its last second, and its collector's
+    full collections so far (a server without /healthz's `loop_lag`, a baseline that does
+    not sample it, adds nothing)."""
     while True:
         try:
             async with client.get(url) as response:
-                lag = (await response.json()).get("loop_lag") if response.status == 200 else None
+                health = (await response.json()) if response.status == 200 else {}
         except (aiohttp.ClientError, ValueError):
-            lag = None
-        if lag:
+            health = {}
+        if lag := health.get("loop_lag"):
             samples.append((time.time() * 1000, float(lag["last_second_ms"])))
+        if "longest_full_collection_ms" in health.get("collector", {}):
+            collector.append(health["collector"])
         await asyncio.sleep(PROGRESS_SECONDS)
+
+
+def collector_summary(snapshots: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Full collections between the first and the last poll, and the longest so far."""
+    if not snapshots:
+        return {}
+    first, last = snapshots[0], snapshots[-1]
+    return {
+        "full_collections": last["full_collections"] - first["full_collections"],
+        "longest_full_collection_ms": last["longest_full_collection_ms"],
+    }
 
 
 async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
     streams = [StreamTimes() for _ in range(job["streams"])]
     lag_samples: list[tuple[float, float]] = []
+    collector: list[dict[str, Any]] = []
     # The load generator's own CPU share: near 1.0, arrivals are late because the reader is.
     cpu, started = time.process_time(), time.perf_counter()
     async with session() as client:
         reporter = asyncio.ensure_future(report_progress(streams, len(streams)))
-        lag_poller = asyncio.ensure_future(poll_lag(client, job["health_url"], lag_samples))
+        lag_poller = asyncio.ensure_future(poll_lag(client, job["health_url"], lag_samples, collector))
         try:
             readers = (slow_stream(client, job["url"], job["ws"], times) for times in streams)
             outcomes = await asyncio.wait_for(asyncio.gather(*readers, return_exceptions=True), job["timeout"])
@@ -175,6 +192,7 @@ async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
     return (
         summary
         | lag_summary(lag_samples, burst_end)
+        | collector_summary(collector)
         | {
             "streams": len(streams),
             "expected_messages": len(streams) * job["count"],

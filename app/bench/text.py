@@ -38,6 +38,8 @@ CONCURRENCY_COLUMNS = (
     ("all p99", "lateness_overall.p99_ms"),
     ("lag p99", "loop_lag_after_burst.p99_ms"),
     ("lag max", "loop_lag.max_ms"),
+    ("full GCs", "full_collections"),
+    ("GC max ms", "longest_full_collection_ms"),
     ("idle MiB", "idle_rss_mib"),
     ("peak MiB", "peak_rss_mib"),
     ("KiB/stream", "rss_per_stream_kib"),

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.bench.load import collector_summary
 from app.bench.plan import CEILING, OURS, OURS_ASYNCIO, SERVERS, STARLETTE, Run, SizeClass, calibrate, throughput_runs
 from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
 from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
@@ -86,6 +87,15 @@ def test_loop_lag_is_summarised_over_the_run_and_after_the_burst() -> None:
     summary = lag_summary([(1000, 300.0), (3000, 250.0), (4000, 4.0), (5000, 6.0)], burst_end_ms=1500)
     assert summary["loop_lag"] == {"p50_ms": 6.0, "p99_ms": 300.0, "max_ms": 300.0, "seconds": 4}
     assert summary["loop_lag_after_burst"] == {"p50_ms": 4.0, "p99_ms": 6.0, "max_ms": 6.0, "seconds": 2}
+
+
+def test_full_collections_are_counted_between_the_first_and_last_poll() -> None:
+    polls = [
+        {"full_collections": 2, "longest_full_collection_ms": 40.0},
+        {"full_collections": 5, "longest_full_collection_ms": 310.5},
+    ]
+    assert collector_summary(polls) == {"full_collections": 3, "longest_full_collection_ms": 310.5}
+    assert collector_summary([]) == {}
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
@@ -216,6 +226,8 @@ def test_quick_run_reports_every_figure() -> None:
         assert row["server_cpu_us_per_message"] is not None
         # Ours reports its loop's lag from /healthz once a second; bare aiohttp has none to give.
         assert (row["loop_lag"]["seconds"] > 0) == (row["server"] == OURS), row["loop_lag"]
+        # ... and how many full collections ran meanwhile, and the longest so far.
+        assert ("full_collections" in row) == (row["server"] == OURS), row
     memory = document["ijson_memory"]
     assert [run["items"] for run in memory["runs"]] == [1_000, 10_000] and memory["growth_mib"] is not None
     assert all(run["messages"] == 4 * run["items"] + 5 for run in memory["runs"])

@@ -5,6 +5,7 @@ served process keeps the collector's pauses short."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 import urllib.request
@@ -13,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from app.server.lag import SAMPLE_SECONDS, LoopLag
-from app.server.memory import YOUNG_COLLECTION_THRESHOLD
+from app.server.memory import YOUNG_COLLECTION_THRESHOLD, FullCollections
 from tests.processes import ServerProcess
 
 
@@ -50,3 +51,19 @@ def test_the_served_process_freezes_startup_and_collects_young_objects_less_ofte
     assert collector["young_threshold"] == YOUNG_COLLECTION_THRESHOLD
     # Startup's objects (modules, the app, templates) are out of the collector's reach.
     assert collector["frozen_objects"] > 10_000
+    # Its full collections are timed (each one holds every stream).
+    assert {"full_collections", "longest_full_collection_ms", "full_collections_total_ms"} <= collector.keys()
+
+
+def test_each_full_collection_is_counted_and_timed() -> None:
+    watch = FullCollections()
+    gc.callbacks.append(watch)
+    try:
+        gc.collect(0)
+        assert watch.count == 0
+        gc.collect()
+        gc.collect()
+    finally:
+        gc.callbacks.remove(watch)
+    assert watch.count == 2
+    assert 0 < watch.longest_ms <= watch.total_ms
