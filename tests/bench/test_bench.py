@@ -19,6 +19,7 @@ from app.bench.report import add_ratios, concurrency_targets, throughput_row, th
 from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
 from app.endpoints import ENDPOINTS
 from app.params import StreamParams
+from app.server.memory import YOUNG_COLLECTION_THRESHOLD
 from tests.client.test_parsers import splits
 from tests.processes import run_app_command
 
@@ -91,10 +92,14 @@ def test_loop_lag_is_summarised_over_the_run_and_after_the_burst() -> None:
 
 def test_full_collections_are_counted_between_the_first_and_last_poll() -> None:
     polls = [
-        {"full_collections": 2, "longest_full_collection_ms": 40.0},
-        {"full_collections": 5, "longest_full_collection_ms": 310.5},
+        {"full_collections": 2, "longest_full_collection_ms": 40.0, "longest_collection_ms": 40.0},
+        {"full_collections": 5, "longest_full_collection_ms": 310.5, "longest_collection_ms": 310.5},
     ]
-    assert collector_summary(polls) == {"full_collections": 3, "longest_full_collection_ms": 310.5}
+    assert collector_summary(polls) == {
+        "full_collections": 3,
+        "longest_full_collection_ms": 310.5,
+        "longest_collection_ms": 310.5,
+    }
     assert collector_summary([]) == {}
 
 
@@ -228,6 +233,9 @@ def test_quick_run_reports_every_figure() -> None:
         assert (row["loop_lag"]["seconds"] > 0) == (row["server"] == OURS), row["loop_lag"]
         # ... and how many full collections ran meanwhile, and the longest so far.
         assert ("full_collections" in row) == (row["server"] == OURS), row
+        # The load generator's own collector is tuned as the server's (its pauses would
+        # pass for the server's lateness), and its full collections are reported too.
+        assert row["client_collector"]["young_threshold"] == YOUNG_COLLECTION_THRESHOLD, row
     memory = document["ijson_memory"]
     assert [run["items"] for run in memory["runs"]] == [1_000, 10_000] and memory["growth_mib"] is not None
     assert all(run["messages"] == 4 * run["items"] + 5 for run in memory["runs"])

@@ -14,7 +14,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from app.server.lag import SAMPLE_SECONDS, LoopLag
-from app.server.memory import YOUNG_COLLECTION_THRESHOLD, FullCollections
+from app.server.memory import (
+    FULL_COLLECTION_THRESHOLD,
+    MIDDLE_COLLECTION_THRESHOLD,
+    YOUNG_COLLECTION_THRESHOLD,
+    CollectorPauses,
+)
 from tests.processes import ServerProcess
 
 
@@ -48,22 +53,27 @@ async def test_a_pause_of_the_loop_shows_in_healthz(client: TestClient[web.Reque
 def test_the_served_process_freezes_startup_and_collects_young_objects_less_often(app_process: ServerProcess) -> None:
     with urllib.request.urlopen(app_process.make_url("/healthz"), timeout=5) as response:
         collector = json.load(response)["collector"]
-    assert collector["young_threshold"] == YOUNG_COLLECTION_THRESHOLD
+    assert collector["thresholds"] == [
+        YOUNG_COLLECTION_THRESHOLD,
+        MIDDLE_COLLECTION_THRESHOLD,
+        FULL_COLLECTION_THRESHOLD,
+    ]
     # Startup's objects (modules, the app, templates) are out of the collector's reach.
     assert collector["frozen_objects"] > 10_000
     # Its full collections are timed (each one holds every stream).
-    assert {"full_collections", "longest_full_collection_ms", "full_collections_total_ms"} <= collector.keys()
+    assert {"longest_collection_ms", "full_collections", "longest_full_collection_ms"} <= collector.keys()
 
 
-def test_each_full_collection_is_counted_and_timed() -> None:
-    watch = FullCollections()
+def test_each_collection_is_timed_and_full_ones_counted() -> None:
+    watch = CollectorPauses()
     gc.callbacks.append(watch)
     try:
         gc.collect(0)
-        assert watch.count == 0
+        assert watch.full_count == 0 and watch.longest_ms > 0
         gc.collect()
         gc.collect()
     finally:
         gc.callbacks.remove(watch)
-    assert watch.count == 2
-    assert 0 < watch.longest_ms <= watch.total_ms
+    assert watch.full_count == 2
+    assert 0 < watch.longest_full_ms <= watch.full_total_ms
+    assert watch.longest_ms >= watch.longest_full_ms
