@@ -63,12 +63,14 @@ def costs(count: int, size: int) -> dict[str, float]:
             await _discard(f"id: {index}\ndata: SSE message {index} {'x' * size}\n\n".encode())
 
     async def paced(name: str, frame: Callable[[str], bytes]) -> None:
-        async def send(message: str) -> int:
-            data = frame(message)
-            await _discard(data)
-            return len(data)
+        record = StreamRecord(name)
 
-        await send_paced(send, messages(name, count, size), Pacer(0, Shutdown()), StreamRecord(name))
+        def send(message: str) -> Awaitable[None]:
+            data = frame(message)
+            record.bytes_sent += len(data)
+            return _discard(data)
+
+        await send_paced(send, messages(name, count, size), Pacer(0, Shutdown()), record)
 
     async def source_only(name: str, count: int = count, size: int = size) -> None:
         for message in messages(name, count, size):

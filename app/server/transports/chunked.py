@@ -22,7 +22,7 @@ async def serve_chunked(
     messages, drop_due = until_drop(body.messages, params.drop)
     with client_may_leave(record):
         await response.prepare(request)
-        send = sender(request, body_writer(response, relay))
+        send = sender(request, body_writer(request, response, relay), record)
         await send_paced(send, messages, pacer_for(request, params), record)
         if record.outcome is Outcome.DONE and drop_due():
             cut(request, record)
@@ -30,6 +30,6 @@ async def serve_chunked(
         # A stream cut short by shutdown keeps its document visibly unfinished: a closing
         # `]` after a cut would make a partial array pass for a whole one.
         if body.tail and record.outcome is not Outcome.SHUTDOWN:
-            record.bytes_sent += await send(body.tail)
+            await send(body.tail)
         await end_body(response, relay)
     return response

@@ -92,7 +92,7 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
         if shutdown.started:
             record.outcome = Outcome.SHUTDOWN
             return
-        record.bytes_sent += await send(message)
+        await send(message)
         record.messages += 1
         if interval and (deadline := start + index * interval) > loop.time():
             await pacer.pause(deadline, record)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import HttpVersion11, hdrs, web
 from multidict import istr
 
-from ..streams import Connection
+from ..streams import Connection, StreamRecord
 from .relays import Relay
 
 X_ACCEL_BUFFERING = istr("X-Accel-Buffering")
@@ -26,8 +26,8 @@ STREAM_HEADERS = {
 WRITE_BUFFER_BYTES = 16 * 1024
 
 Write = Callable[[bytes], Awaitable[None]]
-#: Sends one message; returns the bytes it put on the wire.
-Send = Callable[[str], Awaitable[int]]
+#: Sends one message, counting the bytes it puts on the wire into the stream's record.
+Send = Callable[[str], Awaitable[None]]
 
 
 def stream_headers(content_type: str) -> dict[str, str]:
@@ -63,10 +63,15 @@ def stream_response(
     return response
 
 
-def body_writer(response: web.StreamResponse, relay: Relay | None) -> Write:
-    """Writes to the response, through the relay when the stream has one."""
+def body_writer(request: web.Request, response: web.StreamResponse, relay: Relay | None) -> Write:
+    """Writes to the response, through the relay when the stream has one.
+
+    Without one, straight to the connection's payload writer (the response's own, once it
+    is prepared): `response.write` would add a coroutine per message only to check that
+    the body is not over, which the transports know.
+    """
     if relay is None:
-        return response.write
+        return request.writer.write
 
     async def write(data: bytes) -> None:
         out = relay.feed(data)
@@ -83,21 +88,24 @@ async def end_body(response: web.StreamResponse, relay: Relay | None) -> None:
     await response.write_eof()
 
 
-def sender(request: web.Request, write: Write, frame: Callable[[str], bytes] = str.encode) -> Send:
-    """Frame each message, write it, and wait while the reader is behind.
+def sender(
+    request: web.Request, write: Write, record: StreamRecord, frame: Callable[[str], bytes] = str.encode
+) -> Send:
+    """Frame each message, count it, and write it, first waiting while the reader is behind.
 
     aiohttp itself waits only after 64 KiB written since its last wait, so a reader
     that stopped would let each stream pile up that much more; checking the pause flag
-    after every write keeps a stream at one message plus WRITE_BUFFER_BYTES.
+    before every write keeps a stream at one message plus WRITE_BUFFER_BYTES.
     """
-    return _Sender(request.protocol, write, request.writer.drain, frame)
+    return _Sender(request.protocol, write, request.writer.drain, frame, record)
 
 
 class _Sender:
-    """What `sender` returns: a slotted object rather than a closure, which with its
-    cells is ~300 bytes more for every live stream."""
+    """What `sender` returns: a slotted object rather than a closure (which with its cells
+    is ~300 bytes more for every live stream), and no coroutine of its own: a call hands
+    back the write itself, unless the reader is behind."""
 
-    __slots__ = ("_drain", "_frame", "_protocol", "_write")
+    __slots__ = ("_drain", "_frame", "_protocol", "_record", "_write")
 
     def __init__(
         self,
@@ -105,18 +113,24 @@ class _Sender:
         write: Write,
         drain: Callable[[], Awaitable[None]],
         frame: Callable[[str], bytes],
+        record: StreamRecord,
     ) -> None:
         self._protocol = protocol
         self._write = write
         self._drain = drain
         self._frame = frame
+        self._record = record
 
-    async def __call__(self, message: str) -> int:
+    def __call__(self, message: str) -> Awaitable[None]:
         data = self._frame(message)
-        await self._write(data)
+        self._record.bytes_sent += len(data)
         if self._protocol.writing_paused:
-            await self._drain()
-        return len(data)
+            return self._write_when_drained(data)
+        return self._write(data)
+
+    async def _write_when_drained(self, data: bytes) -> None:
+        await self._drain()
+        await self._write(data)
 
 
 async def write_whole(request: web.Request, response: web.StreamResponse, data: bytes | bytearray) -> None:

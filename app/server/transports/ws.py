@@ -85,7 +85,7 @@ async def serve_websocket(
     )
     bound_write_buffer(request)
     # Encoded once, to send and to count (send_str would encode it again).
-    send = sender(request, partial(ws.send_frame, opcode=WSMsgType.TEXT))
+    send = sender(request, partial(ws.send_frame, opcode=WSMsgType.TEXT), record)
     with client_may_leave(record):
         await ws.prepare(request)
     if not ws.prepared:
