@@ -86,6 +86,16 @@ def _ratio(ours: float | None, theirs: float | None) -> float | None:
     return round(ours / theirs, 2) if ours and theirs else None
 
 
+def _paired_range(ours: Sequence[float] | None, theirs: Sequence[float] | None) -> str | None:
+    """The spread of ours over theirs repeat by repeat (each pair ran in the same minute):
+    on a shared machine one side's rate swings by half between repeats, and the ratio of
+    the medians alone would hide that."""
+    if not ours or not theirs or len(ours) != len(theirs) or not all(theirs):
+        return None
+    ratios = [mine / other for mine, other in zip(ours, theirs, strict=True)]
+    return f"{min(ratios):.2f}-{max(ratios):.2f}"
+
+
 def add_ratios(rows: list[dict[str, Any]]) -> None:
     """`vs_bare` on every row of ours (and `vs_aiohttp_sse` on SSE): the figures that
     survive a noisy machine, because both sides ran in the same minute."""
@@ -99,7 +109,13 @@ def add_ratios(rows: list[dict[str, Any]]) -> None:
         row["vs_bare_cpu"] = _ratio(
             _figure(rows, size_class, BARE, bare, "server_cpu_us_per_message"), row.get("server_cpu_us_per_message")
         )
+        row["vs_bare_range"] = _paired_range(
+            row.get("messages_per_s_each"), _figure(rows, size_class, BARE, bare, "messages_per_s_each")
+        )
         row["vs_ceiling"] = _ratio(row["messages_per_s"], _figure(rows, size_class, CEILING, bare, "messages_per_s"))
+        row["vs_ceiling_range"] = _paired_range(
+            row.get("messages_per_s_each"), _figure(rows, size_class, CEILING, bare, "messages_per_s_each")
+        )
         row["vs_ceiling_cpu"] = _ratio(
             _figure(rows, size_class, CEILING, bare, "server_cpu_us_per_message"), row.get("server_cpu_us_per_message")
         )

@@ -143,6 +143,21 @@ def test_rows_take_the_median_refuse_miscounts_and_get_ratios_to_the_baselines()
     assert "vs the ceiling" in targets[1]["target"] and "vs starlette on uvicorn" in targets[2]["target"]
 
 
+def test_each_repeat_is_also_compared_with_the_baselines_repeat_of_the_same_minute() -> None:
+    ours = [{"messages": 100, "bytes": 6400, "seconds": s, "error": None} for s in (0.001, 0.002, 0.004)]
+    bare = [{"messages": 100, "bytes": 6400, "seconds": s, "error": None} for s in (0.002, 0.002, 0.002)]
+    rows = [
+        throughput_row(_run(OURS, "chunked", "chunked"), ours),
+        throughput_row(_run("aiohttp (bare)", "chunked", "chunked"), bare),
+        throughput_row(_run(CEILING, "chunked", "chunked"), bare[:2]),
+    ]
+    add_ratios(rows)
+    # Repeat by repeat: 2.0, 1.0 and 0.5 of bare's; the medians alone say 1.0.
+    assert (rows[0]["vs_bare"], rows[0]["vs_bare_range"]) == (1.0, "0.50-2.00")
+    # A baseline with a failed repeat cannot be paired: no range rather than a wrong one.
+    assert rows[0]["vs_ceiling_range"] is None
+
+
 def concurrency_row(server: str, transport: str, p99: float, per_stream: float) -> dict:
     return {
         "server": server,
