@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -279,10 +280,17 @@ async def bench(s: BenchSettings, progress: Progress) -> dict[str, Any]:
     return document
 
 
+def _stopped(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
     progress = Progress(sys.stderr)
+    # `kill` (or a CI job's timeout) stops the benchmark as Ctrl-C does: every server and
+    # load generator it started is stopped, not left running on its own.
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         document = asyncio.run(bench(settings, progress))
     except KeyboardInterrupt:

@@ -7,8 +7,10 @@ speed (targets are reported by real runs, not asserted by tests).
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from app.bench.plan import CEILING, OURS, OURS_ASYNCIO, SERVERS, STARLETTE, Run,
 from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
 from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
 from app.endpoints import ENDPOINTS
+from app.exits import EXIT_INTERRUPTED
 from app.params import StreamParams
 from app.server.memory import YOUNG_COLLECTION_THRESHOLD
 from tests.client.test_parsers import splits
@@ -263,3 +266,33 @@ def test_hot_path_probe_runs_against_the_current_server_code() -> None:
 
     measured = costs(count=200, size=64)
     assert measured and all(value > 0 for value in measured.values())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_a_stopped_benchmark_stops_every_process_it_started(stop: signal.Signals) -> None:
+    command = [sys.executable, "-m", "app", "bench", "--only", "concurrency", "--streams", "5", "--duration", "60"]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as bench:
+        try:
+            assert bench.stderr is not None
+            for line in bench.stderr:
+                if "connected" in line:  # a server and a load generator are running
+                    break
+            started = children(bench.pid)
+            assert started, "the benchmark started no process"
+            bench.send_signal(stop)
+            assert bench.wait(timeout=30) == EXIT_INTERRUPTED
+        finally:
+            bench.kill()
+    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
