@@ -23,6 +23,7 @@ from ..params import StreamParams
 from ..server.shutdown import Shutdown
 from ..server.streams import StreamRecord
 from ..server.transports.pacing import Pacer, send_paced
+from ..server.transports.responses import Sender
 from ..server.transports.sse import sse_event
 from .plan import calibrate
 
@@ -31,6 +32,20 @@ REPEATS = 7
 
 async def _discard(data: bytes) -> None:
     return None
+
+
+async def _no_drain() -> None:
+    return None
+
+
+class _KeepingUp:
+    """A connection whose reader keeps up: the server's own sender never waits on it."""
+
+    writing_paused = False
+    transport = None
+
+
+_KEEPING_UP = _KeepingUp()
 
 
 def best_us(run: Callable[[], Awaitable[None]], messages: int) -> float:
@@ -64,12 +79,7 @@ def costs(count: int, size: int) -> dict[str, float]:
 
     async def paced(name: str, frame: Callable[[str], bytes]) -> None:
         record = StreamRecord(name)
-
-        def send(message: str) -> Awaitable[None]:
-            data = frame(message)
-            record.bytes_sent += len(data)
-            return _discard(data)
-
+        send = Sender(_KEEPING_UP, _discard, _no_drain, frame, record)
         await send_paced(send, messages(name, count, size), Pacer(0, Shutdown()), record)
 
     async def source_only(name: str, count: int = count, size: int = size) -> None:

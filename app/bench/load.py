@@ -44,9 +44,9 @@ def session(connect_timeout: float = 60.0) -> aiohttp.ClientSession:
 READ_BYTES = 256 * 1024
 
 
-async def read_body(url: str, count_by: str) -> tuple[int, int] | tuple[int, str]:
-    """(messages, payload bytes) of one body read as fast as it comes over a raw socket,
-    or (status, error text) when the server refused it."""
+async def read_body(url: str, count_by: str) -> dict[str, Any]:
+    """`messages` and payload `bytes` of one body read as fast as it comes over a raw
+    socket, or the `status` and `error` of a refusal."""
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port, limit=READ_BYTES)
     target = f"{parts.path}?{parts.query}" if parts.query else parts.path
@@ -56,24 +56,28 @@ async def read_body(url: str, count_by: str) -> tuple[int, int] | tuple[int, str
         writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
         status, headers = _head(await reader.readuntil(b"\r\n\r\n"))
         if status != 200:
-            return status, (await reader.read(READ_BYTES)).decode(errors="replace")
+            return await _refused(status, reader)
         if "chunked" in headers.get("transfer-encoding", ""):
             body = ChunkedBody(None if count_by == "chunks" else DELIMITERS[count_by])
             while not body.done and (data := await reader.read(READ_BYTES)):
                 body.feed(data)
-            return body.messages, body.payload_bytes
+            return {"messages": body.messages, "bytes": body.payload_bytes}
         # A body without chunked framing (HTTP/1.0 style): it ends with the connection.
         counter = DelimiterCounter(DELIMITERS.get(count_by, b"\n"))
         while data := await reader.read(READ_BYTES):
             counter.feed(data)
-        return counter.messages, counter.received
+        return {"messages": counter.messages, "bytes": counter.received}
     finally:
         writer.close()
 
 
+async def _refused(status: int, reader: asyncio.StreamReader) -> dict[str, Any]:
+    return {"status": status, "error": (await reader.read(READ_BYTES)).decode(errors="replace")[:300]}
+
+
 async def _read_frames(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, netloc: str, target: str
-) -> tuple[int, int] | tuple[int, str]:
+) -> dict[str, Any]:
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write(
         f"GET {target} HTTP/1.1\r\nHost: {netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -81,14 +85,14 @@ async def _read_frames(
     )
     status, _ = _head(await reader.readuntil(b"\r\n\r\n"))
     if status != 101:
-        return status, (await reader.read(READ_BYTES)).decode(errors="replace")
+        return await _refused(status, reader)
     frames = Frames()
     while not frames.closed and (data := await reader.read(READ_BYTES)):
         frames.feed(data)
     if frames.closed:
         writer.write(CLOSE_REPLY)
         await writer.drain()
-    return frames.messages, frames.payload_bytes
+    return {"messages": frames.messages, "bytes": frames.payload_bytes}
 
 
 def _head(head: bytes) -> tuple[int, dict[str, str]]:
@@ -101,14 +105,17 @@ def _head(head: bytes) -> tuple[int, dict[str, str]]:
     return int(lines[0].split()[1]), headers
 
 
-async def throughput_run(client: aiohttp.ClientSession, run: dict[str, Any]) -> dict[str, Any]:
+async def throughput_run(run: dict[str, Any]) -> dict[str, Any]:
     """One body read as fast as it comes, with the CPU share each side used meanwhile:
     a server near 100% is the bottleneck (the figure measures it); a load generator
     near 100% would mean the figure measures the client instead."""
     server_cpu, client_cpu = cpu_seconds(run.get("server_pid", 0)), time.process_time()
     started = time.perf_counter()
-    result = await read_as_fast_as_possible(client, run)
+    result: dict[str, Any] = {"id": run["id"], "status": 200, "error": None}
+    result |= await read_body(run["url"], run["count_by"])
     wall = time.perf_counter() - started
+    if result["error"] is None:
+        result["seconds"] = wall
     server_after = cpu_seconds(run.get("server_pid", 0))
     if server_cpu is not None and server_after is not None:
         result["server_cpu"] = round((server_after - server_cpu) / wall, 2)
@@ -116,25 +123,14 @@ async def throughput_run(client: aiohttp.ClientSession, run: dict[str, Any]) -> 
     return result
 
 
-async def read_as_fast_as_possible(client: aiohttp.ClientSession, run: dict[str, Any]) -> dict[str, Any]:
-    started = time.perf_counter()
-    result: dict[str, Any] = {"id": run["id"], "status": 200, "error": None}
-    counted = await read_body(run["url"], run["count_by"])
-    if isinstance(counted[1], str):
-        return result | {"status": counted[0], "error": counted[1][:300]}
-    messages, received = counted
-    return result | {"messages": messages, "bytes": received, "seconds": time.perf_counter() - started}
-
-
 async def throughput(job: dict[str, Any]) -> dict[str, Any]:
     results = []
-    async with session() as client:
-        for run in job["runs"]:
-            progress(phase="throughput", run=run["id"])
-            try:
-                results.append(await asyncio.wait_for(throughput_run(client, run), run["timeout"]))
-            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError, aiohttp.ClientError) as error:
-                results.append({"id": run["id"], "status": None, "error": f"{type(error).__name__}: {error}"})
+    for run in job["runs"]:
+        progress(phase="throughput", run=run["id"])
+        try:
+            results.append(await asyncio.wait_for(throughput_run(run), run["timeout"]))
+        except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as error:
+            results.append({"id": run["id"], "status": None, "error": f"{type(error).__name__}: {error}"})
     return {"runs": results}
 
 
@@ -166,7 +162,7 @@ async def report_progress(streams: Sequence[StreamTimes], total: int) -> None:
         )
 
 
-async def poll_lag(
+async def poll_health(
     client: aiohttp.ClientSession, url: str, samples: list[tuple[float, float]], collector: list[dict[str, Any]]
 ) -> None:
     """Once a second, the server's worst loop lag of its last second, and its collector's
@@ -205,7 +201,7 @@ async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
     cpu, started = time.process_time(), time.perf_counter()
     async with session() as client:
         reporter = asyncio.ensure_future(report_progress(streams, len(streams)))
-        lag_poller = asyncio.ensure_future(poll_lag(client, job["health_url"], lag_samples, collector))
+        lag_poller = asyncio.ensure_future(poll_health(client, job["health_url"], lag_samples, collector))
         try:
             readers = (slow_stream(client, job["url"], job["ws"], times) for times in streams)
             outcomes = await asyncio.wait_for(asyncio.gather(*readers, return_exceptions=True), job["timeout"])

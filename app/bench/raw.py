@@ -63,6 +63,8 @@ class ChunkedBody:
 
 
 TEXT, CLOSE = 0x1, 0x8
+#: Bytes of extended payload length after the 7-bit length 126 or 127.
+EXTENDED_LENGTH = {126: 2, 127: 8}
 #: What a client answers a server's close with: a masked close frame, code 1000 (a zero
 #: mask leaves the payload as it is).
 CLOSE_REPLY = b"\x88\x82\x00\x00\x00\x00\x03\xe8"
@@ -110,7 +112,7 @@ def _frame_header(data: bytes, position: int) -> tuple[int, int, int] | None:
     if len(data) - position < 2:
         return None
     opcode, length = data[position] & 0x0F, data[position + 1] & 0x7F
-    extra = {126: 2, 127: 8}.get(length, 0)
+    extra = EXTENDED_LENGTH.get(length, 0)
     masked = 4 if data[position + 1] & 0x80 else 0
     if len(data) - position < 2 + extra + masked:
         return None

@@ -22,7 +22,7 @@ async def serve_chunked(
     messages, drop_due = until_drop(body.messages, params.drop)
     with client_may_leave(record):
         await response.prepare(request)
-        send = sender(request, body_writer(request, response, relay), record)
+        send = sender(request, body_writer(request, relay), record)
         await send_paced(send, messages, pacer_for(request, params), record)
         if record.outcome is Outcome.DONE and drop_due():
             cut(request, record)

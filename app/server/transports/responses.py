@@ -63,20 +63,19 @@ def stream_response(
     return response
 
 
-def body_writer(request: web.Request, response: web.StreamResponse, relay: Relay | None) -> Write:
-    """Writes to the response, through the relay when the stream has one.
-
-    Without one, straight to the connection's payload writer (the response's own, once it
-    is prepared): `response.write` would add a coroutine per message only to check that
-    the body is not over, which the transports know.
-    """
+def body_writer(request: web.Request, relay: Relay | None) -> Write:
+    """Writes to the response's body, through the relay when the stream has one: to the
+    connection's payload writer (the response's own, once it is prepared), as
+    `response.write` would add a coroutine per message only to check that the body is
+    not over, which the transports know."""
+    writer = request.writer
     if relay is None:
-        return request.writer.write
+        return writer.write
 
     async def write(data: bytes) -> None:
         out = relay.feed(data)
         if out:
-            await response.write(out)
+            await writer.write(out)
 
     return write
 
@@ -97,10 +96,10 @@ def sender(
     that stopped would let each stream pile up that much more; checking the pause flag
     before every write keeps a stream at one message plus WRITE_BUFFER_BYTES.
     """
-    return _Sender(request.protocol, write, request.writer.drain, frame, record)
+    return Sender(request.protocol, write, request.writer.drain, frame, record)
 
 
-class _Sender:
+class Sender:
     """What `sender` returns: a slotted object rather than a closure (which with its cells
     is ~300 bytes more for every live stream), and no coroutine of its own: a call hands
     back the write itself, unless the reader is behind."""

@@ -67,7 +67,7 @@ async def serve_sse(
     start = first_event_id(request, params)
     relay = relay_for(params.via)
     response = stream_response(request, endpoint.content_type, relay=relay)
-    write = body_writer(request, response, relay)
+    write = body_writer(request, relay)
     event_ids = itertools.count(start)
     send = sender(request, write, record, lambda message: sse_event(next(event_ids), message).encode())
 
