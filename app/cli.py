@@ -20,9 +20,13 @@ class Subcommand:
 DEFAULT = "serve"
 SUBCOMMANDS = {
     DEFAULT: Subcommand(".server.run", "serve the endpoints and the dashboard (the default; options above)"),
-    "compare": Subcommand(".client.compare", "open several endpoints at once, print every message as it arrives"),
+    "compare": Subcommand(
+        ".client.compare.command", "open several endpoints at once, print every message as it arrives"
+    ),
     "raw": Subcommand(".client.raw", "show one HTTP endpoint's response byte by byte, as it crosses the wire"),
-    "diagnose": Subcommand(".client.diagnose", "tell whether any URL's stream really streams, and what holds it back"),
+    "diagnose": Subcommand(
+        ".client.diagnose.command", "tell whether any URL's stream really streams, and what holds it back"
+    ),
     "bench": Subcommand(".bench.runner", "benchmark throughput, concurrency and memory against baseline servers"),
 }
 

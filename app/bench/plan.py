@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from ..client.model import Shape, shape_of
+from ..client.compare.model import Shape, shape_of
 from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
 from ..params import BOUNDS, StreamParams
 

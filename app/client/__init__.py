@@ -1,2 +1,3 @@
-"""The terminal client: `compare` and `raw`, with their readers, parsers, wire decoding
-and report."""
+"""The terminal client, a room per command: `compare/` (the registry's endpoints side by side),
+`diagnose/` (any URL's stream judged), and `raw` (one response's bytes as they cross the wire,
+over diagnose's connection); `options` holds what the commands share."""

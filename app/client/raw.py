@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..endpoints import ENDPOINTS, Transport
 from ..exits import EXIT_FAILED, EXIT_OK
-from .command import (
+from .options import (
     EXIT_HELP,
     Unreachable,
     UsageError,

@@ -94,7 +94,7 @@ export function eventFramer(emit) {
 const CONTENT = /[^ \t\n\r\v\f]/;
 
 /**
- * The lines of any other body, counted as `diagnose` counts them (app/client/reading.py):
+ * The lines of any other body, counted as `diagnose` counts them (app/client/diagnose/body.py):
  * a line with something besides white space is a message; the last line counts without its
  * line break only when the body had lines at all (a body without one is read as bytes).
  * Only the new text is split and a line keeps at most `maxShown` characters, so a long

@@ -1,5 +1,5 @@
 // Whether a stream's content arrived spread over its life, all at the end, or in blocks.
-// The same rules as the terminal's `transport-lab diagnose` (app/client/verdict.py); both
+// The same rules as the terminal's `transport-lab diagnose` (app/client/diagnose/verdict.py); both
 // are held to tests/verdict_cases.json. Pure: arrivals in, a verdict and its figures out.
 // Times are ms from the request's sending; lifeMs is when reading ended.
 

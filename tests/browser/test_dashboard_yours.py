@@ -22,8 +22,8 @@ from aiohttp import web
 from playwright.async_api import Page
 from pytest_aiohttp import AiohttpServer
 
-from app.client.reading import MessageCounter
-from app.client.verdict import Arrival, judge
+from app.client.diagnose.body import MessageCounter
+from app.client.diagnose.verdict import Arrival, judge
 from tests.browser.dashboard import export_json, open_dashboard, page_url, run_until_settled
 
 CASES = json.loads((Path(__file__).parents[1] / "verdict_cases.json").read_text())["cases"]

@@ -10,8 +10,8 @@ from unittest import mock
 import aiohttp
 import pytest
 
-from app.client.body import CountingBody
-from app.client.model import StreamResult
+from app.client.compare.body import CountingBody
+from app.client.compare.model import StreamResult
 from app.client.wire import BodyDecoder, chunk_framing_bytes
 
 MESSAGES = [b"Chunk 0\n", b"Chunk 1\n"]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from app.client import compare as client
+import app.client.compare.command as client
 from app.client import raw
 from app.client.wire import chunk_framing_bytes
 from tests import tutorial

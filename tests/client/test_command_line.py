@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from app.client import compare, raw
+import app.client.compare.command as compare
+from app.client import raw
 from tests.processes import run_app_command
 
 Main = Callable[[Sequence[str]], int]

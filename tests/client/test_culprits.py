@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from app.client import compare
-from app.client.eventsource import DEFAULT_RETRY_MS
+import app.client.compare.command as compare
+from app.client.compare.reconnection import DEFAULT_RETRY_MS
 from app.culprits import CULPRITS
 from tests.processes import run_app_command
 

@@ -17,9 +17,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from app.client.diagnosis import Diagnosis
-from app.client.exchange import Ending
-from app.client.fetch import Ask, exchange
+from app.client.diagnose.exchange import Ending
+from app.client.diagnose.fetch import Ask, exchange
+from app.client.diagnose.report import Diagnosis
 from app.culprits import VIA_TRANSPORTS
 from app.endpoints import ENDPOINTS, Endpoint, Transport
 from tests.helpers import ids

@@ -13,9 +13,9 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpServer
 
+import app.client.diagnose.command as diagnose
 from app import Settings, create_app
-from app.client import diagnose
-from app.client.fetch import MAX_REDIRECTS
+from app.client.diagnose.fetch import MAX_REDIRECTS
 from app.exits import EXIT_BAD_RESPONSE, EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_TLS, EXIT_UNREACHABLE, EXIT_USAGE
 from tests.processes import free_port, run_app_command
 from tests.tls import self_signed, server_context

@@ -8,11 +8,11 @@ import zlib
 
 import pytest
 
-from app.client.causes import causes, warnings
-from app.client.exchange import Exchange
+from app.client.diagnose.body import BodyReading
+from app.client.diagnose.causes import causes, warnings
+from app.client.diagnose.exchange import Exchange
+from app.client.diagnose.verdict import Arrival, judge
 from app.client.frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept
-from app.client.reading import BodyReading
-from app.client.verdict import Arrival, judge
 from app.client.wire import Head, parse_head
 
 

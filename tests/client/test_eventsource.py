@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.client.eventsource import (
+from app.client.compare.reconnection import (
     DEFAULT_RETRY_MS,
     MAX_FRUITLESS_CONNECTIONS,
     Answer,

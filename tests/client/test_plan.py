@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.client.plan import PlanError, StreamPlan, drop_applies, plan_streams, via_applies
+from app.client.compare.plan import PlanError, StreamPlan, drop_applies, plan_streams, via_applies
 from app.culprits import CULPRITS
 from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Transport
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.client.verdict import Arrival, Verdict, judge, largest_gap_ms
+from app.client.diagnose.verdict import Arrival, Verdict, judge, largest_gap_ms
 
 CASES = json.loads((Path(__file__).parents[1] / "verdict_cases.json").read_text())["cases"]
 

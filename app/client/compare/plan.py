@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..culprits import DROP_TRANSPORTS, VIA_TRANSPORTS
-from ..endpoints import ENDPOINTS, Endpoint
+from ...culprits import DROP_TRANSPORTS, VIA_TRANSPORTS
+from ...endpoints import ENDPOINTS, Endpoint
 
 __all__ = ["Applies", "PlanError", "StreamPlan", "drop_applies", "plan_streams", "via_applies"]
 

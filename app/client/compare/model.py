@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import aiohttp
 
-from ..endpoints import Endpoint, Transport
+from ...endpoints import Endpoint, Transport
 
 
 class Shape(StrEnum):

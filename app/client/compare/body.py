@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
+from ..wire import BodyDecoder, chunk_framing_bytes
 from .model import StreamResult
-from .wire import BodyDecoder, chunk_framing_bytes
 
 
 class CountingBody:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aiohttp
 
+from ..parsers import split_stamp
+from ..wire import ws_frame_header_bytes
 from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
-from .parsers import split_stamp
-from .wire import ws_frame_header_bytes
 
 #: What a close code means, for the codes a reader of ours meets.
 CLOSE_MEANINGS = {

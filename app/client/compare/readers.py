@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import ijson
 
+from ..parsers import LineSplitter, split_stamp
+from ..wire import LAST_CHUNK_BYTES
 from .body import CountingBody, open_body
+from .event_source import read_event_source
 from .model import Context, Shape, StreamCut, StreamError, StreamResult, counted, deliver, refusal_message
-from .parsers import LineSplitter, split_stamp
-from .sse import read_event_source
-from .wire import LAST_CHUNK_BYTES
-from .ws import read_websocket
+from .websocket import read_websocket
 
 
 async def read_http(ctx: Context, result: StreamResult, shape: Shape) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from ..params import BOUNDS
+from ...params import BOUNDS
 from .model import Message, StreamResult
 
 #: Longer messages (padded ones) are cut in the live view; --json keeps them whole.

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..compare.model import counted
 from .exchange import Exchange
-from .model import counted
 from .verdict import Judgement, Verdict
 
 #: `Server` values of software that stands between an app and its readers.

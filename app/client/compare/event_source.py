@@ -10,11 +10,11 @@ import asyncio
 
 import aiohttp
 
+from ..parsers import SSEParser, split_stamp
+from ..wire import LAST_CHUNK_BYTES
 from .body import CountingBody, open_body
-from .eventsource import Answer, Reconnection, classify
 from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
-from .parsers import SSEParser, split_stamp
-from .wire import LAST_CHUNK_BYTES
+from .reconnection import Answer, Reconnection, classify
 
 
 async def read_event_source(ctx: Context, result: StreamResult) -> None:

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 
 import aiohttp
 
-from ..culprits import CULPRITS
-from ..endpoints import ENDPOINTS, Endpoint
-from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
-from ..params import BOUNDS
-from .command import (
+from ...culprits import CULPRITS
+from ...endpoints import ENDPOINTS, Endpoint
+from ...exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
+from ...params import BOUNDS
+from ..options import (
     EXIT_HELP,
     Unreachable,
     UsageError,
@@ -36,10 +36,10 @@ from .command import (
     run_command,
     stream_url,
 )
-from .eventsource import GaveUp
 from .model import Context, Message, StreamCut, StreamError, StreamResult, new_result
 from .plan import PlanError, drop_applies, plan_streams, via_applies
 from .readers import read_stream
+from .reconnection import GaveUp
 from .report import message_line, note_line, result_document, summary_table
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]

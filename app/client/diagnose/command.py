@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..exits import EXIT_FAILED, EXIT_OK
-from ..params import plain
-from .command import UsageError, run_command
-from .diagnosis import Diagnosis, text_lines
+from ...exits import EXIT_FAILED, EXIT_OK
+from ...params import plain
+from ..options import UsageError, run_command
 from .fetch import MAX_REDIRECTS, SCHEMES, Ask, Failure, exchange
+from .report import Diagnosis, text_lines
 from .verdict import Verdict
 
 PROG = "transport-lab diagnose"

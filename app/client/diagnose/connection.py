@@ -9,7 +9,7 @@ import socket
 import ssl
 import time
 
-from ..exits import EXIT_TIMEOUT, EXIT_TLS, EXIT_UNREACHABLE
+from ...exits import EXIT_TIMEOUT, EXIT_TLS, EXIT_UNREACHABLE
 
 READ_SIZE = 65536
 CLOSE_SECONDS = 1.0

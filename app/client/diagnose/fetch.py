@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ..exits import EXIT_BAD_RESPONSE, EXIT_TIMEOUT
+from ...exits import EXIT_BAD_RESPONSE, EXIT_TIMEOUT
+from ..frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept, handshake_key
+from ..wire import Head, WireError, parse_head
+from .body import BodyReading
 from .connection import READ_SIZE, Clock, Connection, Failure, connect
 from .exchange import Ending, Exchange
-from .frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept, handshake_key
-from .reading import BodyReading
 from .verdict import Arrival
-from .wire import Head, WireError, parse_head
 
 #: Redirects followed before giving up, as browsers and curl cap them too (both at 20; a
 #: stream behind more than a few is a finding in itself).

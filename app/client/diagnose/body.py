@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .parsers import SSEParser
-from .wire import BodyDecoder, ChunkDecoder, Head, PartKind, WireError
+from ..parsers import SSEParser
+from ..wire import BodyDecoder, ChunkDecoder, Head, PartKind, WireError
 
 
 class MessageCounter:
