@@ -56,7 +56,7 @@ async def _json_refusals(request: web.Request, handler: Handler) -> web.StreamRe
         if error.status < 400:
             raise
         allow = error.headers.get(hdrs.ALLOW)
-        headers = {hdrs.ALLOW: allow} if allow is not None else None
+        headers: dict[str, str] | None = {hdrs.ALLOW: allow} if allow is not None else None
         if error.status == 405:
             message = f"{request.method[:20]} is not allowed on {request.path[:200]}; allowed: {allow}"
         elif error.status == 404:

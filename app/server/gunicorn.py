@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from aiohttp.worker import GunicornWebWorker
@@ -40,7 +41,8 @@ class TransportLabWorker(GunicornWebWorker):
         pin_mmap_threshold()
         quiet_malformed_requests()
         super().load_wsgi()
-        self.wsgi = self._runner_factory(self.wsgi)
+        # gunicorn is untyped: its worker sets `wsgi` in code mypy cannot see.
+        self.wsgi = self._runner_factory(self.wsgi)  # type: ignore[has-type]
 
     def _runner_factory(self, target: object) -> Callable[[], Awaitable[web.AppRunner]]:
         # aiohttp's worker accepts a coroutine function returning an AppRunner and then
@@ -54,7 +56,7 @@ class TransportLabWorker(GunicornWebWorker):
 
         return make_runner
 
-    def _runner_options(self) -> dict[str, object]:
+    def _runner_options(self) -> dict[str, Any]:
         """What aiohttp's worker passes to its runner, plus handler cancellation and our access lines."""
         return {
             "logger": self.log,

@@ -51,7 +51,8 @@ class MalformedRequests(logging.Filter):
         if isinstance(error, HttpProcessingError):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.msg = "malformed request from %s: %d %s"
-            record.args = (*(record.args or ("-",))[:1], error.code, escape(" ".join(str(error.message).split())))
+            peer = record.args[:1] if isinstance(record.args, tuple) and record.args else ("-",)
+            record.args = (*peer, error.code, escape(" ".join(str(error.message).split())))
             record.exc_info = record.exc_text = None
         return True
 

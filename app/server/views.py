@@ -7,6 +7,7 @@ from collections import Counter
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ..culprits import misapplied
 from ..differences import differences_document
@@ -21,7 +22,7 @@ from .transports.sizes import MAX_BUFFERED_BYTES
 from .yours import stream_url
 
 
-def stream_view(endpoint: Endpoint) -> web.Handler:
+def stream_view(endpoint: Endpoint) -> Handler:
     """The handler of one registry entry: validate, precheck, count, then stream."""
     transport = HANDLERS[endpoint.transport]
 
@@ -50,7 +51,7 @@ def _admit(
         params = parse_params(request.query, endpoint.defaults, counts, endpoint.messages)
     except ParamError as error:
         return json_error(400, error.message, error.param)
-    wrong = misapplied(endpoint.transport.value, params.via, params.drop)
+    wrong = misapplied(endpoint.transport, params.via, params.drop)
     if wrong is not None:
         return json_error(400, wrong[1], wrong[0])
     refusal = transport.precheck(request, endpoint, params)
@@ -97,7 +98,7 @@ async def index(request: web.Request) -> dict[str, object]:
         "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
         "params": bounds_document(),
         "max_duration": MAX_DURATION_SECONDS,
-        "differences": differences_document(list(dict.fromkeys(e.transport.value for e in ENDPOINTS))),
+        "differences": differences_document(list(dict.fromkeys(e.transport for e in ENDPOINTS))),
         **culprits_document(),
         "stream": stream,
         "stream_refused": bool(asked) and stream is None,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def port_argument(description: str) -> int:
     return int(parser.parse_args().port)
 
 
-def serve(routes: Mapping[str, web.Handler], description: str) -> None:
+def serve(routes: Mapping[str, Handler], description: str) -> None:
     """Serve `routes` (GET path -> handler) as every aiohttp baseline does: loopback, the port
     from the command line, a deep backlog, handlers cancelled when a client leaves, no logs."""
     app = web.Application()

@@ -32,10 +32,8 @@ async def serve_buffered(
 ) -> web.StreamResponse:
     body = bytearray()
 
-    async def collect(message: str) -> int:
-        data = message.encode()
-        body.extend(data)
-        return len(data)
+    async def collect(message: str) -> None:
+        body.extend(message.encode())
 
     source = endpoint.source(params, clock_for(params))
     await send_paced(collect, source.messages, pacer_for(request, params), record)

@@ -14,7 +14,7 @@ from .relays import Relay
 X_ACCEL_BUFFERING = istr("X-Accel-Buffering")
 # Header names are multidict's `istr` (aiohttp's hdrs are): a plain str name makes every
 # response build and keep its case-folded copy, ~100 bytes a name for a stream's whole life.
-STREAM_HEADERS = {
+STREAM_HEADERS: dict[str, str] = {
     # Caches and proxies must pass each chunk on as it comes, and browsers must not
     # hold the first KiB back to sniff the type.
     hdrs.CACHE_CONTROL: "no-cache",
