@@ -38,30 +38,31 @@ function newRecord(spec, url) {
 }
 
 const APPLY = {
-  started(run, record, epoch) {
-    run.epoch0 = epoch;
+  started(run, record, { at }) {
+    run.epoch0 = at;
   },
-  opened(run, record, epoch) {
-    record.openT = epoch - run.epoch0;
+  opened(run, record, { at }) {
+    record.openT = at - run.epoch0;
   },
-  received(run, record, bytes, epoch) {
+  received(run, record, { bytes, at }) {
     record.bytes += bytes;
-    if (bytes > 0) record.firstByteT ??= epoch - run.epoch0;
+    if (bytes > 0) record.firstByteT ??= at - run.epoch0;
     if (record.arrivals) {
-      const t = epoch - run.epoch0;
+      const t = at - run.epoch0;
       record.largestGap = Math.max(record.largestGap, t - (record.arrivals.at(-1)?.t ?? 0));
       record.arrivals.push({ t, bytes });
     }
   },
-  described(run, record, status, contentType, epoch) {
+  described(run, record, { status, contentType, at }) {
     record.status = status;
     record.contentType = contentType;
-    record.headersT = epoch - run.epoch0;
+    record.headersT = at - run.epoch0;
   },
-  message(run, record, epoch, text, stamp, id, payload = null, wire = null) {
-    const t = epoch - run.epoch0;
+  message(run, record, { at, text, stamp, id, payloadBytes, wireBytes }) {
+    const t = at - run.epoch0;
     const sent = stamp === null ? null : stamp - run.epoch0;
-    payload ??= utf8Length(text); // someone's own stream: the text as the page got it
+    const payload = payloadBytes ?? utf8Length(text); // someone's own stream: the text as the page got it
+    const wire = wireBytes ?? null;
     record.messages.push({ t, sent, text, id, payload, wire });
     record.payloadBytes += payload;
     if (wire !== null && record.wireBytes !== null) {
@@ -76,26 +77,26 @@ const APPLY = {
     record.lastT = t;
     if (record.state === "waiting" || record.state === "reconnecting") record.state = "streaming";
   },
-  dropped(run, record, epoch) {
-    record.drops.push(epoch - run.epoch0);
+  dropped(run, record, { at }) {
+    record.drops.push(at - run.epoch0);
     record.state = "reconnecting"; // until the reader says it failed, or a new connection opens
   },
-  reconnected(run, record, epoch) {
-    record.reconnects.push(epoch - run.epoch0);
+  reconnected(run, record, { at }) {
+    record.reconnects.push(at - run.epoch0);
     // Each new connection begins with a `retry:` field the page never sees: the count becomes a floor.
     record.wireExact = false;
     record.state = "streaming";
   },
-  rtt(run, record, ms) {
+  rtt(run, record, { ms }) {
     record.rtts.push(ms);
   },
-  "wire-extra"(run, record, bytes, framing) {
+  "wire-extra"(run, record, { bytes, framingBytes }) {
     record.extraWireBytes += bytes;
     record.wireBytes += bytes;
-    record.framingBytes += framing;
+    record.framingBytes += framingBytes;
   },
   /** Resource Timing of an ended HTTP request: epoch ms turned into ms since Run, sizes as they are. */
-  timing(run, record, figures) {
+  timing(run, record, { figures }) {
     const timing = {};
     for (const [name, value] of Object.entries(figures)) {
       timing[name] = value === null || name.endsWith("Size") ? value : value - run.epoch0;
@@ -108,27 +109,28 @@ const APPLY = {
     if (record.spec.via && timing.encodedBodySize) culpritWire(record, timing.encodedBodySize);
   },
   // The server's echo of a text the page sent over the socket: beside the messages, not one of them.
-  echo(run, record, epoch, text, ms) {
-    (record.echoes ??= []).push({ t: epoch - run.epoch0, text, ms });
+  echo(run, record, { at, text, ms }) {
+    (record.echoes ??= []).push({ t: at - run.epoch0, text, ms });
   },
-  finished(run, record, epoch, cap = null) {
-    record.endT = epoch - run.epoch0;
+  finished(run, record, { at, cap }) {
+    record.endT = at - run.epoch0;
     record.state = "done";
-    record.capped = cap;
+    record.capped = cap ?? null;
   },
-  failed(run, record, epoch, error) {
-    record.endT = epoch - run.epoch0;
+  failed(run, record, { at, error }) {
+    record.endT = at - run.epoch0;
     record.state = "error";
     record.error = error;
   },
 };
 
-function apply(run, [kind, index, ...values]) {
-  const record = run.records[index];
+/** One of the worker's events (stream-worker.js lists their shapes). */
+function apply(run, event) {
+  const record = run.records[event.index];
   // A stopped stream keeps the state "aborted", whatever its reader said afterwards; what the
   // browser measured of its request (timing) still counts.
-  if (record && record.state === "aborted" && kind !== "timing") return;
-  APPLY[kind](run, record, ...values);
+  if (record && record.state === "aborted" && event.type !== "timing") return;
+  APPLY[event.type](run, record, event);
 }
 
 function onWorkerMessage({ data }) {

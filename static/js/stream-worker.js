@@ -1,7 +1,19 @@
 // Streams are read in this worker, not on the page's main thread: a message's time is
 // taken when its bytes are read here, however busy the page is drawing. Times go to the
-// page as epoch milliseconds (both clocks share performance.timeOrigin's time base), in
-// batches, each event in the order it happened.
+// page as epoch milliseconds (`at`: both clocks share performance.timeOrigin's time base),
+// in batches, each event in the order it happened. An event is one object named by `type`,
+// about stream `index` (run.js APPLY reads them):
+//   {type: "started", at}                          the streams were opened
+//   {type: "opened", index, at}                    headers (or the socket) arrived
+//   {type: "received", index, bytes, at}           a read of `bytes` decoded bytes
+//   {type: "described", index, status, contentType, at}
+//   {type: "message", index, at, text, stamp, id, payloadBytes, wireBytes}
+//   {type: "wire-extra", index, bytes, framingBytes}   wire bytes of no message
+//   {type: "dropped" | "reconnected", index, at}
+//   {type: "rtt", index, ms}                       a WebSocket ping's round trip
+//   {type: "timing", index, figures}               the browser's Resource Timing of the request
+//   {type: "echo", index, at, text, ms}            the server's echo of a text the page sent
+//   {type: "finished", index, at, cap}  {type: "failed", index, at, error}
 
 import { readerFor } from "./readers.js";
 import { entryFor, resetTimings, timingFigures } from "./resource-timing.js";
@@ -44,25 +56,26 @@ function sinkFor(index, signal, stream) {
   const settle = (report) => live(async (t, ...rest) => {
     unsettled.delete(index);
     const figures = TIMED.has(stream.transport) ? timingFigures(await entryFor(stream.url)) : null;
-    if (figures && runId === run) post(["timing", index, figures]);
+    if (figures && runId === run) post({ type: "timing", index, figures });
     if (!signal.aborted) report(t, ...rest);
   });
   return {
-    opened: live((t) => post(["opened", index, epoch(t)])),
-    received: live((bytes, t) => post(["received", index, bytes, epoch(t)])),
-    described: live((status, contentType, t) => post(["described", index, status, contentType, epoch(t)])),
-    message: live((text, stamp, t, id, payload, wire) =>
-      post(["message", index, epoch(t), text, stamp, id ?? null, payload ?? null, wire ?? null])),
-    wireExtra: live((bytes, framing) => post(["wire-extra", index, bytes, framing])),
-    dropped: live((t) => post(["dropped", index, epoch(t)])),
-    reconnected: live((t) => post(["reconnected", index, epoch(t)])),
-    roundTrip: live((ms) => post(["rtt", index, ms])),
+    opened: live((t) => post({ type: "opened", index, at: epoch(t) })),
+    received: live((bytes, t) => post({ type: "received", index, bytes, at: epoch(t) })),
+    described: live((status, contentType, t) => post({ type: "described", index, status, contentType, at: epoch(t) })),
+    message: live((text, stamp, t, id, payload, wire) => post({
+      type: "message", index, at: epoch(t), text, stamp, id: id ?? null, payloadBytes: payload ?? null, wireBytes: wire ?? null,
+    })),
+    wireExtra: live((bytes, framing) => post({ type: "wire-extra", index, bytes, framingBytes: framing })),
+    dropped: live((t) => post({ type: "dropped", index, at: epoch(t) })),
+    reconnected: live((t) => post({ type: "reconnected", index, at: epoch(t) })),
+    roundTrip: live((ms) => post({ type: "rtt", index, ms })),
     // The page's own texts over a WebSocket: how to send one, and each echo (not a stream message).
     talk: (send) => senders.set(index, send),
-    echoed: live((text, ms, t) => post(["echo", index, epoch(t), text, ms])),
+    echoed: live((text, ms, t) => post({ type: "echo", index, at: epoch(t), text, ms })),
     // `cap`: what made a reader stop before the end (your stream's bounds), or null.
-    finished: settle((t, cap) => post(["finished", index, epoch(t), cap ?? null])),
-    failed: settle((t, error) => post(["failed", index, epoch(t), error])),
+    finished: settle((t, cap) => post({ type: "finished", index, at: epoch(t), cap: cap ?? null })),
+    failed: settle((t, error) => post({ type: "failed", index, at: epoch(t), error })),
   };
 }
 
@@ -71,7 +84,7 @@ function timeStopped() {
   const stopped = runId;
   for (const [index, url] of unsettled) {
     entryFor(url).then((entry) => {
-      if (entry && runId === stopped) post(["timing", index, timingFigures(entry)]);
+      if (entry && runId === stopped) post({ type: "timing", index, figures: timingFigures(entry) });
     });
   }
   unsettled.clear();
@@ -85,7 +98,7 @@ function start({ id, streams }) {
   const { signal } = controller;
   resetTimings();
   unsettled.clear();
-  post(["started", -1, epoch(performance.now())]);
+  post({ type: "started", at: epoch(performance.now()) });
   // Every stream is opened in this one task: the same instant, as far as a page can tell.
   streams.forEach((stream, index) => {
     if (TIMED.has(stream.transport)) unsettled.set(index, stream.url);

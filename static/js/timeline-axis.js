@@ -1,5 +1,9 @@
-// The time axis's arithmetic: its length, where ticks go and how they are labelled.
+// The time axis: its length, where ticks go, how they are labelled, and their nodes.
 
+import { svg } from "./dom.js";
+
+/** Room an axis label needs ("1000 ms"), so a narrow timeline gets fewer ticks. */
+const TICK_SPACING_PX = 70;
 const TICK_STEPS = [1, 2, 2.5, 5];
 // Finer steps for the axis's length, so a 10.02 s run is not drawn on a 20 s axis.
 const SPAN_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
@@ -29,4 +33,21 @@ export function tickLabel(ms, step, end) {
   if (Math.abs(ms) < 1e-9) return "0";
   if (end >= 2000 && step >= 10) return `${(ms / 1000).toFixed(decimals(step / 1000))} s`;
   return `${ms.toFixed(decimals(step))} ms`;
+}
+
+/**
+ * A grid line and a label per tick of the window `view` ({start, span} in ms) on a plot
+ * `plotWidth` px wide; `xOf(ms)` is a tick's x in the SVG, `rows` its lines' and labels' y.
+ */
+export function axisTicks({ start, span }, plotWidth, xOf, { gridTop, gridBottom, labelY }) {
+  const step = nice(span / Math.max(2, Math.min(6, Math.floor(plotWidth / TICK_SPACING_PX))));
+  const nodes = [];
+  for (let ms = Math.ceil(start / step - 1e-9) * step; ms <= start + span + 1e-9; ms += step) {
+    const x = xOf(ms);
+    nodes.push(svg("line", { class: "grid", x1: x, x2: x, y1: gridTop, y2: gridBottom }));
+    const label = svg("text", { class: "tick", x, y: labelY });
+    label.textContent = tickLabel(ms, step, start + span);
+    nodes.push(label);
+  }
+  return nodes;
 }
