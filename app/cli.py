@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .exits import EXIT_INTERRUPTED, EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,23 @@ def commands_help() -> str:
     )
 
 
+def unknown_command(word: str) -> str:
+    """What to say of a first word that is neither an option nor a command."""
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
+    guess = f": did you mean {close[0]}?" if close else ""
+    names = ", ".join(f"{name} (the default)" if name == DEFAULT else name for name in SUBCOMMANDS)
+    listing = f"commands: {names}; transport-lab --help says what each does"
+    return f"transport-lab: unknown command {word!r}{guess}\n{listing}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         command, rest = args[0], args[1:]
+    elif args and not args[0].startswith("-"):
+        # The server takes options only: a first word is a command, mistyped or unknown.
+        print(unknown_command(args[0]), file=sys.stderr)
+        return EXIT_USAGE
     else:
         command, rest = DEFAULT, args
     module = importlib.import_module(SUBCOMMANDS[command].module, __package__)
@@ -58,4 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        # Ctrl-C before a command could take it (while the server or a client is still
+        # importing and starting): one line and the shell's status, not a traceback.
+        print("transport-lab: interrupted", file=sys.stderr)
+        status = EXIT_INTERRUPTED
+    sys.exit(status)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .transport import Transport
+
 
 class Via(StrEnum):
     GZIP = "gzip"
@@ -21,9 +23,9 @@ class Via(StrEnum):
 
 #: Transports a culprit stands in front of: the HTTP streams (a buffered body is held by
 #: design, and a WebSocket's frames are not relayed this way).
-VIA_TRANSPORTS = ("chunked", "sse")
+VIA_TRANSPORTS = (Transport.CHUNKED, Transport.SSE)
 #: Transports whose connection `drop` can cut.
-DROP_TRANSPORTS = ("chunked", "sse", "websocket")
+DROP_TRANSPORTS = (Transport.CHUNKED, Transport.SSE, Transport.WEBSOCKET)
 #: The block an emulated buffering proxy relays: nginx's default buffers are one memory
 #: page each (proxy_buffer_size, proxy_buffers 8 x 4k here), and measured here it passes a
 #: buffered response on 4096 bytes at a time (the first block less its headers).
@@ -90,7 +92,7 @@ DROP_DOC = (
 )
 
 
-def misapplied(transport: str, via: str | None, drop: int | None) -> tuple[str, str] | None:
+def misapplied(transport: Transport, via: str | None, drop: int | None) -> tuple[str, str] | None:
     """(param, message) when `via` or `drop` is asked of a transport it does not apply to."""
     if via is not None and transport not in VIA_TRANSPORTS:
         return "via", f"via applies to the HTTP streams ({', '.join(VIA_TRANSPORTS)}), not to a {transport} response"

@@ -6,7 +6,10 @@ transport without its facts fails the tests. The page adds what each run measure
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+
+from .transport import Transport
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,8 @@ class Differences:
     in_the_way: str
 
 
-DIFFERENCES: dict[str, Differences] = {
-    "chunked": Differences(
+DIFFERENCES: dict[Transport, Differences] = {
+    Transport.CHUNKED: Differences(
         label="Chunked HTTP",
         browser_api="`fetch()` and a stream reader",
         framing="each chunk's size in hex and two CRLFs (5-8 B at these sizes), a 5-byte last chunk",
@@ -30,7 +33,7 @@ DIFFERENCES: dict[str, Differences] = {
         reconnection="none: the page fetches again and must say where to resume",
         in_the_way="held by a buffering proxy and by compression without a flush per message",
     ),
-    "buffered": Differences(
+    Transport.BUFFERED: Differences(
         label="Buffered (Content-Length)",
         browser_api="`fetch()`, or any HTTP client",
         framing="none: `Content-Length` and the body as it is",
@@ -38,7 +41,7 @@ DIFFERENCES: dict[str, Differences] = {
         reconnection="none: fetch again",
         in_the_way="nothing to hold: the whole body comes at the end by design",
     ),
-    "sse": Differences(
+    Transport.SSE: Differences(
         label="Server-Sent Events",
         browser_api="`EventSource`",
         framing="`id:` and `data:` fields and a blank line per event, inside chunked transfer",
@@ -46,7 +49,7 @@ DIFFERENCES: dict[str, Differences] = {
         reconnection="built in: EventSource reconnects after `retry` and resumes with `Last-Event-ID`",
         in_the_way="like chunked: send `X-Accel-Buffering: no`, leave `text/event-stream` uncompressed",
     ),
-    "websocket": Differences(
+    Transport.WEBSOCKET: Differences(
         label="WebSocket",
         browser_api="`WebSocket`",
         framing="a 2-byte frame header up to 125 B (4 up to 64 KiB, 10 beyond); the browser's frames add a 4-byte mask",
@@ -57,6 +60,6 @@ DIFFERENCES: dict[str, Differences] = {
 }
 
 
-def differences_document(transports: list[str]) -> list[dict[str, str]]:
+def differences_document(transports: Sequence[Transport]) -> list[dict[str, str]]:
     """The facts of each transport in `transports`, in that order, for the page."""
-    return [{"transport": name, **asdict(DIFFERENCES[name])} for name in transports]
+    return [{"transport": transport.value, **asdict(DIFFERENCES[transport])} for transport in transports]

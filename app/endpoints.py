@@ -10,18 +10,22 @@ from enum import StrEnum
 from .culprits import CULPRITS, DROP_DOC, DROP_TRANSPORTS, VIA_TRANSPORTS
 from .params import StreamParams
 from .sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
+from .transport import Transport
 
 #: The fixed clock used to render the documented stamped examples.
 EXAMPLE_STAMP_MS = 1764000000000.0
 
 
-class Transport(StrEnum):
-    """How a stream is put on the wire."""
+class Framing(StrEnum):
+    """How a body divides into messages: what a reader splits it by, declared per endpoint
+    (tests check each declaration against the endpoint's own example body)."""
 
-    CHUNKED = "chunked"
-    BUFFERED = "buffered"
-    SSE = "sse"
-    WEBSOCKET = "websocket"
+    LINES = "lines"  # text and ijson events: one message per line
+    NDJSON = "ndjson"  # one JSON object per line
+    JSON_ITEMS = "json-items"  # a JSON array, one message per item
+    CHUNKS = "chunks"  # bare JSON tokens carry no delimiter: one message per HTTP chunk
+    SSE = "sse"  # one event per message
+    WEBSOCKET = "websocket"  # one text frame per message
 
 
 @dataclass(frozen=True)
@@ -66,11 +70,12 @@ IJSON_RULE = MessageRule(per_count=4, fixed=5, per_padded_count=6, unit="items")
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One stream: what it sends (source), how (transport), and what that looks like."""
+    """One stream: what it sends (source), how (transport), and what that looks like (framing)."""
 
     name: str
     path: str
     transport: Transport
+    framing: Framing
     content_type: str
     description: str
     source: Source
@@ -111,8 +116,8 @@ class Endpoint:
             # messages = per_count (per_padded_count when size > 0) x count + fixed;
             # duration = messages x interval.
             "plan": self.rule.describe(),
-            "vias": [culprit.name for culprit in CULPRITS if self.transport.value in VIA_TRANSPORTS],
-            "drop": self.transport.value in DROP_TRANSPORTS,
+            "vias": [culprit.name for culprit in CULPRITS if self.transport in VIA_TRANSPORTS],
+            "drop": self.transport in DROP_TRANSPORTS,
             "format": {
                 "message": self.example(stamp=False),
                 "stamped": self.example(stamp=True) if self.stampable else None,
@@ -129,6 +134,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="chunked",
         path="/chunked",
         transport=Transport.CHUNKED,
+        framing=Framing.LINES,
         content_type="text/plain; charset=utf-8",
         description="Chunked transfer encoding: one chunk per line, sent as it is produced.",
         source=text_lines("Chunk", newline=True),
@@ -139,6 +145,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="non-chunked",
         path="/non-chunked",
         transport=Transport.BUFFERED,
+        framing=Framing.LINES,
         content_type="text/plain; charset=utf-8",
         description="The same lines buffered: nothing is sent until the whole body is ready (Content-Length).",
         source=text_lines("Chunk", newline=True),
@@ -149,6 +156,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="json",
         path="/json",
         transport=Transport.CHUNKED,
+        framing=Framing.JSON_ITEMS,
         content_type="application/json",
         description="A JSON array streamed item by item: `[`, one object per chunk, `]`.",
         source=json_array,
@@ -159,6 +167,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="json-nested",
         path="/json-nested",
         transport=Transport.CHUNKED,
+        framing=Framing.CHUNKS,
         content_type="application/json",
         description="A nested JSON document written node by node; count is the number of users.",
         source=nested_json,
@@ -171,6 +180,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="ijson",
         path="/ijson",
         transport=Transport.CHUNKED,
+        framing=Framing.LINES,
         content_type="text/plain; charset=utf-8",
         description="ijson's parse events (`prefix event value`) for a document parsed as it is produced.",
         source=ijson_events,
@@ -182,6 +192,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="ndjson",
         path="/ndjson",
         transport=Transport.CHUNKED,
+        framing=Framing.NDJSON,
         content_type="application/x-ndjson",
         description="Newline-delimited JSON: one object per line, one line per chunk.",
         source=ndjson_lines,
@@ -192,6 +203,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="sse",
         path="/sse",
         transport=Transport.SSE,
+        framing=Framing.SSE,
         content_type="text/event-stream",
         description="Server-Sent Events: one event with an id per message; reconnects resume after Last-Event-ID.",
         source=text_lines("SSE message", newline=False),
@@ -202,6 +214,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="ws",
         path="/ws",
         transport=Transport.WEBSOCKET,
+        framing=Framing.WEBSOCKET,
         content_type="websocket",
         description="WebSocket: one text message each, close 1000; every text you send is echoed with the server time.",
         source=text_lines("WebSocket message", newline=False),
@@ -215,8 +228,8 @@ ENDPOINTS_BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint i
 
 def culprits_document() -> dict[str, object]:
     """The culprits and faults for /api/endpoints and the page, with the endpoints each applies to."""
-    vias = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport.value in VIA_TRANSPORTS]
-    drops = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport.value in DROP_TRANSPORTS]
+    vias = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport in VIA_TRANSPORTS]
+    drops = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport in DROP_TRANSPORTS]
     return {
         "culprits": [culprit.describe(vias) for culprit in CULPRITS],
         "faults": [{"name": "drop", "doc": DROP_DOC, "applies_to": drops}],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,9 +34,22 @@ PAD_CHAR = "x"
 
 
 def text_stamp(clock: Clock) -> str:
-    """The ` @<epoch ms>` a text message ends with when it is stamped (what the client's
-    split_stamp reads back)."""
+    """The ` @<epoch ms>` a text message ends with when it is stamped (what split_stamp
+    reads back)."""
     return f" @{clock():.3f}"
+
+
+#: What text_stamp writes, at the end of a message's text.
+_STAMP = re.compile(r" @(\d+\.\d{3})$")
+
+
+def split_stamp(text: str) -> tuple[str, float | None]:
+    """A message's text and its send stamp: `("Chunk 0", 1764000000000.0)` for
+    `"Chunk 0 @1764000000000.000"`; a message without a stamp gives None."""
+    match = _STAMP.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()], float(match.group(1))
 
 
 def epoch_ms() -> float:

@@ -4,6 +4,7 @@ pytest-aiohttp's `aiohttp_server`, and clients for it."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +17,15 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from app import Settings, create_app
 from app.server.keys import stream_stats_key
 from tests.processes import ServerProcess, app_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The Ctrl-C tests send SIGINT to the commands they start, as a terminal does to its
+    foreground job. A test run started in the background by a script (CI, `nohup`, `cmd &`)
+    inherits SIGINT ignored and would pass that on to every command it starts, which would
+    then never see the Ctrl-C: the run gives its children the terminal's default back."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

@@ -10,17 +10,23 @@ import time
 import urllib.request
 from pathlib import Path
 
+from app.wire.http import encode_request
+from app.wire.websocket import handshake_headers
 from tests.processes import ServerProcess, open_fds, rss_kib
 
 ONE_MIB = 1_048_576
-WS_UPGRADE = (
-    b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-)
+#: RFC 6455's example key: any key will do, and one key keeps every handshake alike.
+WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 #: The most messages of 1 MiB that /non-chunked takes (its body's cap is 16 MiB).
 BUFFERED_MIB_COUNT = 15
 #: A small receive buffer, so the kernel cannot soak up what the server writes.
 CLIENT_RCVBUF = 16 * 1024
+
+
+def get_request(path: str, host: str = "127.0.0.1", fields: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """A GET of `path` (with a WebSocket handshake for /ws), written by the wire codec."""
+    upgrade = handshake_headers(WS_KEY) if path.startswith("/ws") else []
+    return encode_request("GET", path, host, [*fields, *upgrade])
 
 
 def mib_messages(endpoint: object, count: int = 100) -> str:
@@ -66,8 +72,7 @@ async def open_small_window(port: int) -> tuple[asyncio.StreamReader, asyncio.St
 async def request_head(port: int, path: str) -> tuple[bytes, asyncio.StreamReader, asyncio.StreamWriter]:
     """Send the request (a WebSocket handshake for /ws) and read the answer's head."""
     reader, writer = await open_small_window(port)
-    upgrade = WS_UPGRADE if path.startswith("/ws") else b""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode() + upgrade + b"\r\n")
+    writer.write(get_request(path))
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
     return head, reader, writer
 

@@ -8,9 +8,8 @@ import json
 import aiohttp
 import pytest
 
-from app.client.parsers import split_stamp
-from app.endpoints import ENDPOINTS, Endpoint, Transport
-from app.sources import epoch_ms
+from app.endpoints import ENDPOINTS, Endpoint, Framing, Transport
+from app.sources import epoch_ms, split_stamp
 from tests import tutorial
 from tests.helpers import FAST, HTTP_ENDPOINTS, STREAMING_ENDPOINTS, WS_ENDPOINTS, ids, ws_texts
 
@@ -127,3 +126,34 @@ async def test_size_pads_every_message_and_keeps_the_format_valid(
     assert len(plain_body) >= len(unpadded_body) + 300
     if endpoint.content_type == "application/json":
         json.loads(plain_body)
+
+
+def framing_seen_in(endpoint: Endpoint) -> Framing:
+    """How the endpoint's default body divides into messages, judged from the body alone."""
+    if endpoint.transport in (Transport.SSE, Transport.WEBSOCKET):
+        return Framing(endpoint.transport.value)  # each message is an event or a frame of its own
+    body = endpoint.source(endpoint.defaults, None)
+    messages = list(body.messages)
+    text = "".join(messages) + body.tail
+    try:
+        document = json.loads(text)
+    except ValueError:
+        if not all(message.endswith("\n") for message in messages):
+            raise AssertionError(f"{endpoint.name}: neither one JSON document nor lines") from None
+        lines = text.splitlines()
+        return Framing.NDJSON if all(_json_object(line) for line in lines) else Framing.LINES
+    if isinstance(document, list) and len(document) == len(messages):
+        return Framing.JSON_ITEMS  # one message per item of an array
+    return Framing.CHUNKS  # one document cut into tokens: nothing in the body marks a message's end
+
+
+def _json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+def test_declared_framing_is_what_the_example_body_looks_like(endpoint: Endpoint) -> None:
+    assert endpoint.framing is framing_seen_in(endpoint)

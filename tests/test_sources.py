@@ -11,8 +11,17 @@ from typing import Any
 import pytest
 
 from app.params import StreamParams
-from app.server.transports.sse import sse_event
-from app.sources import TUTORIAL_PEOPLE, Source, _PieceReader, ijson_events, json_array, ndjson_lines, nested_json
+from app.sources import (
+    TUTORIAL_PEOPLE,
+    Source,
+    _PieceReader,
+    ijson_events,
+    json_array,
+    ndjson_lines,
+    nested_json,
+    split_stamp,
+    text_stamp,
+)
 from tests import tutorial
 
 FIXED_MS = 1764000000123.456
@@ -51,9 +60,22 @@ def test_documents_are_produced_one_user_or_item_at_a_time(source: Source, first
     assert peak < 8 * 1_048_576
 
 
-def test_sse_event_splits_multiline_data_into_data_lines() -> None:
-    assert sse_event(3, "a") == "id: 3\ndata: a\n\n"
-    assert sse_event(4, "a\nb") == "id: 4\ndata: a\ndata: b\n\n"
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chunk 0 @1764000000000.000", ("Chunk 0", 1764000000000.0)),
+        ("SSE message 3 xxxx @1764000000001.250", ("SSE message 3 xxxx", 1764000000001.25)),
+        ("Chunk 0", ("Chunk 0", None)),
+        ("Chunk 0 @17640", ("Chunk 0 @17640", None)),
+        ("mail me @1764000000000.000 now", ("mail me @1764000000000.000 now", None)),
+    ],
+)
+def test_split_stamp_reads_a_stamp_back_and_only_a_stamp(text: str, expected: tuple[str, float | None]) -> None:
+    assert split_stamp(text) == expected
+
+
+def test_split_stamp_reads_back_what_text_stamp_writes() -> None:
+    assert split_stamp("Chunk 0" + text_stamp(lambda: FIXED_MS)) == ("Chunk 0", FIXED_MS)
 
 
 def _expected_nested_document(count: int, size: int) -> dict[str, Any]:

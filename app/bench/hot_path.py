@@ -24,8 +24,9 @@ from ..server.shutdown import Shutdown
 from ..server.streams import StreamRecord
 from ..server.transports.pacing import Pacer, send_paced
 from ..server.transports.responses import Sender
-from ..server.transports.sse import sse_event
-from .plan import calibrate
+from ..transport import Transport
+from ..wire.sse import encode_event
+from .plan import baseline_endpoint, calibrate
 
 REPEATS = 7
 
@@ -77,7 +78,8 @@ def costs(count: int, size: int) -> dict[str, float]:
         for index in range(count):
             await _discard(f"id: {index}\ndata: SSE message {index} {'x' * size}\n\n".encode())
 
-    async def paced(name: str, frame: Callable[[str], bytes]) -> None:
+    async def paced(transport: Transport, frame: Callable[[str], bytes]) -> None:
+        name = baseline_endpoint(transport).name  # the endpoint the bare loops repeat
         record = StreamRecord(name)
         send = Sender(_KEEPING_UP, _discard, _no_drain, frame, record)
         await send_paced(send, messages(name, count, size), Pacer(0, Shutdown()), record)
@@ -87,11 +89,15 @@ def costs(count: int, size: int) -> dict[str, float]:
             message.encode()
 
     ids = itertools.count()
+
+    def sse_frame(message: str) -> bytes:
+        return encode_event(next(ids), message).encode()
+
     figures = {
         "bare chunked: f-string + write": best_us(bare_chunked, count),
-        "ours chunked: source + send_paced + send": best_us(lambda: paced("chunked", str.encode), count),
+        "ours chunked: source + send_paced + send": best_us(lambda: paced(Transport.CHUNKED, str.encode), count),
         "bare sse: f-string + write": best_us(bare_sse, count),
-        "ours sse: + sse_event()": best_us(lambda: paced("sse", lambda m: sse_event(next(ids), m).encode()), count),
+        "ours sse: + encode_event()": best_us(lambda: paced(Transport.SSE, sse_frame), count),
     }
     for name in ("chunked", "json", "ndjson"):
         figures[f"source {name} alone"] = best_us(lambda name=name: source_only(name), count)

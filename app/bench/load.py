@@ -8,25 +8,34 @@ goes to stderr as JSON lines. Every loop is bounded by a count and a deadline.
 from __future__ import annotations
 
 import asyncio
-import base64
+import functools
 import json
-import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from ..client.parsers import split_stamp
 from ..server.memory import collector_snapshot, tune_collector
+from ..sources import split_stamp
+from ..wire.chunked import ChunkCounter
+from ..wire.http import Head, encode_request, parse_head, request_target
+from ..wire.lines import LineCounter
+from ..wire.sse import EventCounter
+from ..wire.websocket import FrameCounter, Opcode, close_payload, encode_frame, handshake_headers, handshake_key
 from .processes import cpu_seconds
-from .raw import CLOSE_REPLY, ChunkedBody, Frames
-from .stats import DelimiterCounter, StreamTimes, lag_summary, lateness_summary
+from .rows import Collections, ConcurrencyLoad, ReadResult, to_json
+from .stats import StreamTimes, lag_summary, lateness_summary
 
-#: What marks the end of one message in a body, by how the body divides into messages.
-DELIMITERS = {"lines": b"\n", "sse": b"\n\n", "json": b"}\n"}
+#: The counting decoders of the messages in a body, by how the body divides into them (a
+#: JSON array's items end lines of their own with `}`); a body counted by its chunks has none.
+COUNTERS: dict[str, Callable[[], LineCounter | EventCounter]] = {
+    "lines": LineCounter,
+    "json": functools.partial(LineCounter, suffix=b"}"),
+    "sse": EventCounter,
+}
 PROGRESS_SECONDS = 1.0
 
 
@@ -48,89 +57,100 @@ async def read_body(url: str, count_by: str) -> dict[str, Any]:
     """`messages` and payload `bytes` of one body read as fast as it comes over a raw
     socket, or the `status` and `error` of a refusal."""
     parts = urlsplit(url)
+    host, target = request_target(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port, limit=READ_BYTES)
-    target = f"{parts.path}?{parts.query}" if parts.query else parts.path
     try:
         if count_by == "ws":
-            return await _read_frames(reader, writer, parts.netloc, target)
-        writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
-        status, headers = _head(await reader.readuntil(b"\r\n\r\n"))
-        if status != 200:
-            return await _refused(status, reader)
-        if "chunked" in headers.get("transfer-encoding", ""):
-            body = ChunkedBody(None if count_by == "chunks" else DELIMITERS[count_by])
-            while not body.done and (data := await reader.read(READ_BYTES)):
-                body.feed(data)
-            return {"messages": body.messages, "bytes": body.payload_bytes}
+            return await _read_frames(reader, writer, host, target)
+        writer.write(encode_request("GET", target, host, [("Connection", "close")]))
+        head, data = await _read_head(reader)
+        if head.status != 200:
+            return await _refused(head.status, data, reader)
+        counter = COUNTERS[count_by]() if count_by in COUNTERS else None
+        if head.chunked:
+            body = ChunkCounter(None if counter is None else counter.feed)
+            async for read in _reads(reader, data, lambda: body.done):
+                body.feed(read)
+            return {"messages": body.chunks if counter is None else counter.messages, "bytes": body.payload_bytes}
         # A body without chunked framing (HTTP/1.0 style): it ends with the connection.
-        counter = DelimiterCounter(DELIMITERS.get(count_by, b"\n"))
-        while data := await reader.read(READ_BYTES):
-            counter.feed(data)
+        counter = counter or LineCounter()
+        async for read in _reads(reader, data, lambda: False):
+            counter.feed(read)
         return {"messages": counter.messages, "bytes": counter.received}
     finally:
         writer.close()
 
 
-async def _refused(status: int, reader: asyncio.StreamReader) -> dict[str, Any]:
-    return {"status": status, "error": (await reader.read(READ_BYTES)).decode(errors="replace")[:300]}
+async def _read_head(reader: asyncio.StreamReader) -> tuple[Head, bytes]:
+    """The response head and the bytes read after it."""
+    buffer = b""
+    while (parsed := parse_head(buffer)) is None:
+        data = await reader.read(READ_BYTES)
+        if not data:
+            raise ConnectionError("the server closed the connection before its response head")
+        buffer += data
+    return parsed
+
+
+async def _reads(reader: asyncio.StreamReader, first: bytes, done: Callable[[], bool]) -> AsyncIterator[bytes]:
+    """What came with the head, then every read until `done()` or the connection's end."""
+    if first:
+        yield first
+    while not done() and (data := await reader.read(READ_BYTES)):
+        yield data
+
+
+async def _refused(status: int, data: bytes, reader: asyncio.StreamReader) -> dict[str, Any]:
+    body = data or await reader.read(READ_BYTES)
+    return {"status": status, "error": body.decode(errors="replace")[:300]}
 
 
 async def _read_frames(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, netloc: str, target: str
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, target: str
 ) -> dict[str, Any]:
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        f"GET {target} HTTP/1.1\r\nHost: {netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-    )
-    status, _ = _head(await reader.readuntil(b"\r\n\r\n"))
-    if status != 101:
-        return await _refused(status, reader)
-    frames = Frames()
-    while not frames.closed and (data := await reader.read(READ_BYTES)):
-        frames.feed(data)
+    writer.write(encode_request("GET", target, host, handshake_headers(handshake_key())))
+    head, data = await _read_head(reader)
+    if head.status != 101:
+        return await _refused(head.status, data, reader)
+    frames = FrameCounter()
+    async for read in _reads(reader, data, lambda: frames.closed):
+        frames.feed(read)
     if frames.closed:
-        writer.write(CLOSE_REPLY)
+        # What a client answers a server's close with, code 1000.
+        writer.write(encode_frame(Opcode.CLOSE, close_payload(1000), mask=True))
         await writer.drain()
     return {"messages": frames.messages, "bytes": frames.payload_bytes}
 
 
-def _head(head: bytes) -> tuple[int, dict[str, str]]:
-    """The status code and the (lower-cased) headers of a response head."""
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip().lower()
-    return int(lines[0].split()[1]), headers
-
-
-async def throughput_run(run: dict[str, Any]) -> dict[str, Any]:
+async def throughput_run(run: dict[str, Any]) -> ReadResult:
     """One body read as fast as it comes, with the CPU share each side used meanwhile:
     a server near 100% is the bottleneck (the figure measures it); a load generator
     near 100% would mean the figure measures the client instead."""
     server_cpu, client_cpu = cpu_seconds(run.get("server_pid", 0)), time.process_time()
     started = time.perf_counter()
-    result: dict[str, Any] = {"id": run["id"], "status": 200, "error": None}
-    result |= await read_body(run["url"], run["count_by"])
+    read = await read_body(run["url"], run["count_by"])
     wall = time.perf_counter() - started
-    if result["error"] is None:
-        result["seconds"] = wall
     server_after = cpu_seconds(run.get("server_pid", 0))
-    if server_cpu is not None and server_after is not None:
-        result["server_cpu"] = round((server_after - server_cpu) / wall, 2)
-    result["client_cpu"] = round((time.process_time() - client_cpu) / wall, 2)
-    return result
+    return ReadResult(
+        id=run["id"],
+        status=read.get("status", 200),
+        error=read.get("error"),
+        messages=read.get("messages"),
+        bytes=read.get("bytes"),
+        seconds=wall if read.get("error") is None else None,
+        server_cpu=None if server_cpu is None or server_after is None else round((server_after - server_cpu) / wall, 2),
+        client_cpu=round((time.process_time() - client_cpu) / wall, 2),
+    )
 
 
-async def throughput(job: dict[str, Any]) -> dict[str, Any]:
+async def throughput(job: dict[str, Any]) -> dict[str, list[ReadResult]]:
     results = []
     for run in job["runs"]:
         progress(phase="throughput", run=run["id"])
         try:
             results.append(await asyncio.wait_for(throughput_run(run), run["timeout"]))
         except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as error:
-            results.append({"id": run["id"], "status": None, "error": f"{type(error).__name__}: {error}"})
+            results.append(ReadResult(run["id"], status=None, error=f"{type(error).__name__}: {error}"))
     return {"runs": results}
 
 
@@ -181,19 +201,19 @@ async def poll_health(
         await asyncio.sleep(PROGRESS_SECONDS)
 
 
-def collector_summary(snapshots: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def collector_summary(snapshots: Sequence[dict[str, Any]]) -> Collections | None:
     """Full collections between the first and the last poll, and the longest pauses so far."""
     if not snapshots:
-        return {}
+        return None
     first, last = snapshots[0], snapshots[-1]
-    return {
-        "full_collections": last["full_collections"] - first["full_collections"],
-        "longest_full_collection_ms": last["longest_full_collection_ms"],
-        "longest_collection_ms": last.get("longest_collection_ms"),
-    }
+    return Collections(
+        full_collections=last["full_collections"] - first["full_collections"],
+        longest_full_collection_ms=last["longest_full_collection_ms"],
+        longest_collection_ms=last.get("longest_collection_ms"),
+    )
 
 
-async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
+async def concurrency(job: dict[str, Any]) -> ConcurrencyLoad:
     streams = [StreamTimes() for _ in range(job["streams"])]
     lag_samples: list[tuple[float, float]] = []
     collector: list[dict[str, Any]] = []
@@ -212,26 +232,23 @@ async def concurrency(job: dict[str, Any]) -> dict[str, Any]:
             lag_poller.cancel()
     client_cpu = round((time.process_time() - cpu) / (time.perf_counter() - started), 2)
     failures = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
-    summary = lateness_summary(streams, job["interval"] * 1000)
     burst_end = max((times.received[0] for times in streams if times.received), default=None)
-    return (
-        summary
-        | lag_summary(lag_samples, burst_end)
-        | collector_summary(collector)
-        | {
-            "streams": len(streams),
-            "expected_messages": len(streams) * job["count"],
-            "failed_streams": len(failures),
-            "first_failures": sorted(set(failures))[:3],
-            "client_cpu": client_cpu,
-        }
+    return ConcurrencyLoad(
+        lateness=lateness_summary(streams, job["interval"] * 1000),
+        lag=lag_summary(lag_samples, burst_end),
+        streams=len(streams),
+        expected_messages=len(streams) * job["count"],
+        failed_streams=len(failures),
+        first_failures=sorted(set(failures))[:3],
+        client_cpu=client_cpu,
+        collections=collector_summary(collector),
     )
 
 
 JOBS = {"throughput": throughput, "concurrency": concurrency}
 
 
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
+def run_job(job: dict[str, Any]) -> ConcurrencyLoad | dict[str, list[ReadResult]]:
     """Run on uvloop when it is installed: its reads cost the load generator less per
     wake-up, so more of the machine's time goes to the server being measured."""
     try:
@@ -248,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # default thresholds) would make every server look late: it is tuned as the server
     # is, and says how long its own collections took.
     tune_collector()
-    result = run_job(job)
+    result = to_json(run_job(job))
     result["client_collector"] = collector_snapshot()
     print(json.dumps(result))
     return 0

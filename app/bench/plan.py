@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from ..client.compare.model import Shape, shape_of
-from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
+from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint, Framing
 from ..params import BOUNDS, StreamParams
+from ..transport import Transport
 
 OURS = "transport-lab"
 #: Ours again on asyncio's own loop: `OURS` runs on uvloop when it is installed (the default).
@@ -25,13 +25,14 @@ AIOHTTP_SSE = "aiohttp-sse"
 #: What users pick for speed: uvicorn takes httptools and uvloop when they are installed.
 STARLETTE = "starlette on uvicorn"
 
+#: How the load generator counts the messages of each framing.
 COUNT_BY = {
-    Shape.LINES: "lines",
-    Shape.NDJSON: "lines",
-    Shape.SSE: "sse",
-    Shape.JSON_ITEMS: "json",
-    Shape.CHUNKS: "chunks",
-    Shape.WEBSOCKET: "ws",
+    Framing.LINES: "lines",
+    Framing.NDJSON: "lines",
+    Framing.SSE: "sse",
+    Framing.JSON_ITEMS: "json",
+    Framing.CHUNKS: "chunks",
+    Framing.WEBSOCKET: "ws",
 }
 MAX_SIZE = int(BOUNDS["size"].maximum)
 MAX_COUNT = int(BOUNDS["count"].maximum)
@@ -64,20 +65,22 @@ SERVERS = {
     STARLETTE: ServerSpec(STARLETTE, f"{BASELINE_SERVERS}.starlette_app", ("starlette", "uvicorn")),
 }
 
-#: Baseline endpoints: (server, path, the registry endpoint whose messages they repeat).
-BASELINES = (
-    (OURS_ASYNCIO, "/chunked", "chunked"),
-    (OURS_ASYNCIO, "/sse", "sse"),
-    (OURS_ASYNCIO, "/ws", "ws"),
-    (BARE, "/chunked", "chunked"),
-    (BARE, "/sse", "sse"),
-    (BARE, "/ws", "ws"),
-    (CEILING, "/chunked", "chunked"),
-    (CEILING, "/sse", "sse"),
-    (CEILING, "/ws", "ws"),
-    (AIOHTTP_SSE, "/sse", "sse"),
-    (STARLETTE, "/chunked", "chunked"),
+#: The registry endpoint whose messages (and path) a baseline server repeats, per transport.
+BASELINE_ENDPOINTS = {Transport.CHUNKED: "chunked", Transport.SSE: "sse", Transport.WEBSOCKET: "ws"}
+ALL_BASELINE_TRANSPORTS = tuple(BASELINE_ENDPOINTS)
+#: The transports each baseline server is measured on.
+BASELINES: tuple[tuple[str, tuple[Transport, ...]], ...] = (
+    (OURS_ASYNCIO, ALL_BASELINE_TRANSPORTS),
+    (BARE, ALL_BASELINE_TRANSPORTS),
+    (CEILING, ALL_BASELINE_TRANSPORTS),
+    (AIOHTTP_SSE, (Transport.SSE,)),
+    (STARLETTE, (Transport.CHUNKED,)),
 )
+
+
+def baseline_endpoint(transport: Transport) -> Endpoint:
+    """The registry endpoint the baselines repeat on `transport`."""
+    return ENDPOINTS_BY_NAME[BASELINE_ENDPOINTS[transport]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class Run:
     size_class: str
     server: str
     endpoint: str
-    transport: str
+    transport: Transport
     path: str
     count_by: str
     count: int
@@ -139,11 +142,11 @@ def throughput_runs(size_class: SizeClass, servers: set[str]) -> list[Run]:
     """Every endpoint of ours, then each available baseline, with calibrated sizes."""
     sizes = {e.name: calibrate(e, size_class.message_bytes, size_class.messages) for e in ENDPOINTS}
 
-    def run(server: str, name: str, path: str, like: Endpoint) -> Run:
+    def run(server: str, like: Endpoint) -> Run:
         size, count, expected = sizes[like.name]
-        shape = COUNT_BY[shape_of(like)]
-        return Run(size_class.label, server, name, like.transport.value, path, shape, count, size, expected)
+        count_by = COUNT_BY[like.framing]
+        return Run(size_class.label, server, like.name, like.transport, like.path, count_by, count, size, expected)
 
-    runs = [run(OURS, e.name, e.path, e) for e in ENDPOINTS] if OURS in servers else []
-    runs += [run(s, path.strip("/"), path, ENDPOINTS_BY_NAME[like]) for s, path, like in BASELINES if s in servers]
+    runs = [run(OURS, e) for e in ENDPOINTS] if OURS in servers else []
+    runs += [run(s, baseline_endpoint(t)) for s, transports in BASELINES if s in servers for t in transports]
     return runs

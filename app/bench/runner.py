@@ -19,16 +19,31 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from ..exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from .plan import AIOHTTP_SSE, BARE, CEILING, OURS, OURS_ASYNCIO, SERVERS, STARLETTE, SizeClass, throughput_runs
+from ..transport import Transport
+from .extra import not_installed
+from .plan import (
+    AIOHTTP_SSE,
+    BARE,
+    CEILING,
+    OURS,
+    OURS_ASYNCIO,
+    SERVERS,
+    STARLETTE,
+    Run,
+    SizeClass,
+    baseline_endpoint,
+    throughput_runs,
+)
 from .processes import Server, cpu_seconds, run_load, running_server
 from .progress import Progress
 from .report import add_ratios, concurrency_targets, ijson_targets, throughput_row, throughput_targets
+from .rows import ConcurrencyLoad, ConcurrencyRow, IjsonMemory, IjsonRun, ReadResult, Throughput, from_json, to_json
 from .text import render
 
 RUN_LIMIT_S = 180.0
@@ -111,15 +126,18 @@ def ws_url(server: Server, path: str) -> str:
     return "ws" + server.url(path).removeprefix("http")
 
 
-async def throughput(s: BenchSettings, progress: Progress) -> dict[str, Any]:
+def run_url(server: Server, run: Run) -> str:
+    url = ws_url if run.transport is Transport.WEBSOCKET else Server.url
+    return f"{url(server, run.path)}?{run.query()}"
+
+
+async def throughput(s: BenchSettings, progress: Progress) -> Throughput:
     wanted = [OURS, *([OURS_ASYNCIO, BARE, CEILING, AIOHTTP_SSE, STARLETTE] if s.compare else [])]
-    skipped = {
-        label: f"not installed: {', '.join(SERVERS[label].missing())}" for label in wanted if SERVERS[label].missing()
-    }
+    skipped = {label: not_installed(SERVERS[label].missing()) for label in wanted if SERVERS[label].missing()}
     available = {label for label in wanted if label not in skipped}
     classes = [SizeClass("64 B", 64, s.messages), SizeClass("64 KiB", 65536, s.large_messages)]
     runs = [run for size_class in classes for run in throughput_runs(size_class, available)]
-    results: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    results: dict[str, list[ReadResult]] = defaultdict(list)
     async with AsyncExitStack() as stack:
         servers = {
             label: await stack.enter_async_context(running_server(label, SERVERS[label].argv(s.max_streams), s.pin))
@@ -136,9 +154,7 @@ async def throughput(s: BenchSettings, progress: Progress) -> dict[str, Any]:
                             "count_by": r.count_by,
                             "timeout": RUN_LIMIT_S,
                             "server_pid": servers[r.server].pid,
-                            "url": (ws_url if r.count_by == "ws" else Server.url)(servers[r.server], r.path)
-                            + "?"
-                            + r.query(),
+                            "url": run_url(servers[r.server], r),
                         }
                         for r in batch
                     ],
@@ -146,10 +162,10 @@ async def throughput(s: BenchSettings, progress: Progress) -> dict[str, Any]:
                 progress.phase(f"throughput {size_class.label}, repeat {repeat}/{s.repeat}: {len(batch)} runs")
                 out = await run_load(job, s.pin, RUN_LIMIT_S * len(batch), progress.load_line)
                 for result in out["runs"]:
-                    results[result["id"]].append(result)
+                    results[result["id"]].append(from_json(ReadResult, result))
     rows = [throughput_row(run, results[run.id]) for run in runs]
     add_ratios(rows)
-    return {"rows": rows, "skipped": skipped}
+    return Throughput(rows, skipped)
 
 
 async def watch_rss(server: Server, progress: Progress) -> None:
@@ -158,12 +174,13 @@ async def watch_rss(server: Server, progress: Progress) -> None:
         await asyncio.sleep(0.5)
 
 
-async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Progress) -> dict[str, Any]:
+async def concurrency_run(s: BenchSettings, label: str, transport: Transport, progress: Progress) -> ConcurrencyRow:
     count = max(1, round(s.duration / s.interval))
+    endpoint, ws = baseline_endpoint(transport), transport is Transport.WEBSOCKET
     async with running_server(label, SERVERS[label].argv(s.max_streams), s.pin) as server:
         await asyncio.sleep(0.5)  # let the freshly started process settle before its idle RSS is read
         idle = server.rss_mib()
-        path = f"/{'ws' if ws else 'chunked'}?count={count}&interval={s.interval}&stamp=1"
+        path = f"{endpoint.path}?count={count}&interval={s.interval}&stamp=1"
         job = {
             "kind": "concurrency",
             "url": (ws_url if ws else Server.url)(server, path),
@@ -174,11 +191,11 @@ async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Prog
             "interval": s.interval,
             "timeout": s.duration + 60 + s.streams / 50,
         }
-        progress.phase(f"concurrency {label} {'ws' if ws else 'chunked'}: {s.streams:,} streams x {count} messages")
+        progress.phase(f"concurrency {label} {endpoint.name}: {s.streams:,} streams x {count} messages")
         watcher = asyncio.ensure_future(watch_rss(server, progress))
         cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
         try:
-            out = await run_load(job, s.pin, job["timeout"] + 30, progress.load_line)
+            load = from_json(ConcurrencyLoad, await run_load(job, s.pin, job["timeout"] + 30, progress.load_line))
         finally:
             watcher.cancel()
         cpu_after, wall = cpu_seconds(server.pid), time.perf_counter() - started
@@ -187,28 +204,30 @@ async def concurrency_run(s: BenchSettings, label: str, ws: bool, progress: Prog
     busy = None if cpu_before is None or cpu_after is None else round((cpu_after - cpu_before) / wall, 2)
     per_stream = None if peak is None or idle is None else round((peak - idle) * 1024 / s.streams, 1)
     used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    delivered = out.get("delivered_messages") or 0
+    delivered = load.lateness.delivered_messages
     # Server CPU per message delivered: the figure that holds still on a shared machine.
     per_message = None if used is None or not delivered else round(used * 1e6 / delivered, 1)
-    return out | {
-        "server": label,
-        "transport": "websocket" if ws else "chunked",
-        "count": count,
-        "interval_s": s.interval,
-        "idle_rss_mib": _r(idle),
-        "peak_rss_mib": _r(peak),
-        "server_cpu": busy,
-        "rss_per_stream_kib": per_stream,
-        "server_cpu_us_per_message": per_message,
-    }
+    return ConcurrencyRow(
+        load=load,
+        server=label,
+        transport=transport,
+        count=count,
+        interval_s=s.interval,
+        idle_rss_mib=_r(idle),
+        peak_rss_mib=_r(peak),
+        server_cpu=busy,
+        rss_per_stream_kib=per_stream,
+        server_cpu_us_per_message=per_message,
+    )
 
 
-async def concurrency(s: BenchSettings, progress: Progress) -> list[dict[str, Any]]:
+async def concurrency(s: BenchSettings, progress: Progress) -> list[ConcurrencyRow]:
     labels = [OURS, BARE] if s.compare else [OURS]
-    return [await concurrency_run(s, label, ws, progress) for ws in (False, True) for label in labels]
+    transports = (Transport.CHUNKED, Transport.WEBSOCKET)
+    return [await concurrency_run(s, label, transport, progress) for transport in transports for label in labels]
 
 
-async def ijson_memory(s: BenchSettings, progress: Progress) -> dict[str, Any]:
+async def ijson_memory(s: BenchSettings, progress: Progress) -> IjsonMemory:
     runs = []
     for items in s.ijson_items:
         async with running_server(OURS, SERVERS[OURS].argv(s.max_streams), s.pin) as server:
@@ -226,21 +245,12 @@ async def ijson_memory(s: BenchSettings, progress: Progress) -> dict[str, Any]:
                 ],
             }
             progress.phase(f"ijson memory: {items:,} items")
-            out = (await run_load(job, s.pin, 620, progress.load_line))["runs"][0]
+            read = from_json(ReadResult, (await run_load(job, s.pin, 620, progress.load_line))["runs"][0])
             peak = server.peak_rss_mib()
-            runs.append(
-                {
-                    "items": items,
-                    "messages": out.get("messages"),
-                    "seconds": _r(out.get("seconds")),
-                    "error": out.get("error"),
-                    "idle_rss_mib": _r(idle),
-                    "peak_rss_mib": _r(peak),
-                }
-            )
-    peaks = [run["peak_rss_mib"] for run in runs]
-    growth = None if None in peaks or len(peaks) < 2 else round(peaks[-1] - peaks[0], 1)
-    return {"runs": runs, "growth_mib": growth}
+            runs.append(IjsonRun(items, read.messages, _r(read.seconds), read.error, _r(idle), _r(peak)))
+    peaks = [run.peak_rss_mib for run in runs]
+    growth = None if None in peaks or len(peaks) < 2 else round((peaks[-1] or 0) - (peaks[0] or 0), 1)
+    return IjsonMemory(runs, growth)
 
 
 def _r(value: float | None) -> float | None:
@@ -262,7 +272,7 @@ async def bench(s: BenchSettings, progress: Progress) -> dict[str, Any]:
         "command": "transport-lab bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine(),
-        "settings": asdict(s),
+        "settings": s,
     }
     if "throughput" in s.sections:
         document["throughput"] = await throughput(s, progress)
@@ -270,8 +280,9 @@ async def bench(s: BenchSettings, progress: Progress) -> dict[str, Any]:
         document["concurrency"] = await concurrency(s, progress)
     if "ijson" in s.sections:
         document["ijson_memory"] = await ijson_memory(s, progress)
+    throughput_rows = document["throughput"].rows if "throughput" in document else []
     document["targets"] = (
-        throughput_targets(document.get("throughput", {}).get("rows", []))
+        throughput_targets(throughput_rows)
         + concurrency_targets(document.get("concurrency", []))
         + ijson_targets(document.get("ijson_memory"))
     )
@@ -302,7 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"transport-lab bench: {error}", file=sys.stderr)
         return EXIT_FAILED
     progress.done()
-    print(json.dumps(document, indent=2) if args.json else render(document))
+    written = to_json(document)
+    print(json.dumps(written, indent=2) if args.json else render(written))
     return EXIT_OK
 
 

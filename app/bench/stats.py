@@ -6,30 +6,8 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-
-class DelimiterCounter:
-    """Counts the messages of a body by their end marker, one read at a time, cheaply
-    (`bytes.count` in C), so the load generator keeps up with the server it measures."""
-
-    def __init__(self, delimiter: bytes) -> None:
-        self.delimiter = delimiter
-        self.messages = 0
-        self.received = 0
-        self._tail = b""
-
-    def feed(self, data: bytes) -> None:
-        self.received += len(data)
-        keep = len(self.delimiter) - 1
-        if keep:
-            # A marker may straddle two reads: keep the end of this one, but never bytes of a
-            # marker already counted (`\n\n` then `\n` is one marker, not two).
-            data = self._tail + data
-            last = data.rfind(self.delimiter)
-            start = len(data) - keep if last < 0 else max(last + len(self.delimiter), len(data) - keep)
-            self._tail = data[start:]
-        self.messages += data.count(self.delimiter)
+from .rows import Lateness, LoopLag, MessageSpread, SecondSpread, Spread
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -75,19 +53,20 @@ def lateness_ms(times: StreamTimes, interval_ms: float) -> list[tuple[float, flo
     return [(anchor + i * interval_ms, arrival - anchor - i * interval_ms) for i, arrival in enumerate(times.received)]
 
 
-def _figures(values: Sequence[float]) -> dict[str, float | None]:
-    return {
-        "p50_ms": _round(percentile(values, 0.50)),
-        "p99_ms": _round(percentile(values, 0.99)),
-        "max_ms": _round(max(values) if values else None),
-    }
+def _figures(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:
+    """(p50, p99, max) of `values`, for a Spread."""
+    return (
+        _round(percentile(values, 0.50)),
+        _round(percentile(values, 0.99)),
+        _round(max(values) if values else None),
+    )
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> dict[str, Any]:
+def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> Lateness:
     """Delivery, connect times and lateness, overall and after the connection burst.
 
     The burst ends when the last stream got its first message; a message scheduled
@@ -103,14 +82,14 @@ def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> dict
             if burst_end is not None and scheduled > burst_end:
                 after.append(late)
     connect = [times.received[0] - times.issued_ms for times in connected]
-    return {
-        "delivered_messages": sum(len(times.received) for times in streams),
-        "connected_streams": len(connected),
-        "burst_ms": _round(burst_end - min(t.issued_ms for t in connected) if burst_end is not None else None),
-        "connect": _figures(connect),
-        "lateness_overall": _figures(overall),
-        "lateness_after_burst": _figures(after) | {"messages": len(after)},
-    }
+    return Lateness(
+        delivered_messages=sum(len(times.received) for times in streams),
+        connected_streams=len(connected),
+        burst_ms=_round(burst_end - min(t.issued_ms for t in connected) if burst_end is not None else None),
+        connect=Spread(*_figures(connect)),
+        lateness_overall=Spread(*_figures(overall)),
+        lateness_after_burst=MessageSpread(*_figures(after), messages=len(after)),
+    )
 
 
 #: A /healthz sample speaks of the last whole second before it was taken, and is taken up
@@ -118,11 +97,11 @@ def lateness_summary(streams: Sequence[StreamTimes], interval_ms: float) -> dict
 LAG_SAMPLE_REACH_MS = 2000.0
 
 
-def lag_summary(samples: Sequence[tuple[float, float]], burst_end_ms: float | None) -> dict[str, Any]:
+def lag_summary(samples: Sequence[tuple[float, float]], burst_end_ms: float | None) -> LoopLag:
     """The server loop's worst lag per second ((epoch ms when polled, lag ms) as /healthz
     reported it), over the whole run and after the burst."""
     after = [lag for at, lag in samples if burst_end_ms is not None and at - LAG_SAMPLE_REACH_MS > burst_end_ms]
-    return {
-        "loop_lag": _figures([lag for _, lag in samples]) | {"seconds": len(samples)},
-        "loop_lag_after_burst": _figures(after) | {"seconds": len(after)},
-    }
+    return LoopLag(
+        loop_lag=SecondSpread(*_figures([lag for _, lag in samples]), seconds=len(samples)),
+        loop_lag_after_burst=SecondSpread(*_figures(after), seconds=len(after)),
+    )

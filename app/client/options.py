@@ -8,9 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode, urlsplit
 
-from ..endpoints import ENDPOINTS_BY_NAME, Endpoint, Transport
+from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint, Transport
 from ..exits import EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from ..params import BOUNDS
+from ..server.hosts import is_loopback
 from ..server.settings import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -22,7 +23,20 @@ class UsageError(Exception):
 
 
 class Unreachable(Exception):
-    """No server answered at the URL."""
+    """No server answered at the URL `base`."""
+
+    def __init__(self, base: str, reason: str) -> None:
+        super().__init__(f"cannot reach the server at {base}: {reason}")
+        self.base = base
+
+
+def start_hint(base: str) -> str | None:
+    """How to start the server `base` names, when it is one this machine can start."""
+    parts = urlsplit(base)
+    if parts.scheme != "http" or not parts.hostname or not is_loopback(parts.hostname):
+        return None
+    port = parts.port or 80
+    return "start one with: transport-lab" + ("" if port == DEFAULT_PORT else f" --port {port}")
 
 
 def as_typed(kind: Callable[[str], object]) -> Callable[[str], str]:
@@ -37,12 +51,20 @@ def as_typed(kind: Callable[[str], object]) -> Callable[[str], str]:
     return check
 
 
+def count_units() -> str:
+    """What --count counts where it is not messages, as each endpoint's registry rule says."""
+    others = [f"{endpoint.rule.unit} for {endpoint.name}" for endpoint in ENDPOINTS if endpoint.rule.unit != "messages"]
+    return f" ({', '.join(others)})" if others else ""
+
+
 def add_stream_options(parser: argparse.ArgumentParser, stamp: bool) -> None:
     """--url, and the stream parameters (each endpoint keeps its own default when one is left out)."""
     parser.add_argument("--url", default=DEFAULT_URL, help=f"server base URL (default {DEFAULT_URL})")
     count, interval, size = BOUNDS["count"], BOUNDS["interval"], BOUNDS["size"]
     parser.add_argument(
-        "--count", type=as_typed(int), help=f"messages per stream, {count.between()} (default: each endpoint's own)"
+        "--count",
+        type=as_typed(int),
+        help=f"messages per stream{count_units()}, {count.between()} (default: each endpoint's own)",
     )
     parser.add_argument(
         "--interval",
@@ -58,6 +80,11 @@ def add_stream_options(parser: argparse.ArgumentParser, stamp: bool) -> None:
     )
 
 
+def scheme_hint(text: str) -> str:
+    """` (did you mean http://...?)` for a URL typed without its scheme, else nothing."""
+    return f" (did you mean http://{text}?)" if "://" not in text else ""
+
+
 def check_url(text: str, schemes: Sequence[str] = ("http", "https")) -> str:
     """The server's base URL without its trailing slash; UsageError unless it is one."""
     allowed = " or ".join(f"{scheme}://" for scheme in schemes)
@@ -67,8 +94,7 @@ def check_url(text: str, schemes: Sequence[str] = ("http", "https")) -> str:
     except ValueError as error:
         raise UsageError(f"--url {text!r} is not a URL: {error}") from None
     if parts.scheme not in schemes or not parts.hostname:
-        hint = f" (did you mean http://{text}?)" if "://" not in text else ""
-        raise UsageError(f"--url must start with {allowed} and name a host, not {text!r}{hint}")
+        raise UsageError(f"--url must start with {allowed} and name a host, not {text!r}{scheme_hint(text)}")
     return parts.geturl().rstrip("/")  # the scheme lower-cased: ws:// is derived from it
 
 
@@ -100,7 +126,8 @@ def run_command(prog: str, command: Callable[[], int]) -> int:
         print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Unreachable as error:
-        print(f"{prog}: {error}", file=sys.stderr)
+        hint = start_hint(error.base)
+        print(f"{prog}: {error}" + (f"\n{hint}" if hint else ""), file=sys.stderr)
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; connections closed", file=sys.stderr)

@@ -1,7 +1,8 @@
 """`transport-lab raw ENDPOINT`: the bytes of one HTTP response, exactly as they arrive.
 
-A plain TCP socket and a hand-written request, no HTTP library in between, so what is
-shown (hex chunk sizes, CRLFs, the zero-length last chunk) is what crossed the wire.
+A plain TCP socket (diagnose's connection) and a request built by the wire codec, no HTTP
+library in between, so what is shown (hex chunk sizes, CRLFs, the zero-length last chunk)
+is what crossed the wire; the codec's body reader says what each element is.
 Exit status: 0 the whole body arrived, 1 the server refused or closed early, 2 bad usage
 (a WebSocket or unknown endpoint, a URL that is not http://), 3 the server could not be
 reached, 130 interrupted (Ctrl-C).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +22,11 @@ from urllib.parse import urlsplit
 
 from ..endpoints import ENDPOINTS, Transport
 from ..exits import EXIT_FAILED, EXIT_OK
+from ..wire.chunked import Part, PartKind
+from ..wire.errors import WireError
+from ..wire.escape import escape_bytes
+from ..wire.http import BodyReader, Head, body_reader, encode_request, parse_head, request_target
+from .diagnose.connection import Failure, connect
 from .options import (
     EXIT_HELP,
     Unreachable,
@@ -31,11 +38,9 @@ from .options import (
     run_command,
     stream_url,
 )
-from .wire import ChunkDecoder, ChunkPart, Head, PartKind, escape_bytes, parse_head
 
 #: Data longer than this is cut in the listing; the byte counts stay exact.
 SHOWN_BYTES = 60
-READ_SIZE = 65536
 INDENT = " " * 14
 CRLF = b"\r\n"
 
@@ -44,16 +49,15 @@ Write = Callable[[str], None]
 
 def raw_request(url: str) -> bytes:
     """A minimal HTTP/1.1 GET that asks the server to close when it is done."""
-    parts = urlsplit(url)
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    return (
-        f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: transport-lab-raw\r\n"
-        "Accept: */*\r\nConnection: close\r\n\r\n"
-    ).encode("ascii")
+    host, target = request_target(url)
+    fields = [("User-Agent", "transport-lab-raw"), ("Accept", "*/*"), ("Connection", "close")]
+    return encode_request("GET", target, host, fields)
 
 
-def describe_part(part: ChunkPart) -> str:
+def describe_part(part: Part, chunked: bool) -> str:
     """One wire element and what it means."""
+    if not chunked:
+        return f"{escape_bytes(part.raw, SHOWN_BYTES):<40}  <- body, {part.size} bytes (no chunk framing)"
     notes = {
         PartKind.SIZE: f"chunk size 0x{part.size:x} = {part.size} bytes",
         PartKind.DATA: f"data, {part.size} bytes",
@@ -80,7 +84,7 @@ class RawView:
         self.start = time.perf_counter()
         self.pending = b""
         self.head: Head | None = None
-        self.decoder = ChunkDecoder()
+        self.body: BodyReader | None = None
         self.totals = RawTotals()
 
     def feed(self, data: bytes) -> None:
@@ -91,6 +95,7 @@ class RawView:
                 self.pending += data
                 return
             self.head, data = parsed
+            self.body = body_reader(self.head)
             self.pending = b""
             for line in self.head.raw.split(b"\r\n")[:-1]:
                 self.write(INDENT + escape_bytes(line + CRLF))
@@ -98,17 +103,12 @@ class RawView:
             self._body(data)
 
     def _body(self, data: bytes) -> None:
-        assert self.head is not None
-        if not self.head.chunked:
-            self.totals.data_bytes += len(data)
-            self.totals.body += data[: 4096 - len(self.totals.body)]
-            self.write(f"{INDENT}{escape_bytes(data, SHOWN_BYTES):<40}  <- body, {len(data)} bytes (no chunk framing)")
-            return
-        for part in self.decoder.feed(data):
+        assert self.head is not None and self.body is not None
+        for part in self.body.feed(data):
             self._count(part)
-            self.write(f"{INDENT}{describe_part(part)}")
+            self.write(f"{INDENT}{describe_part(part, self.head.chunked)}")
 
-    def _count(self, part: ChunkPart) -> None:
+    def _count(self, part: Part) -> None:
         if part.kind is PartKind.DATA:
             self.totals.data_bytes += part.size
             self.totals.body += part.raw[: 4096 - len(self.totals.body)]
@@ -117,12 +117,7 @@ class RawView:
             self.totals.chunks += part.kind is PartKind.SIZE
 
     def complete(self) -> bool:
-        if self.head is None:
-            return False
-        if self.head.chunked:
-            return self.decoder.done
-        length = self.head.content_length
-        return length is not None and self.totals.data_bytes >= length
+        return self.body is not None and self.body.done
 
     def footer(self) -> str:
         t = self.totals
@@ -140,21 +135,21 @@ def refusal_text(body: bytes) -> str:
 async def show_raw(url: str, write: Write) -> RawView:
     """Connect, send the request, and write every element as it arrives, until the body ends."""
     parts = urlsplit(url)
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    # No deadline: a stream is shown for as long as it runs, until Ctrl-C.
+    connection = await connect(parts.hostname or "", parts.port or 80, tls=False, insecure=False, deadline=math.inf)
     try:
-        writer.write(raw_request(url))
-        await writer.drain()
+        await connection.send(raw_request(url))
         write(f"GET {url} (request sent; every byte of the answer follows)")
         view = RawView(write)
         while not view.complete():
-            data = await reader.read(READ_SIZE)
+            data = await connection.read()
             if not data:
                 break
             view.feed(data)
         write(view.footer())
         return view
     finally:
-        writer.close()
+        await connection.close()
 
 
 PROG = "transport-lab raw"
@@ -180,8 +175,13 @@ def raw(args: argparse.Namespace) -> int:
         raise UsageError(f"{endpoint.name} is a WebSocket; raw shows HTTP bodies (chunked or buffered) only")
     try:
         view = asyncio.run(show_raw(stream_url(base, endpoint, query_of(args)), lambda line: print(line, flush=True)))
+    except Failure as failure:
+        raise Unreachable(base, str(failure)) from None
     except OSError as error:
-        raise Unreachable(f"cannot reach the server at {base}: {error.strerror or error}") from None
+        raise Unreachable(base, error.strerror or str(error)) from None
+    except WireError as error:
+        print(f"{PROG}: the answer is not HTTP/1.1 that can be followed: {error}", file=sys.stderr)
+        return EXIT_FAILED
     if view.head is None:
         print(f"{PROG}: the server closed the connection without an answer", file=sys.stderr)
         return EXIT_FAILED

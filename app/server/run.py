@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from ..exits import EXIT_FAILED, EXIT_OK
-from .factory import create_app
 from .hosts import is_loopback
 from .logs import LOG_FORMAT, KeyValueAccessLogger, quiet_malformed_requests
 from .loops import new_loop, resolve
@@ -54,7 +53,8 @@ def listen_error(settings: Settings, error: OSError) -> str:
 
 
 def serve(settings: Settings) -> None:
-    """Serve until stopped. Raises CannotListen when the address cannot be bound."""
+    """Serve until stopped. Raises CannotListen when the address cannot be bound, and
+    KeyboardInterrupt when stopped before it listened."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     quiet_malformed_requests()
     pin_mmap_threshold()
@@ -65,6 +65,10 @@ def serve(settings: Settings) -> None:
         nonlocal listening
         listening = True
         print(banner(settings), flush=True)
+
+    # Here, not at the top: `transport-lab --help` lists the commands without loading the
+    # web app (jinja2 and the templates).
+    from .factory import create_app
 
     app = create_app(settings)
     tune_collector()
@@ -84,6 +88,10 @@ def serve(settings: Settings) -> None:
         if listening:
             raise
         raise CannotListen(listen_error(settings, error)) from None
+    if not listening:
+        # run_app takes Ctrl-C itself, also while it is still starting: stopped before it
+        # ever listened, the command was interrupted, not done.
+        raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None, *, epilog: str | None = None) -> int:

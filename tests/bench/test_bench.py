@@ -15,16 +15,30 @@ from typing import Any
 
 import pytest
 
-from app.bench.load import collector_summary
+from app.bench.load import COUNTERS, collector_summary
 from app.bench.plan import CEILING, OURS, OURS_ASYNCIO, SERVERS, STARLETTE, Run, SizeClass, calibrate, throughput_runs
 from app.bench.report import add_ratios, concurrency_targets, throughput_row, throughput_targets
-from app.bench.stats import DelimiterCounter, StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
+from app.bench.rows import (
+    Collections,
+    ConcurrencyLoad,
+    ConcurrencyRow,
+    Lateness,
+    LoopLag,
+    MessageSpread,
+    ReadResult,
+    SecondSpread,
+    Spread,
+    to_json,
+)
+from app.bench.stats import StreamTimes, lag_summary, lateness_ms, lateness_summary, percentile
 from app.endpoints import ENDPOINTS
 from app.exits import EXIT_INTERRUPTED
 from app.params import StreamParams
 from app.server.memory import YOUNG_COLLECTION_THRESHOLD
-from tests.client.test_parsers import splits
+from app.transport import Transport
+from app.wire.chunked import ChunkCounter, encode_chunked
 from tests.processes import run_app_command
+from tests.wire.splits import splits
 
 
 @pytest.mark.parametrize(
@@ -36,22 +50,28 @@ def test_percentile_is_nearest_rank(values: list[float], fraction: float, expect
 
 
 @pytest.mark.parametrize(
-    ("body", "delimiter", "messages"),
+    ("payloads", "count_by", "messages"),
     [
-        (b"Chunk 0\nChunk 1\n", b"\n", 2),
-        (b"id: 0\ndata: a\n\nid: 1\ndata: b\n\n", b"\n\n", 2),
-        (b'[\n{"id": 1}\n,\n{"id": 2}\n]', b"}\n", 2),
-        (b"data: a\n\n\ndata: b\n\n", b"\n\n", 2),
+        ((b"Chunk 0\n", b"Chunk 1\n", b"Chunk 2\n"), "lines", 3),
+        ((b"id: 0\ndata: a\n\n", b"id: 1\ndata: b\n\n"), "sse", 2),
+        ((b"retry: 2000\n\n", b"id: 0\ndata: a\n\n", b": keep-alive\n\n"), "sse", 1),
+        ((b'[\n{"id": 1}\n,\n', b'{"id": 2}\n', b"]"), "json", 2),
+        # Nested JSON: no end marker, one message per chunk.
+        ((b'{"users":[{"id":1', b',"name":"Tom"', b"}"), "chunks", 3),
+        # A message of more than one chunk still counts once by its end.
+        ((b"Chunk 0 xx", b"x\n"), "lines", 1),
     ],
 )
-def test_delimiter_counter_counts_each_message_once_across_every_split(
-    body: bytes, delimiter: bytes, messages: int
+def test_the_load_generator_counts_a_chunked_bodys_messages_across_every_split(
+    payloads: tuple[bytes, ...], count_by: str, messages: int
 ) -> None:
-    for reads in splits(body):
-        counter = DelimiterCounter(delimiter)
+    for reads in splits(encode_chunked(payloads)):
+        counter = COUNTERS[count_by]() if count_by in COUNTERS else None
+        body = ChunkCounter(None if counter is None else counter.feed)
         for read in reads:
-            counter.feed(read)
-        assert (counter.messages, counter.received) == (messages, len(body)), reads
+            body.feed(read)
+        counted = body.chunks if counter is None else counter.messages
+        assert (counted, body.payload_bytes, body.done) == (messages, sum(map(len, payloads)), True), reads
 
 
 def stream(issued: float, first_stamp: float, arrivals: list[float], interval: float = 1000) -> StreamTimes:
@@ -66,7 +86,7 @@ def test_lateness_is_what_the_client_sees_and_split_at_the_end_of_the_burst() ->
     # no part (these claim every message was sent on time).
     early = stream(0, 10, [11, 1012, 2010])  # anchored at 10: late by 1, 2, 0
     slow_to_connect = stream(0, 1500, [1530, 2540])  # anchored at 1530: 0, then 10
-    summary = lateness_summary([early, slow_to_connect, StreamTimes(issued_ms=0)], 1000)
+    summary = to_json(lateness_summary([early, slow_to_connect, StreamTimes(issued_ms=0)], 1000))
     assert summary["delivered_messages"] == 5 and summary["connected_streams"] == 2
     assert summary["burst_ms"] == 1530
     assert summary["connect"]["max_ms"] == 1530
@@ -78,7 +98,7 @@ def test_lateness_is_what_the_client_sees_and_split_at_the_end_of_the_burst() ->
 def test_a_pause_the_server_stamps_hide_is_still_seen() -> None:
     """A server whose stamps say 'sent on time' while the client got one 400 ms late."""
     paused = stream(0, 0, [5, 1405, 2005])
-    assert lateness_summary([paused], 1000)["lateness_overall"]["max_ms"] == 400
+    assert lateness_summary([paused], 1000).lateness_overall.max_ms == 400
 
 
 def test_a_first_message_held_in_the_burst_is_late_not_a_new_schedule() -> None:
@@ -88,7 +108,7 @@ def test_a_first_message_held_in_the_burst_is_late_not_a_new_schedule() -> None:
 
 def test_loop_lag_is_summarised_over_the_run_and_after_the_burst() -> None:
     # A sample speaks of the second before it was polled: the one at 3000 may hold the burst.
-    summary = lag_summary([(1000, 300.0), (3000, 250.0), (4000, 4.0), (5000, 6.0)], burst_end_ms=1500)
+    summary = to_json(lag_summary([(1000, 300.0), (3000, 250.0), (4000, 4.0), (5000, 6.0)], burst_end_ms=1500))
     assert summary["loop_lag"] == {"p50_ms": 6.0, "p99_ms": 300.0, "max_ms": 300.0, "seconds": 4}
     assert summary["loop_lag_after_burst"] == {"p50_ms": 4.0, "p99_ms": 6.0, "max_ms": 6.0, "seconds": 2}
 
@@ -98,12 +118,10 @@ def test_full_collections_are_counted_between_the_first_and_last_poll() -> None:
         {"full_collections": 2, "longest_full_collection_ms": 40.0, "longest_collection_ms": 40.0},
         {"full_collections": 5, "longest_full_collection_ms": 310.5, "longest_collection_ms": 310.5},
     ]
-    assert collector_summary(polls) == {
-        "full_collections": 3,
-        "longest_full_collection_ms": 310.5,
-        "longest_collection_ms": 310.5,
-    }
-    assert collector_summary([]) == {}
+    assert collector_summary(polls) == Collections(
+        full_collections=3, longest_full_collection_ms=310.5, longest_collection_ms=310.5
+    )
+    assert collector_summary([]) is None
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
@@ -125,30 +143,34 @@ def test_every_endpoint_and_every_baseline_is_planned() -> None:
 
 
 def _run(server: str, endpoint: str, transport: str) -> Run:
-    return Run("64 B", server, endpoint, transport, f"/{endpoint}", "lines", 100, 50, 100)
+    return Run("64 B", server, endpoint, Transport(transport), f"/{endpoint}", "lines", 100, 50, 100)
+
+
+def read(seconds: float, messages: int = 100, body_bytes: int = 6400) -> ReadResult:
+    return ReadResult("run", messages=messages, bytes=body_bytes, seconds=seconds)
 
 
 def test_rows_take_the_median_refuse_miscounts_and_get_ratios_to_the_baselines() -> None:
-    ok = [{"messages": 100, "bytes": 6400, "seconds": s, "error": None} for s in (0.001, 0.002, 0.004)]
+    ok = [read(s) for s in (0.001, 0.002, 0.004)]
     rows = [
         throughput_row(_run(OURS, "chunked", "chunked"), ok),
         throughput_row(_run("aiohttp (bare)", "chunked", "chunked"), [ok[0]]),
-        throughput_row(_run(OURS, "sse", "sse"), [{"messages": 99, "bytes": 1, "seconds": 1, "error": None}]),
+        throughput_row(_run(OURS, "sse", "sse"), [read(1, messages=99, body_bytes=1)]),
         throughput_row(_run(CEILING, "chunked", "chunked"), [ok[1]]),
         throughput_row(_run(STARLETTE, "chunked", "chunked"), [ok[2]]),
     ]
-    assert rows[0]["messages_per_s"] == 50_000 and rows[0]["message_bytes"] == 64
-    assert rows[2]["messages_per_s"] is None and "expected 100" in rows[2]["error"]
+    assert rows[0].messages_per_s == 50_000 and rows[0].message_bytes == 64
+    assert rows[2].messages_per_s is None and "expected 100" in (rows[2].error or "")
     add_ratios(rows)
-    assert (rows[0]["vs_bare"], rows[0]["vs_ceiling"]) == (0.5, 1.0)
+    assert rows[0].ratios is not None and (rows[0].ratios.vs_bare, rows[0].ratios.vs_ceiling) == (0.5, 1.0)
     targets = throughput_targets(rows)
-    assert [(t["value"], t["met"]) for t in targets] == [(0.5, False), (1.0, True), (2.0, True)]
-    assert "vs the ceiling" in targets[1]["target"] and "vs starlette on uvicorn" in targets[2]["target"]
+    assert [(t.value, t.met) for t in targets] == [(0.5, False), (1.0, True), (2.0, True)]
+    assert "vs the ceiling" in targets[1].target and "vs starlette on uvicorn" in targets[2].target
 
 
 def test_each_repeat_is_also_compared_with_the_baselines_repeat_of_the_same_minute() -> None:
-    ours = [{"messages": 100, "bytes": 6400, "seconds": s, "error": None} for s in (0.001, 0.002, 0.004)]
-    bare = [{"messages": 100, "bytes": 6400, "seconds": s, "error": None} for s in (0.002, 0.002, 0.002)]
+    ours = [read(s) for s in (0.001, 0.002, 0.004)]
+    bare = [read(s) for s in (0.002, 0.002, 0.002)]
     rows = [
         throughput_row(_run(OURS, "chunked", "chunked"), ours),
         throughput_row(_run("aiohttp (bare)", "chunked", "chunked"), bare),
@@ -156,22 +178,26 @@ def test_each_repeat_is_also_compared_with_the_baselines_repeat_of_the_same_minu
     ]
     add_ratios(rows)
     # Repeat by repeat: 2.0, 1.0 and 0.5 of bare's; the medians alone say 1.0.
-    assert (rows[0]["vs_bare"], rows[0]["vs_bare_range"]) == (1.0, "0.50-2.00")
+    ratios = to_json(rows[0])
+    assert (ratios["vs_bare"], ratios["vs_bare_range"]) == (1.0, "0.50-2.00")
     # A baseline with a failed repeat cannot be paired: no range rather than a wrong one.
-    assert rows[0]["vs_ceiling_range"] is None
+    assert ratios["vs_ceiling_range"] is None
 
 
-def concurrency_row(server: str, transport: str, p99: float, per_stream: float) -> dict:
-    return {
-        "server": server,
-        "transport": transport,
-        "streams": 20,
-        "delivered_messages": 100,
-        "expected_messages": 100,
-        "lateness_after_burst": {"p99_ms": p99},
-        "peak_rss_mib": 45.0,
-        "rss_per_stream_kib": per_stream,
-    }
+def concurrency_row(server: str, transport: str, p99: float, per_stream: float) -> ConcurrencyRow:
+    unknown = Spread(None, None, None)
+    lateness = Lateness(100, 20, None, unknown, unknown, MessageSpread(None, p99, None, messages=80))
+    lag = LoopLag(SecondSpread(None, None, None, seconds=0), SecondSpread(None, None, None, seconds=0))
+    load = ConcurrencyLoad(
+        lateness=lateness,
+        lag=lag,
+        streams=20,
+        expected_messages=100,
+        failed_streams=0,
+        first_failures=[],
+        client_cpu=0.1,
+    )
+    return ConcurrencyRow(load, server, Transport(transport), 5, 1.0, 40.0, 45.0, 0.1, per_stream, 100.0)
 
 
 def test_concurrency_targets_say_at_what_scale_they_were_measured() -> None:
@@ -180,8 +206,8 @@ def test_concurrency_targets_say_at_what_scale_they_were_measured() -> None:
         concurrency_row(OURS, "websocket", 80.0, 20.0),
         concurrency_row("aiohttp (bare)", "chunked", 3.0, 10.0),
     ]
-    targets = {t["target"]: t for t in concurrency_targets(rows)}
-    assert {name: t["met"] for name, t in targets.items()} == {
+    targets = {t.target: t for t in concurrency_targets(rows)}
+    assert {name: t.met for name, t in targets.items()} == {
         "chunked streams: all messages delivered": True,
         "chunked streams: p99 lateness after the burst, as the client sees it (ms)": True,
         "chunked streams: server peak RSS (MB)": True,
@@ -189,8 +215,8 @@ def test_concurrency_targets_say_at_what_scale_they_were_measured() -> None:
         "WebSocket streams: all messages delivered": True,
         "WebSocket streams: p99 lateness after the burst, as the client sees it (ms)": False,
     }
-    assert targets["chunked streams: memory per stream vs bare aiohttp's"]["value"] == 1.3
-    assert all("the target is at 10,000" in t["note"] for t in targets.values())
+    assert targets["chunked streams: memory per stream vs bare aiohttp's"].value == 1.3
+    assert all("the target is at 10,000" in t.note for t in targets.values())
 
 
 def test_help_and_a_bad_section_name_the_sections_in_words_not_python() -> None:
@@ -280,7 +306,9 @@ def test_a_stopped_benchmark_stops_every_process_it_started(stop: signal.Signals
             started = children(bench.pid)
             assert started, "the benchmark started no process"
             bench.send_signal(stop)
-            assert bench.wait(timeout=30) == EXIT_INTERRUPTED
+            # Its stderr is read to the end: a pipe left full would hold it from exiting.
+            bench.communicate(timeout=30)
+            assert bench.returncode == EXIT_INTERRUPTED
         finally:
             bench.kill()
     assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []

@@ -4,7 +4,6 @@ the wire carried, counted, whatever the compressor let out in each chunk."""
 from __future__ import annotations
 
 import asyncio
-import zlib
 from unittest import mock
 
 import aiohttp
@@ -12,7 +11,8 @@ import pytest
 
 from app.client.compare.body import CountingBody
 from app.client.compare.model import StreamResult
-from app.client.wire import BodyDecoder, chunk_framing_bytes
+from app.wire.chunked import chunk_framing_bytes
+from app.wire.coding import ContentDecoder, ContentEncoder
 
 MESSAGES = [b"Chunk 0\n", b"Chunk 1\n"]
 
@@ -45,7 +45,7 @@ async def read_all(body: CountingBody) -> list[bytes]:
 
 async def test_an_unencoded_body_is_counted_chunk_by_chunk() -> None:
     result = new_result()
-    body = CountingBody(chunked_reader(MESSAGES), result, BodyDecoder(""))
+    body = CountingBody(chunked_reader(MESSAGES), result, ContentDecoder(""))
     assert await read_all(body) == MESSAGES
     assert (result.body_bytes, result.encoded_bytes, result.chunks) == (16, None, 2)
     assert result.transfer_bytes == 2 * chunk_framing_bytes(8)
@@ -54,12 +54,12 @@ async def test_an_unencoded_body_is_counted_chunk_by_chunk() -> None:
 @pytest.mark.parametrize("marked", [True, False])
 async def test_bytes_that_decode_to_nothing_are_not_mistaken_for_the_end(marked: bool) -> None:
     # gzip's 10-byte header goes out in a chunk of its own, before any message
-    compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
-    flushed = compressor.compress(MESSAGES[0]) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    encoder = ContentEncoder("gzip")
+    flushed = encoder.feed(MESSAGES[0], flush=True)
     header, first = flushed[:10], flushed[10:]
-    rest = compressor.compress(MESSAGES[1]) + compressor.flush()
+    rest = encoder.feed(MESSAGES[1]) + encoder.end()
     result = new_result()
-    body = CountingBody(chunked_reader([header, first, rest], marked), result, BodyDecoder("gzip"))
+    body = CountingBody(chunked_reader([header, first, rest], marked), result, ContentDecoder("gzip"))
     assert b"".join(await read_all(body)) == b"".join(MESSAGES)
     assert result.body_bytes == 16
     assert result.encoded_bytes == len(header) + len(first) + len(rest)
@@ -68,8 +68,8 @@ async def test_bytes_that_decode_to_nothing_are_not_mistaken_for_the_end(marked:
 
 
 async def test_read_chunk_keeps_the_chunk_ends_of_a_sync_flushed_body() -> None:
-    compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
-    chunks = [compressor.compress(m) + compressor.flush(zlib.Z_SYNC_FLUSH) for m in MESSAGES]
-    body = CountingBody(chunked_reader([*chunks, compressor.flush()]), new_result(), BodyDecoder("gzip"))
+    encoder = ContentEncoder("gzip")
+    chunks = [encoder.feed(m, flush=True) for m in MESSAGES]
+    body = CountingBody(chunked_reader([*chunks, encoder.end()]), new_result(), ContentDecoder("gzip"))
     assert [await body.read_chunk() for _ in range(3)] == [(MESSAGES[0], True), (MESSAGES[1], True), (b"", True)]
     assert await body.read_chunk() == (b"", False)

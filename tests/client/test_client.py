@@ -17,7 +17,8 @@ from aiohttp import web
 
 import app.client.compare.command as client
 from app.client import raw
-from app.client.wire import chunk_framing_bytes
+from app.client.options import start_hint
+from app.wire.chunked import chunk_framing_bytes
 from tests import tutorial
 from tests.conftest import wait_for_no_active_streams
 from tests.processes import free_port
@@ -125,6 +126,21 @@ async def test_unreachable_server_exits_3(capsys: pytest.CaptureFixture[str]) ->
     status, _, err = await run_client(capsys, "--url", f"http://127.0.0.1:{port}", "--endpoints", "chunked,ws")
     assert status == client.EXIT_UNREACHABLE
     assert f"cannot reach the server at http://127.0.0.1:{port}" in err
+    assert err.endswith(f"\nstart one with: transport-lab --port {port}\n")
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("http://127.0.0.1:8080", "start one with: transport-lab"),
+        ("http://localhost:8080/", "start one with: transport-lab"),
+        ("http://[::1]:9000", "start one with: transport-lab --port 9000"),
+        ("https://127.0.0.1:8080", None),  # the server serves plain HTTP: it cannot be this one
+        ("http://example.invalid:8080", None),  # not this machine
+    ],
+)
+def test_an_unreachable_server_on_this_machine_is_told_how_to_start(url: str, hint: str | None) -> None:
+    assert start_hint(url) == hint
 
 
 @pytest.mark.parametrize("endpoint", ["chunked", "ws"])

@@ -16,6 +16,7 @@ import pytest
 
 import app.client.compare.command as compare
 from app.client import raw
+from app.endpoints import ENDPOINTS
 from tests.processes import run_app_command
 
 Main = Callable[[Sequence[str]], int]
@@ -52,6 +53,15 @@ def test_help_writes_the_bounds_as_plain_integers(command: str) -> None:
     for bound in ("between 1 and 1000000", "between 0 and 60", "between 0 and 1048576"):
         assert bound in text, bound
     assert "e+0" not in text
+
+
+@pytest.mark.parametrize("command", ["compare", "raw"])
+def test_help_says_what_count_counts_for_each_endpoint(command: str) -> None:
+    text = " ".join(run_app_command(command, "--help").stdout.split())
+    assert "--count COUNT messages per stream (users for json-nested, items for ijson)," in text
+    # from the registry: each endpoint whose count is not messages is named with its unit
+    for endpoint in ENDPOINTS:
+        assert (f"{endpoint.rule.unit} for {endpoint.name}" in text) == (endpoint.rule.unit != "messages")
 
 
 @pytest.mark.parametrize(

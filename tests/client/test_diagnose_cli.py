@@ -150,6 +150,19 @@ async def test_insecure_diagnoses_tls_streams(https_base: str, capsys, scheme: s
     assert (code, result["verdict"], result["http_version"]) == (EXIT_OK, "progressive", "HTTP/1.1")
 
 
+@pytest.mark.parametrize(("scheme", "path", "plain"), [("https", "/chunked", "http"), ("wss", "/ws", "ws")])
+async def test_tls_to_a_plain_http_server_says_to_try_it_without(
+    base_url: str, capsys, scheme: str, path: str, plain: str
+) -> None:
+    address = base_url.removeprefix("http://")  # the app on loopback, plain HTTP only
+    code, out, err = await run(capsys, f"{scheme}://{address}{path}")
+    assert (code, out) == (EXIT_TLS, "")
+    assert err == (
+        f"transport-lab diagnose: TLS handshake with {address} failed: "
+        f"the server answered plain HTTP, not TLS: try {plain}://{address}{path}\n"
+    )
+
+
 async def test_nothing_listening_is_unreachable(capsys) -> None:
     code, out, err = await run(capsys, f"http://127.0.0.1:{free_port()}/")
     assert (code, out) == (EXIT_UNREACHABLE, "")
@@ -197,7 +210,9 @@ async def test_an_answer_that_is_not_http_has_its_own_status(capsys, answer: byt
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["127.0.0.1:8080/chunked"], "URL must be http://, https://, ws:// or wss://"),
+        (["127.0.0.1:8080/chunked"], "not '127.0.0.1:8080/chunked' (did you mean http://127.0.0.1:8080/chunked?)"),
+        # Refused before any name is looked up: nothing leaves this machine.
+        (["example.invalid"], "not 'example.invalid' (did you mean http://example.invalid?)"),
         (["ftp://127.0.0.1/"], "URL must be http://, https://, ws:// or wss://"),
         (["http://127.0.0.1/", "--header", "NoColon"], "--header must be 'Name: value'"),
         (["http://127.0.0.1/", "--header", "Host: evil.test"], "--header Host is set by the exchange itself"),

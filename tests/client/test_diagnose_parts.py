@@ -1,67 +1,20 @@
-"""diagnose's pure parts: WebSocket frames and response bodies taken apart at every split of
-their bytes, and causes claimed from evidence, never from a header alone."""
+"""diagnose's pure parts: response bodies taken apart at every split of their bytes, and causes
+claimed from evidence, never from a header alone. (Its frames are the wire codec's: tests/wire.)"""
 
 from __future__ import annotations
 
 import gzip
-import zlib
 
 import pytest
 
 from app.client.diagnose.body import BodyReading
 from app.client.diagnose.causes import causes, warnings
 from app.client.diagnose.exchange import Exchange
+from app.client.diagnose.report import Diagnosis, timing_lines
 from app.client.diagnose.verdict import Arrival, judge
-from app.client.frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept
-from app.client.wire import Head, parse_head
-
-
-def server_frame(opcode: Opcode, payload: bytes, fin: bool = True) -> bytes:
-    size = len(payload)
-    length = bytes([size]) if size < 126 else bytes([126]) + size.to_bytes(2, "big")
-    return bytes([(0x80 if fin else 0) | opcode]) + length + payload
-
-
-def frames_split_at(data: bytes, cut: int) -> list[Frame]:
-    decoder = FrameDecoder(max_payload=1 << 20)
-    return decoder.feed(data[:cut]) + decoder.feed(data[cut:])
-
-
-def test_frames_come_out_whole_wherever_the_bytes_are_split() -> None:
-    data = (
-        server_frame(Opcode.TEXT, b"hello")
-        + server_frame(Opcode.BINARY, b"x" * 300)
-        + server_frame(Opcode.CLOSE, b"\x03\xe8")
-    )
-    for cut in range(len(data) + 1):
-        frames = frames_split_at(data, cut)
-        assert [(f.opcode, len(f.payload)) for f in frames] == [
-            (Opcode.TEXT, 5),
-            (Opcode.BINARY, 300),
-            (Opcode.CLOSE, 2),
-        ]
-        assert [f.wire_bytes for f in frames] == [7, 304, 4]
-
-
-def test_a_frame_over_the_bound_is_refused_before_it_is_buffered() -> None:
-    with pytest.raises(FrameError, match="more than the 100 allowed"):
-        FrameDecoder(max_payload=100).feed(bytes([0x82, 126]) + (1000).to_bytes(2, "big"))
-
-
-def test_a_masked_server_frame_is_refused() -> None:
-    with pytest.raises(FrameError, match="masked"):
-        FrameDecoder(max_payload=100).feed(bytes([0x81, 0x80 | 1]) + b"abcdx")
-
-
-def test_client_frames_are_masked_and_decode_back() -> None:
-    frame = client_frame(Opcode.PONG, b"ping!")
-    assert frame[0] == 0x80 | Opcode.PONG and frame[1] == 0x80 | 5
-    mask, masked = frame[2:6], frame[6:]
-    assert bytes(b ^ mask[i % 4] for i, b in enumerate(masked)) == b"ping!"
-
-
-def test_the_accept_key_is_rfc_6455s_example() -> None:
-    assert expected_accept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+from app.wire.chunked import encode_chunked
+from app.wire.coding import ContentEncoder
+from app.wire.http import Head, parse_head
 
 
 def head(*fields: str) -> Head:
@@ -77,14 +30,10 @@ def read_split(reading: BodyReading, data: bytes, cut: int) -> tuple[bytes, int]
     return b"".join(p.decoded for p in pieces), sum(p.messages for p in pieces)
 
 
-def chunked(*parts: bytes) -> bytes:
-    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
-
-
 def test_a_chunked_gzip_event_stream_decodes_and_counts_its_events_at_every_split() -> None:
     events = [b"data: one\n\n", b"data: two\n\n", b"id: 3\ndata: three\n\n"]
-    compressor = zlib.compressobj(wbits=31)
-    body = chunked(*[compressor.compress(e) + compressor.flush(zlib.Z_SYNC_FLUSH) for e in events], compressor.flush())
+    encoder = ContentEncoder("gzip")
+    body = encode_chunked([*(encoder.feed(event, flush=True) for event in events), encoder.end()])
     fields = ("Content-Type: text/event-stream", "Transfer-Encoding: chunked", "Content-Encoding: gzip")
     for cut in range(len(body) + 1):
         reading = BodyReading(head(*fields))
@@ -156,3 +105,20 @@ def test_held_content_that_nothing_explains_is_said_to_be_held_by_the_server() -
 )
 def test_browser_warnings_follow_the_headers_whatever_the_verdict(fields: tuple[str, ...], expected: list[str]) -> None:
     assert [w.id for w in warnings(exchange_of(*fields, arrivals=PROGRESSIVE, end_ms=4005))] == expected
+
+
+@pytest.mark.parametrize(
+    ("arrivals", "said", "unsaid"),
+    [
+        ([Arrival(400, 20, 8, 1)], "1 arrival, 1 line ·", "1 arrivals"),
+        ([Arrival(400, 20, 8, 1), Arrival(800, 20, 8, 1)], "2 arrivals, 2 lines ·", "2 arrival,"),
+    ],
+)
+def test_the_timeline_says_one_arrival_and_two_arrivals(arrivals: list[Arrival], said: str, unsaid: str) -> None:
+    exchange = exchange_of("Content-Type: text/plain", arrivals=arrivals, end_ms=1000, reading="lines")
+    exchange.chunks, exchange.framing_bytes = 1, 5
+    text = "\n".join(timing_lines(Diagnosis.of(exchange)))
+    assert said in text and unsaid not in text
+    assert "chunked: 1 chunk, 5 bytes of framing" in text
+    # each arrival's own line, one line each
+    assert sum(line.endswith("B decoded  1 line") for line in text.splitlines()) == len(arrivals)

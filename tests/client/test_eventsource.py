@@ -13,7 +13,7 @@ from app.client.compare.reconnection import (
     Reconnection,
     classify,
 )
-from app.client.parsers import SSEEvent, SSEParser
+from app.wire.sse import SSEEvent, SSEParser
 
 
 @pytest.mark.parametrize(

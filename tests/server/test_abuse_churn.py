@@ -15,7 +15,7 @@ from pathlib import Path
 from app.endpoints import ENDPOINTS
 from tests.conftest import wait_for_no_active_streams
 from tests.processes import ServerProcess, open_fds, rss_kib
-from tests.rawclients import fewest_fds, settle
+from tests.rawclients import fewest_fds, get_request, settle
 
 STREAMS = 1000
 CONCURRENCY = 100
@@ -23,18 +23,13 @@ CONCURRENCY = 100
 #: messages, or writing as fast as the socket takes it.
 QUERIES = ("count=20&interval=30", "count=1000&interval=0.01", "count=200&interval=0.001&size=65536")
 STREAM_PATHS = [endpoint.path for endpoint in ENDPOINTS if endpoint.name != "non-chunked"]
-WS_HEADERS = (
-    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-)
 
 
 async def _open_and_drop(port: int, path: str, query: str, abort: bool) -> None:
     """Start a stream, wait for its first message, then leave (RST or FIN)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        extra = WS_HEADERS if path == "/ws" else ""
-        writer.write(f"GET {path}?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
+        writer.write(get_request(f"{path}?{query}"))
         head = await reader.readuntil(b"\r\n\r\n")
         assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.1 101")), head
         assert await reader.read(64)
@@ -121,8 +116,7 @@ async def test_churn_leaves_no_tasks_behind(server) -> None:
 async def _ask_and_leave_at_once(port: int, path: str) -> None:
     """Send a request and reset the connection before the answer's head can go out."""
     _, writer = await asyncio.open_connection("127.0.0.1", port)
-    extra = WS_HEADERS if path == "/ws" else ""
-    writer.write(f"GET {path}?count=5&interval=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
+    writer.write(get_request(f"{path}?count=5&interval=0"))
     await writer.drain()
     writer.transport.abort()
 

@@ -8,7 +8,6 @@ import http.client
 import json
 import re
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -21,6 +20,7 @@ from websockets.sync.client import connect
 
 from app.endpoints import ENDPOINTS, Endpoint, Transport
 from app.params import BOUNDS, CHOICES
+from app.wire.coding import ContentDecoder
 from tests.helpers import ids
 from tests.processes import ServerProcess, app_server
 
@@ -116,7 +116,7 @@ def _read_within_budget(response: http.client.HTTPResponse) -> tuple[bytes, bool
     """The (decoded) body, and whether it was complete within READ_BUDGET_SECONDS; a
     stream cut on purpose (`drop`) is read as far as it went."""
     gzipped = response.getheader("Content-Encoding") == "gzip"
-    decoder = zlib.decompressobj(wbits=31)
+    decoder = ContentDecoder("gzip")
     parts: list[bytes] = []
     deadline = time.monotonic() + READ_BUDGET_SECONDS
     while time.monotonic() < deadline:
@@ -125,11 +125,11 @@ def _read_within_budget(response: http.client.HTTPResponse) -> tuple[bytes, bool
         except TimeoutError:
             break
         except http.client.IncompleteRead as cut:
-            parts.append(decoder.decompress(cut.partial) if gzipped else cut.partial)
+            parts.append(decoder.feed(cut.partial) if gzipped else cut.partial)
             return b"".join(parts), False
         if not data:
             return b"".join(parts), True
-        parts.append(decoder.decompress(data) if gzipped else data)
+        parts.append(decoder.feed(data) if gzipped else data)
     return b"".join(parts), False
 
 

@@ -7,8 +7,6 @@ The server is a separate process (`python -m app`), so its RSS is its own.
 from __future__ import annotations
 
 import asyncio
-import os
-import struct
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -16,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from app.wire.websocket import Opcode, encode_frame
 from tests.helpers import STREAMING_ENDPOINTS, ids
 from tests.processes import ServerProcess, app_server, rss_kib
 from tests.rawclients import (
     CLIENT_RCVBUF,
     ONE_MIB,
-    WS_UPGRADE,
+    get_request,
     healthz,
     logged_errors,
     open_small_window,
@@ -113,23 +112,9 @@ async def test_a_stalled_reader_costs_bounded_memory_on_every_endpoint(app_proce
     assert peak - baseline < RSS_BOUND_KIB
 
 
-def ws_frame(opcode: int, payload: bytes) -> bytes:
-    """One masked client frame (RFC 6455 section 5.2)."""
-    mask = os.urandom(4)
-    length = len(payload)
-    if length < 126:
-        header = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
-    elif length < 65536:
-        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
-    masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
-    return header + mask + masked
-
-
 async def _ws_handshake(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await open_small_window(port)
-    writer.write(b"GET /ws?count=60&interval=60 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + WS_UPGRADE + b"\r\n")
+    writer.write(get_request("/ws?count=60&interval=60"))
     await writer.drain()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     assert head.startswith(b"HTTP/1.1 101"), head
@@ -153,7 +138,7 @@ async def _flood(writer: asyncio.StreamWriter, frame: bytes, seconds: float) -> 
 
 @pytest.mark.parametrize(
     "frame",
-    [ws_frame(0x1, b"ping " * 200), ws_frame(0x9, b"p" * 125)],
+    [encode_frame(Opcode.TEXT, b"ping " * 200, mask=True), encode_frame(Opcode.PING, b"p" * 125, mask=True)],
     ids=["text-flood", "ping-flood"],
 )
 async def test_websocket_flood_without_reading_costs_bounded_memory(app_process: ServerProcess, frame: bytes) -> None:
@@ -173,7 +158,7 @@ async def test_websocket_flood_without_reading_costs_bounded_memory(app_process:
 
 async def test_websocket_flooder_that_leaves_is_not_an_error(app_process: ServerProcess, server_dir: Path) -> None:
     _, writer = await _ws_handshake(app_process.port)
-    await _flood(writer, ws_frame(0x1, b"ping " * 200), seconds=1.0)
+    await _flood(writer, encode_frame(Opcode.TEXT, b"ping " * 200, mask=True), seconds=1.0)
     writer.transport.abort()
     assert await wait_for_idle(app_process) == 0
     assert logged_errors(server_dir) == []

@@ -19,9 +19,9 @@ from pathlib import Path
 from tests.helpers import HTTP_ENDPOINTS
 from tests.processes import ServerProcess, open_fds, require_tool
 from tests.rawclients import (
-    WS_UPGRADE,
     ask_and_never_read,
     fewest_fds,
+    get_request,
     healthz,
     logged_errors,
     mib_messages,
@@ -63,7 +63,7 @@ def _requests(port: int) -> list[bytes]:
         b"GET / HTTP/1.1\r\nHost: evil.example:" + str(port).encode() + b"\r\nConnection: close\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: 127.0.0.1:99999\r\nConnection: close\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: " + host + b"\r\nBad Header Line\r\n\r\n",
-        b"GET /ws HTTP/1.1\r\nHost: evil.example\r\nOrigin: http://evil.example\r\n" + WS_UPGRADE + b"\r\n",
+        get_request("/ws", host="evil.example", fields=(("Origin", "http://evil.example"),)),
     ]
 
 

@@ -21,10 +21,14 @@ from app.culprits import CULPRITS, DROP_RETRY_MS, PROXY_BLOCK_BYTES, VIA_TRANSPO
 from app.endpoints import ENDPOINTS, Endpoint
 from app.server.keys import stream_stats_key
 from app.server.transports.sizes import RELAY_BYTES
+from app.wire.chunked import PartKind
+from app.wire.http import body_reader, parse_head
+from app.wire.sse import SSEParser
 from tests.conftest import wait_for_no_active_streams
 from tests.helpers import ids
 from tests.nginx import RunningNginx, require_nginx, run_nginx
 from tests.processes import free_port
+from tests.rawclients import get_request
 
 RELAYED = [endpoint for endpoint in ENDPOINTS if endpoint.transport.value in VIA_TRANSPORTS]
 COUNT = 5
@@ -169,24 +173,24 @@ async def test_a_dropped_websocket_ends_with_1006(server: TestServer, session: a
 
 
 async def sse_connection(port: int, last_id: str | None) -> tuple[int, bytes, bool]:
-    """One EventSource-like connection: (status, body, whether it ended cleanly)."""
+    """One EventSource-like connection, read through the wire codecs: (status, body,
+    whether its framing ended it, rather than a cut)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    resume = f"Last-Event-ID: {last_id}\r\n" if last_id is not None else ""
-    writer.write(f"GET /sse?count=5&interval=0.02&drop=2 HTTP/1.1\r\nHost: 127.0.0.1\r\n{resume}\r\n".encode())
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    chunks, clean = [], False
-    while status == 200:
-        size_line = await reader.readline()
-        if not size_line:
-            break  # cut: no last chunk
-        size = int(size_line, 16)
-        if size == 0:
-            clean = True
+    resume = (("Last-Event-ID", last_id),) if last_id is not None else ()
+    writer.write(get_request("/sse?count=5&interval=0.02&drop=2", fields=resume))
+    data, parsed = b"", None
+    while parsed is None and (read := await reader.read(65536)):
+        data += read
+        parsed = parse_head(data)
+    assert parsed is not None, data
+    head, data = parsed
+    body, payload = body_reader(head), bytearray()
+    while True:
+        payload += b"".join(part.raw for part in body.feed(data) if part.kind is PartKind.DATA)
+        if body.done or not (data := await reader.read(65536)):
             break
-        chunks.append((await reader.readexactly(size + 2))[:-2])
     writer.close()
-    return status, b"".join(chunks), clean
+    return head.status, bytes(payload), body.done
 
 
 async def test_a_dropped_sse_stream_resumes_with_last_event_id_and_delivers_each_message_once(
@@ -202,11 +206,9 @@ async def test_a_dropped_sse_stream_resumes_with_last_event_id_and_delivers_each
             break
         ends.append(clean)
         assert data.startswith(f"retry: {DROP_RETRY_MS}\n\n".encode())
-        for event in data.decode().split("\n\n"):
-            fields = dict(line.split(": ", 1) for line in event.splitlines() if ": " in line)
-            if "data" in fields:
-                delivered.append(fields["data"])
-                last_id = fields["id"]
+        parser = SSEParser()
+        delivered += [event.data for event in parser.feed(data)]
+        last_id = parser.last_event_id or last_id
     assert delivered == [f"SSE message {i}" for i in range(5)]
     assert statuses == [200, 200, 200, 204]
     # Cut after 2 and after 2 more; the last connection has only 1 left and ends cleanly.

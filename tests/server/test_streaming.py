@@ -8,7 +8,7 @@ import time
 import aiohttp
 import ijson
 
-from app.client.parsers import SSEParser
+from app.wire.sse import SSEParser
 
 INTERVAL = 0.2
 COUNT = 5

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from app.server.keys import stream_stats_key
 from app.server.transports.ws import MAX_INBOUND_BYTES
 from tests.conftest import wait_for_no_active_streams
-from tests.rawclients import ONE_MIB, WS_UPGRADE, stall_on
+from tests.rawclients import ONE_MIB, get_request, stall_on
 
 
 async def test_binary_message_closes_with_unsupported_data(server, session: aiohttp.ClientSession) -> None:
@@ -81,7 +81,7 @@ async def test_a_socket_that_stops_answering_pings_is_closed_and_not_logged_done
     monkeypatch.setattr("app.server.transports.ws.HEARTBEAT_SECONDS", 0.2)
     stats = server.app[stream_stats_key]
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    writer.write(b"GET /ws?count=1000&interval=0.5 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + WS_UPGRADE + b"\r\n")
+    writer.write(get_request("/ws?count=1000&interval=0.5"))
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     assert head.startswith(b"HTTP/1.1 101")
     try:

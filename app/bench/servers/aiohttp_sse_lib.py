@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp_sse import sse_response
 
+from ..extra import bench_extra
 from .common import Query, serve
+
+with bench_extra("aiohttp-sse baseline"):
+    from aiohttp_sse import sse_response
 
 
 async def sse(request: web.Request) -> web.StreamResponse:

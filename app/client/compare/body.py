@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
-from ..wire import BodyDecoder, chunk_framing_bytes
+from ...wire.chunked import chunk_framing_bytes
+from ...wire.coding import ContentDecoder
 from .model import StreamResult
 
 
@@ -16,7 +17,7 @@ class CountingBody:
     not by aiohttp, so the compressed bytes are counted as they arrive.
     """
 
-    def __init__(self, content: aiohttp.StreamReader, result: StreamResult, decoder: BodyDecoder) -> None:
+    def __init__(self, content: aiohttp.StreamReader, result: StreamResult, decoder: ContentDecoder) -> None:
         self._content = content
         self._result = result
         self._decoder = decoder
@@ -61,4 +62,4 @@ class CountingBody:
 
 def open_body(response: aiohttp.ClientResponse, result: StreamResult) -> CountingBody:
     """The body of a response requested with `auto_decompress=False`."""
-    return CountingBody(response.content, result, BodyDecoder(response.headers.get("Content-Encoding", "")))
+    return CountingBody(response.content, result, ContentDecoder(response.headers.get("Content-Encoding", "")))

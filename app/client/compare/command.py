@@ -140,7 +140,7 @@ def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
     status = 0
     for result, outcome in zip(run.results, outcomes, strict=True):
         if isinstance(outcome, aiohttp.ClientConnectorError):
-            raise Unreachable(f"cannot reach the server at {run.base}: {outcome.os_error.strerror or outcome}")
+            raise Unreachable(run.base, outcome.os_error.strerror or str(outcome))
         if isinstance(outcome, StreamError):
             result.error = f"refused with HTTP {outcome.status}: {outcome.message}"
         elif isinstance(outcome, StreamCut | GaveUp):

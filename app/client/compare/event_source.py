@@ -10,8 +10,9 @@ import asyncio
 
 import aiohttp
 
-from ..parsers import SSEParser, split_stamp
-from ..wire import LAST_CHUNK_BYTES
+from ...sources import split_stamp
+from ...wire.chunked import LAST_CHUNK_BYTES
+from ...wire.sse import SSEParser
 from .body import CountingBody, open_body
 from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
 from .reconnection import Answer, Reconnection, classify

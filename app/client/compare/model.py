@@ -1,7 +1,7 @@
-"""What the client reads into: the reading shape of each endpoint, its messages, its figures.
+"""What the client reads into: each endpoint's messages and figures.
 
-The shape is derived from the registry (transport, content type, example message), so a
-new endpoint is read without client code as long as it looks like an existing one.
+Each endpoint is read by the framing the registry declares for it, so a new endpoint is
+read without client code as long as it is framed like an existing one.
 """
 
 from __future__ import annotations
@@ -10,36 +10,10 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import aiohttp
 
-from ...endpoints import Endpoint, Transport
-
-
-class Shape(StrEnum):
-    """How a body divides into messages."""
-
-    LINES = "lines"  # text and ijson events: one message per line
-    NDJSON = "ndjson"  # one JSON object per line
-    JSON_ITEMS = "json-items"  # a JSON array read item by item with ijson.items_async
-    CHUNKS = "chunks"  # JSON tokens: one message per HTTP chunk
-    SSE = "sse"
-    WEBSOCKET = "websocket"
-
-
-def shape_of(endpoint: Endpoint) -> Shape:
-    """The reading shape, derived from the registry entry's transport, type and example."""
-    if endpoint.transport is Transport.WEBSOCKET:
-        return Shape.WEBSOCKET
-    if endpoint.transport is Transport.SSE:
-        return Shape.SSE
-    if endpoint.content_type.startswith("application/json"):
-        # A streamed array opens with `[`; any other JSON document is read token by token.
-        return Shape.JSON_ITEMS if endpoint.example(stamp=False).lstrip().startswith("[") else Shape.CHUNKS
-    if endpoint.content_type.startswith("application/x-ndjson"):
-        return Shape.NDJSON
-    return Shape.LINES
+from ...endpoints import Endpoint
 
 
 @dataclass(frozen=True)
@@ -146,7 +120,7 @@ def new_result(
 ) -> StreamResult:
     return StreamResult(
         endpoint=endpoint.name,
-        shape=shape_of(endpoint).value,
+        shape=endpoint.framing.value,
         url=url,
         stream=label or endpoint.name,
         via=via,

@@ -56,11 +56,11 @@ def _applicable(endpoints: Sequence[Endpoint], applies: Applies, option: str, ch
 
 def via_applies(endpoint: Endpoint) -> bool:
     """Whether the registry puts culprits in front of this endpoint's transport."""
-    return endpoint.transport.value in VIA_TRANSPORTS
+    return endpoint.transport in VIA_TRANSPORTS
 
 
 def drop_applies(endpoint: Endpoint) -> bool:
-    return endpoint.transport.value in DROP_TRANSPORTS
+    return endpoint.transport in DROP_TRANSPORTS
 
 
 def plan_streams(

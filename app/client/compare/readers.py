@@ -1,4 +1,4 @@
-"""How the client reads each endpoint: one async reader per shape, chosen from the registry.
+"""How the client reads each endpoint: one async reader per framing, as the registry declares it.
 
 A reader turns what arrives into messages and hands each one to a sink the moment it is
 complete, while counting what the wire carried: body bytes, chunk framing, SSE syntax,
@@ -13,15 +13,17 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import ijson
 
-from ..parsers import LineSplitter, split_stamp
-from ..wire import LAST_CHUNK_BYTES
+from ...endpoints import Framing
+from ...sources import split_stamp
+from ...wire.chunked import LAST_CHUNK_BYTES
+from ...wire.lines import LineSplitter
 from .body import CountingBody, open_body
 from .event_source import read_event_source
-from .model import Context, Shape, StreamCut, StreamError, StreamResult, counted, deliver, refusal_message
+from .model import Context, StreamCut, StreamError, StreamResult, counted, deliver, refusal_message
 from .websocket import read_websocket
 
 
-async def read_http(ctx: Context, result: StreamResult, shape: Shape) -> None:
+async def read_http(ctx: Context, result: StreamResult, framing: Framing) -> None:
     # Decoded by CountingBody, not aiohttp, so the compressed bytes on the wire are counted.
     async with ctx.session.get(result.url, auto_decompress=False) as response:
         result.connections += 1
@@ -30,7 +32,7 @@ async def read_http(ctx: Context, result: StreamResult, shape: Shape) -> None:
         if response.status != 200:
             raise StreamError(result.endpoint, response.status, await refusal_message(response))
         try:
-            await HTTP_READERS[shape](ctx, result, open_body(response, result))
+            await HTTP_READERS[framing](ctx, result, open_body(response, result))
         except aiohttp.ClientPayloadError:
             # The moment, in the live view; the error itself is said once, at the end.
             ctx.note(result.stream, f"the connection was cut after {counted(result.messages, 'message')}")
@@ -92,11 +94,11 @@ async def read_chunks(ctx: Context, result: StreamResult, body: CountingBody) ->
         deliver(ctx, result, pending.decode(errors="replace"), None, len(pending))
 
 
-HTTP_READERS: dict[Shape, Callable[[Context, StreamResult, CountingBody], Awaitable[None]]] = {
-    Shape.LINES: read_lines,
-    Shape.NDJSON: read_ndjson,
-    Shape.JSON_ITEMS: read_json_items,
-    Shape.CHUNKS: read_chunks,
+HTTP_READERS: dict[Framing, Callable[[Context, StreamResult, CountingBody], Awaitable[None]]] = {
+    Framing.LINES: read_lines,
+    Framing.NDJSON: read_ndjson,
+    Framing.JSON_ITEMS: read_json_items,
+    Framing.CHUNKS: read_chunks,
 }
 
 
@@ -106,11 +108,11 @@ async def read_stream(ctx: Context, result: StreamResult) -> StreamResult:
     Raises StreamError when the server refuses the stream, StreamCut when a connection
     ends before its body does (SSE reconnects instead, as EventSource does).
     """
-    shape = Shape(result.shape)
-    if shape is Shape.WEBSOCKET:
+    framing = Framing(result.shape)
+    if framing is Framing.WEBSOCKET:
         await read_websocket(ctx, result)
-    elif shape is Shape.SSE:
+    elif framing is Framing.SSE:
         await read_event_source(ctx, result)
     else:
-        await read_http(ctx, result, shape)
+        await read_http(ctx, result, framing)
     return result

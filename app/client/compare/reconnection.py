@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..parsers import SSEParser
+from ...wire.sse import SSEParser
 
 __all__ = ["DEFAULT_RETRY_MS", "MAX_FRUITLESS_CONNECTIONS", "Answer", "GaveUp", "Reconnection", "classify"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
-from ..parsers import split_stamp
-from ..wire import ws_frame_header_bytes
+from ...sources import split_stamp
+from ...wire.websocket import frame_header_bytes
 from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
 
 #: What a close code means, for the codes a reader of ours meets.
@@ -30,7 +30,7 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
             if frame.type is aiohttp.WSMsgType.TEXT:
                 size = len(frame.data.encode())
                 result.body_bytes += size
-                result.transfer_bytes += ws_frame_header_bytes(size)
+                result.transfer_bytes += frame_header_bytes(size)
                 deliver(ctx, result, *split_stamp(frame.data), size)
     result.close_code = ws.close_code
     if ws.close_code not in (1000, None):

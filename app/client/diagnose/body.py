@@ -1,26 +1,32 @@
 """A response body taken apart as it arrives, pure: its framing undone (chunked, a length, or
 the connection's close), its Content-Encoding undone, and its messages counted (SSE events,
-NDJSON lines), one read at a time."""
+NDJSON lines), one read at a time. Every step is a codec of `wire`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..parsers import SSEParser
-from ..wire import BodyDecoder, ChunkDecoder, Head, PartKind, WireError
+from ...wire.chunked import PartKind
+from ...wire.coding import ContentDecoder
+from ...wire.http import Head, body_reader
+from ...wire.lines import LineCounter
+from ...wire.sse import SSEParser
 
 
 class MessageCounter:
     """Counts the messages a decoded body completes: SSE events, or else its lines (NDJSON's
-    records, and the lines most text streams are made of). A body without a line break has
-    no messages to count: it is read as bytes."""
+    records, and the lines most text streams are made of; blank lines are not messages). A
+    body without a line break has no messages to count: it is read as bytes."""
 
     def __init__(self, content_type: str) -> None:
         kind = content_type.split(";", 1)[0].strip().lower()
         self._sse = SSEParser() if kind == "text/event-stream" else None
-        self.lines = 0
-        #: The line being read has something besides white space (blank lines are not messages).
-        self._open = False
+        # Counted, not kept: a body without line breaks costs no memory here.
+        self._lines = LineCounter(skip_blank=True)
+
+    @property
+    def lines(self) -> int:
+        return self._lines.messages
 
     @property
     def reading(self) -> str:
@@ -29,23 +35,13 @@ class MessageCounter:
     def feed(self, data: bytes) -> int:
         if self._sse is not None:
             return len(self._sse.feed(data))
-        # Counted, not kept: a body without line breaks costs no memory here.
-        *ended, rest = data.split(b"\n")
-        counted = 0
-        for line in ended:
-            counted += self._open or bool(line.strip())
-            self._open = False
-        self._open = self._open or bool(rest.strip())
-        self.lines += counted
-        return counted
+        return self._lines.feed(data)
 
     def close(self) -> int:
         """The last line, when the body ends without a line break after it."""
-        if self._sse is not None or not self.lines or not self._open:
+        if self._sse is not None or not self.lines:
             return 0
-        self._open = False
-        self.lines += 1
-        return 1
+        return self._lines.close()
 
 
 @dataclass(frozen=True)
@@ -59,26 +55,26 @@ class Piece:
 class BodyReading:
     """One response body, followed read by read until its framing says it is whole."""
 
-    def __init__(self, head: Head, no_body: bool = False) -> None:
-        self.chunked = head.chunked
-        self.remaining = None if self.chunked else head.content_length
-        self.done = no_body or self.remaining == 0
-        self._chunks = ChunkDecoder()
-        self._decoder = BodyDecoder(head.headers.get("content-encoding", ""))
+    def __init__(self, head: Head, method: str = "GET") -> None:
+        self._framing = body_reader(head, method)
+        self._decoder = ContentDecoder(head.headers.get("content-encoding", ""))
         self.counter = MessageCounter(head.headers.get("content-type", ""))
         self.chunk_count = 0
         self.framing_bytes = 0
 
     @property
+    def done(self) -> bool:
+        return self._framing.done
+
+    @property
     def delimited_by_close(self) -> bool:
-        return not self.chunked and self.remaining is None
+        return self._framing.delimited_by_close
 
     def feed(self, data: bytes) -> Piece:
         """Raises WireError on framing or encoding that cannot be followed."""
         if self.done:
             return Piece(b"", 0)  # what follows a whole body is not the body's
-        payload = self._unframe(data)
-        decoded = self._decoder.feed(payload)
+        decoded = self._decoder.feed(self._unframe(data))
         if self.done:
             decoded += self._decoder.flush()
         messages = self.counter.feed(decoded) + (self.counter.close() if self.done else 0)
@@ -92,25 +88,14 @@ class BodyReading:
         return Piece(decoded, self.counter.feed(decoded) + self.counter.close())
 
     def _unframe(self, data: bytes) -> bytes:
-        if self.chunked:
-            return self._dechunk(data)
-        if self.remaining is None:
-            return data
-        taken = data[: self.remaining]
-        self.remaining -= len(taken)
-        self.done = self.remaining == 0
-        return taken
-
-    def _dechunk(self, data: bytes) -> bytes:
         payload = bytearray()
-        for part in self._chunks.feed(data):
+        for part in self._framing.feed(data):
             if part.kind is PartKind.DATA:
                 payload += part.raw
             else:
                 self.framing_bytes += len(part.raw)
                 self.chunk_count += part.kind is PartKind.SIZE
-        self.done = self._chunks.done
         return bytes(payload)
 
 
-__all__ = ["BodyReading", "MessageCounter", "Piece", "WireError"]
+__all__ = ["BodyReading", "MessageCounter", "Piece"]

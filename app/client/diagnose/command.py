@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ...exits import EXIT_FAILED, EXIT_OK
 from ...params import plain
-from ..options import UsageError, run_command
+from ..options import UsageError, run_command, scheme_hint
 from .fetch import MAX_REDIRECTS, SCHEMES, Ask, Failure, exchange
 from .report import Diagnosis, text_lines
 from .verdict import Verdict
@@ -104,7 +104,8 @@ def ask_of(args: argparse.Namespace) -> Ask:
     except ValueError as error:
         raise UsageError(f"{args.url!r} is not a URL: {error}") from None
     if parts.scheme not in SCHEMES or not parts.hostname:
-        raise UsageError(f"URL must be http://, https://, ws:// or wss:// and name a host, not {args.url!r}")
+        allowed = "http://, https://, ws:// or wss://"
+        raise UsageError(f"URL must be {allowed} and name a host, not {args.url!r}{scheme_hint(args.url)}")
     data = body_of(args.data)
     method = args.method or ("POST" if data is not None else "GET")
     if data is not None and method == "GET":

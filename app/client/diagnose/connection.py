@@ -1,5 +1,5 @@
-"""The socket under `diagnose`: a connection opened (TLS when asked) with each step's failure
-told apart, and every read bounded by the exchange's deadline."""
+"""The socket under `diagnose` (and `raw`): a connection opened (TLS when asked) with each
+step's failure told apart, and every read bounded by the exchange's deadline."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from ...exits import EXIT_TIMEOUT, EXIT_TLS, EXIT_UNREACHABLE
 
 READ_SIZE = 65536
 CLOSE_SECONDS = 1.0
+#: OpenSSL's reasons when the first bytes back are no TLS record at all, as when a plain
+#: HTTP server answers the handshake with its 400 (3.2 and later say record layer failure).
+NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"})
 
 
 class Failure(Exception):
@@ -67,8 +70,9 @@ def tls_context(insecure: bool) -> ssl.SSLContext:
     return context
 
 
-async def connect(host: str, port: int, tls: bool, insecure: bool, deadline: float) -> Connection:
-    """A connection, or a Failure that says which step failed."""
+async def connect(host: str, port: int, tls: bool, insecure: bool, deadline: float, plain_url: str = "") -> Connection:
+    """A connection, or a Failure that says which step failed; `plain_url`, the URL without
+    TLS, is suggested when the server answers the handshake in plain text."""
     context = tls_context(insecure) if tls else None
     try:
         reader, writer = await asyncio.wait_for(
@@ -82,6 +86,11 @@ async def connect(host: str, port: int, tls: bool, insecure: bool, deadline: flo
             "--insecure diagnoses it anyway, without checking who answers",
         ) from None
     except ssl.SSLError as error:
+        if error.reason in NOT_TLS_REASONS:
+            try_plain = f": try {plain_url}" if plain_url else ""
+            raise Failure(
+                EXIT_TLS, f"TLS handshake with {host}:{port} failed: the server answered plain HTTP, not TLS{try_plain}"
+            ) from None
         raise Failure(EXIT_TLS, f"TLS handshake with {host}:{port} failed: {error.reason or error}") from None
     except TimeoutError:
         raise Failure(EXIT_TIMEOUT, f"no connection to {host}:{port} before --timeout") from None

@@ -10,11 +10,24 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from ...exits import EXIT_BAD_RESPONSE, EXIT_TIMEOUT
-from ..frames import Frame, FrameDecoder, FrameError, Opcode, client_frame, expected_accept, handshake_key
-from ..wire import Head, WireError, parse_head
+from ...wire.coding import DECODABLE
+from ...wire.errors import WireError
+from ...wire.http import Head, encode_request, parse_head, request_target
+from ...wire.websocket import (
+    DATA_OPCODES,
+    MAX_CONTROL_PAYLOAD,
+    Frame,
+    FrameDecoder,
+    Opcode,
+    accept_key,
+    close_code,
+    encode_frame,
+    handshake_headers,
+    handshake_key,
+)
 from .body import BodyReading
 from .connection import READ_SIZE, Clock, Connection, Failure, connect
 from .exchange import Ending, Exchange
@@ -24,12 +37,10 @@ from .verdict import Arrival
 #: stream behind more than a few is a finding in itself).
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-#: A response head longer than this is not one a stream would send.
-MAX_HEAD_BYTES = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 SCHEMES = tuple(DEFAULT_PORTS)
 #: Encodings the reader can undo, so it asks for them as a browser would.
-ACCEPT_ENCODING = "gzip, deflate"
+ACCEPT_ENCODING = ", ".join(coding for coding in DECODABLE if not coding.startswith("x-"))
 USER_AGENT = "transport-lab-diagnose"
 
 
@@ -49,7 +60,8 @@ class Ask:
 async def exchange(ask: Ask) -> Exchange:
     """The exchange with `ask.url`, following at most MAX_REDIRECTS redirects."""
     deadline = time.monotonic() + ask.timeout
-    url, method, data, redirects = ask.url, ask.method, ask.data, []
+    url, method, data = ask.url, ask.method, ask.data
+    redirects: list[str] = []
     while True:
         result, location = await one_exchange(ask, url, method, data, deadline)
         if location is None:
@@ -79,11 +91,12 @@ async def one_exchange(
     result = Exchange(url=url, method=method)
     started = time.perf_counter()
     port, tls = parts.port or DEFAULT_PORTS[parts.scheme], parts.scheme in ("https", "wss")
-    connection = await connect(parts.hostname or "", port, tls, ask.insecure, deadline)
+    plain = without_tls(parts, port) if tls else ""
+    connection = await connect(parts.hostname or "", port, tls, ask.insecure, deadline, plain)
     try:
         result.connect_ms = round((time.perf_counter() - started) * 1000, 3)
         key = handshake_key() if websocket else ""
-        await connection.send(request_head(url, method, ask.headers, data, key) + (data or b""))
+        await connection.send(request_head(url, method, ask.headers, data, key))
         clock = Clock()
         head, rest = await read_head(connection, websocket)
         result.headers_ms = clock.ms()
@@ -95,30 +108,30 @@ async def one_exchange(
             check_accept(result, key)
             await read_frames(connection, result, rest, ask.max_bytes, clock)
         else:
-            no_body = method == "HEAD" or result.status in (204, 304)
-            await read_body(connection, result, BodyReading(head, no_body), rest, ask.max_bytes, clock)
+            await read_body(connection, result, BodyReading(head, method), rest, ask.max_bytes, clock)
         return result, None
     finally:
         await connection.close()
 
 
+def without_tls(parts: SplitResult, port: int) -> str:
+    """The URL over http:// or ws://, on the same port (named: the plain default is another)."""
+    netloc = parts.netloc if parts.port else f"{parts.netloc}:{port}"
+    return urlunsplit(parts._replace(scheme=parts.scheme.removesuffix("s"), netloc=netloc))
+
+
 def request_head(url: str, method: str, headers: tuple[tuple[str, str], ...], data: bytes | None, key: str) -> bytes:
-    """The request's head: defaults a browser would send, then the user's own headers."""
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    host = parts.netloc.rpartition("@")[2]
+    """The request (its body too): defaults a browser would send, then the user's own headers."""
+    host, target = request_target(url)
     fields = {"user-agent": USER_AGENT, "accept": "*/*"}
     if key:
-        fields |= {"upgrade": "websocket", "connection": "Upgrade", "sec-websocket-key": key}
-        fields["sec-websocket-version"] = "13"
+        fields |= {name.lower(): value for name, value in handshake_headers(key)}
     else:
         fields |= {"accept-encoding": ACCEPT_ENCODING, "connection": "close"}
     if data is not None:
         fields["content-type"] = "application/json" if data.lstrip()[:1] in (b"{", b"[") else "text/plain"
-        fields["content-length"] = str(len(data))
     fields |= {name.lower(): value for name, value in headers}
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", *(f"{name}: {value}" for name, value in fields.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return encode_request(method, target, host, fields.items(), data)
 
 
 async def read_head(connection: Connection, websocket: bool) -> tuple[Head, bytes]:
@@ -134,8 +147,6 @@ async def read_head(connection: Connection, websocket: bool) -> tuple[Head, byte
             if 100 <= head.status < 200 and not (websocket and head.status == 101):
                 continue
             return head, buffer
-        if len(buffer) > MAX_HEAD_BYTES:
-            raise Failure(EXIT_BAD_RESPONSE, f"no end to the response head in its first {MAX_HEAD_BYTES} bytes")
         buffer += await head_read(connection)
 
 
@@ -157,7 +168,7 @@ def note_head(result: Exchange, head: Head) -> None:
 
 
 def check_accept(result: Exchange, key: str) -> None:
-    if result.header("sec-websocket-accept") != expected_accept(key):
+    if result.header("sec-websocket-accept") != accept_key(key):
         raise Failure(EXIT_BAD_RESPONSE, "the server switched protocols without a valid Sec-WebSocket-Accept")
 
 
@@ -239,7 +250,7 @@ async def take_frames(
     t_ms = clock.ms()
     try:
         frames = decoder.feed(data)
-    except FrameError as error:
+    except WireError as error:
         result.body_error = str(error)
         return False
     payload = sum(len(f.payload) for f in frames if f.opcode in DATA_OPCODES)
@@ -250,15 +261,12 @@ async def take_frames(
     return True
 
 
-DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION)
-
-
 async def answer_control(connection: Connection, result: Exchange, frame: Frame) -> None:
     """A ping gets its pong; a close frame gets a close back, and ends the reading."""
     if frame.opcode is Opcode.PING:
-        await connection.send(client_frame(Opcode.PONG, frame.payload[:125]))
+        await connection.send(encode_frame(Opcode.PONG, frame.payload[:MAX_CONTROL_PAYLOAD], mask=True))
     elif frame.opcode is Opcode.CLOSE and result.close_code is None:
-        result.close_code = int.from_bytes(frame.payload[:2], "big") if len(frame.payload) >= 2 else 1005
+        result.close_code = close_code(frame.payload)
         # The server may have closed already: its close frame is what counts.
         with contextlib.suppress(OSError):
-            await connection.send(client_frame(Opcode.CLOSE, frame.payload[:2]))
+            await connection.send(encode_frame(Opcode.CLOSE, frame.payload[:2], mask=True))

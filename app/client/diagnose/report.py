@@ -7,6 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from ..compare.model import counted
 from .causes import Finding, causes, warnings
 from .exchange import STREAMING_HEADERS, Exchange
 from .verdict import Judgement, judge
@@ -97,29 +98,36 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
 
 def timing_lines(diagnosis: Diagnosis) -> list[str]:
     e, j = diagnosis.exchange, diagnosis.judgement
-    messages = f", {e.messages} {e.reading}" if e.messages_known else ""
+    messages = f", {units(e.messages, e.reading)}" if e.messages_known else ""
     lines = [
         f"timeline (decoded bytes over {e.end_ms / 1000:.2f} s, request sent at 0):",
         f"  |{sparkline(e)}|",
         f"  connect {ms(e.connect_ms)} · headers {ms(e.headers_ms)} · first content {ms(e.first_content_ms)} · "
         f"end {ms(e.end_ms)} ({e.ending.value})",
-        f"  {len(e.arrivals)} arrivals{messages} · largest gap {ms(j.largest_gap_ms)} · "
+        f"  {counted(len(e.arrivals), 'arrival')}{messages} · largest gap {ms(j.largest_gap_ms)} · "
         f"{e.wire_bytes:,} bytes on the wire, {e.decoded_bytes:,} decoded",
     ]
     if e.chunks:
-        lines.append(f"  chunked: {e.chunks} chunks, {e.framing_bytes} bytes of framing (size lines and CRLFs)")
+        framing = counted(e.framing_bytes, "byte")
+        lines.append(f"  chunked: {counted(e.chunks, 'chunk')}, {framing} of framing (size lines and CRLFs)")
     if e.close_code is not None:
         lines.append(f"  closed by the server with code {e.close_code}")
     if e.body_error:
         lines.append(f"  stopped reading: {e.body_error}")
     lines += [
         f"  {a.t_ms:10,.1f} ms  {a.wire_bytes:>8,} B wire  {a.decoded_bytes:>8,} B decoded"
-        + (f"  {a.messages} {e.reading}" if e.messages_known else "")
+        + (f"  {units(a.messages, e.reading)}" if e.messages_known else "")
         for a in e.arrivals[:SHOWN_ARRIVALS]
     ]
     if len(e.arrivals) > SHOWN_ARRIVALS:
-        lines.append(f"  ... {len(e.arrivals) - SHOWN_ARRIVALS} more arrivals (--json lists them all)")
+        more = counted(len(e.arrivals) - SHOWN_ARRIVALS, "more arrival")
+        lines.append(f"  ... {more} (--json lists them all)")
     return lines
+
+
+def units(number: int, reading: str) -> str:
+    """`1 line`, `2 lines`: `reading` names what was counted, in the plural."""
+    return counted(number, reading.removesuffix("s"))
 
 
 def wrapped(text: str, indent: str, first: str = "") -> list[str]:

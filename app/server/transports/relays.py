@@ -3,13 +3,10 @@ relays (bytes in per message, bytes out whenever the relay lets them go; no I/O)
 
 from __future__ import annotations
 
-import zlib
 from typing import Protocol
 
 from ...culprits import PROXY_BLOCK_BYTES, Via
-
-#: gzip's framing for zlib: a gzip header and trailer around the deflate stream.
-_GZIP_WBITS = 31
+from ...wire.coding import ContentEncoder
 
 
 class Relay(Protocol):
@@ -33,21 +30,23 @@ class Gzip:
     content_encoding: str | None = "gzip"
     via: str | None = None
 
+    #: Flushed after every message, or only when the compressor's buffer fills.
+    flush = False
+
     def __init__(self) -> None:
-        self._compressor = zlib.compressobj(wbits=_GZIP_WBITS)
+        self._encoder = ContentEncoder("gzip")
 
     def feed(self, data: bytes) -> bytes:
-        return self._compressor.compress(data)
+        return self._encoder.feed(data, self.flush)
 
     def end(self) -> bytes:
-        return self._compressor.flush()
+        return self._encoder.end()
 
 
 class GzipFlush(Gzip):
     """The fix: a sync flush after every message puts it on the wire, still compressed."""
 
-    def feed(self, data: bytes) -> bytes:
-        return self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+    flush = True
 
 
 class BufferingProxy:

@@ -13,6 +13,7 @@ from aiohttp import web
 from ...culprits import DROP_RETRY_MS
 from ...endpoints import Endpoint
 from ...params import MAX_VALUE_LENGTH, StreamParams
+from ...wire.sse import encode_comment, encode_event, encode_retry
 from ..errors import json_error
 from ..streams import Outcome, StreamRecord, client_may_leave
 from .faults import cut, until_drop
@@ -22,18 +23,10 @@ from .responses import body_writer, end_body, sender, stream_response
 
 LAST_EVENT_ID = "Last-Event-ID"
 #: A comment line EventSource ignores, sent during long pauses so proxies keep the stream.
-KEEPALIVE = b": keep-alive\n\n"
+KEEPALIVE = encode_comment("keep-alive")
 KEEPALIVE_SECONDS = 15.0
 #: A stream that will be dropped asks EventSource to come back soon (the default is ~3 s).
-DROP_RETRY = f"retry: {DROP_RETRY_MS}\n\n".encode()
-
-
-def sse_event(event_id: int, data: str) -> str:
-    """One event; a multi-line payload becomes one `data:` line per line."""
-    if "\n" not in data:  # every message of ours: skip the split on the hot path
-        return f"id: {event_id}\ndata: {data}\n\n"
-    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
-    return f"id: {event_id}\n{lines}\n"
+DROP_RETRY = encode_retry(DROP_RETRY_MS)
 
 
 def first_event_id(request: web.Request, params: StreamParams) -> int:
@@ -69,7 +62,7 @@ async def serve_sse(
     response = stream_response(request, endpoint.content_type, relay=relay)
     write = body_writer(request, relay)
     event_ids = itertools.count(start)
-    send = sender(request, write, record, lambda message: sse_event(next(event_ids), message).encode())
+    send = sender(request, write, record, lambda message: encode_event(next(event_ids), message).encode())
 
     async def keepalive() -> int:
         await write(KEEPALIVE)

@@ -1,0 +1,90 @@
+"""Newline-delimited text: a text stream's lines, NDJSON's records, ijson's event lines.
+
+A line ends with LF; a CR before it is dropped; the body's end ends an unterminated last
+line. `LineSplitter` is the strict decoder (the lines as text, for the terminal);
+`LineCounter` counts the same lines on the bytes without decoding them, for `diagnose` and
+the benchmark's load generator. (The sources write their lines themselves, as one f-string
+per message ending in `\\n`: the server's hot path.)
+"""
+
+from __future__ import annotations
+
+import codecs
+
+__all__ = ["LineCounter", "LineSplitter"]
+
+_LF = b"\n"
+
+
+class LineSplitter:
+    """Complete lines out of arbitrary reads, decoded as UTF-8 (bad bytes replaced)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._tail = ""
+
+    def feed(self, data: bytes) -> list[str]:
+        """The lines completed by `data`, without their line end (a trailing CR is dropped too)."""
+        text = self._tail + self._decoder.decode(data)
+        *lines, self._tail = text.split("\n")
+        return [line.removesuffix("\r") for line in lines]
+
+    def close(self) -> list[str]:
+        """At end of stream: the unterminated last line, if there is one."""
+        text = self._tail + self._decoder.decode(b"", final=True)
+        self._tail = ""
+        return [text.removesuffix("\r")] if text else []
+
+
+class LineCounter:
+    """The lines LineSplitter would give, counted on the bytes (`bytes.count`, in C), one read
+    at a time; only the end of the last read is kept.
+
+    With `suffix`, only the lines that end with it right before their LF count (`b"}"`: the
+    items of a JSON array written one per line). With `skip_blank`, lines of nothing but
+    white space do not count (what `diagnose` calls a message), at a Python step a line.
+    """
+
+    def __init__(self, suffix: bytes = b"", skip_blank: bool = False) -> None:
+        if _LF in suffix or (suffix and skip_blank):
+            raise ValueError("a suffix is what a line ends with before its LF, and not with skip_blank")
+        self._suffix, self._skip_blank = suffix, skip_blank
+        self._marker = suffix + _LF
+        #: The lines counted so far.
+        self.messages = 0
+        self.received = 0
+        self._end = b""  # the last len(suffix) bytes before this read: a marker may straddle two
+        self._open = False  # the line being read has begun (with skip_blank: has more than white space)
+
+    def feed(self, data: bytes) -> int:
+        """How many lines `data` completed."""
+        if not data:
+            return 0
+        self.received += len(data)
+        counted = self._count_non_blank(data) if self._skip_blank else self._count(data)
+        self.messages += counted
+        return counted
+
+    def _count(self, data: bytes) -> int:
+        self._open = not data.endswith(_LF)
+        if not self._suffix:
+            return data.count(_LF)
+        window = self._end + data
+        self._end = window[-len(self._suffix) :]
+        return window.count(self._marker)
+
+    def _count_non_blank(self, data: bytes) -> int:
+        *ended, rest = data.split(_LF)
+        counted = 0
+        for line in ended:
+            counted += self._open or bool(line.strip())
+            self._open = False
+        self._open = self._open or bool(rest.strip())
+        return counted
+
+    def close(self) -> int:
+        """At the end of the body: 1 for an unterminated last line that counts, else 0."""
+        last = self._open and (not self._suffix or self._end.endswith(self._suffix))
+        self._open = False
+        self.messages += last
+        return int(last)

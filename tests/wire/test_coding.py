@@ -1,0 +1,57 @@
+"""Content codings: what the relays' encoder writes, the decoder gives back at every split,
+each message as soon as a sync flush put it on the wire."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+
+import pytest
+
+from app.wire.coding import ContentDecoder, ContentEncoder
+from app.wire.errors import WireError
+from tests.wire.splits import splits
+
+MESSAGES = [f"Chunk {i} @1764000000000.000\n".encode() for i in range(4)]
+
+
+def encoded(flush: bool, encoding: str = "gzip") -> list[bytes]:
+    """What the server sends through a compressor: one write per message, sync-flushed or not."""
+    encoder = ContentEncoder(encoding)
+    return [*(encoder.feed(message, flush) for message in MESSAGES), encoder.end()]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("flush", [True, False])
+def test_the_decoder_gives_back_the_body_across_every_split(flush: bool, encoding: str) -> None:
+    for reads in splits(b"".join(encoded(flush, encoding))):
+        decoder = ContentDecoder(encoding)
+        assert b"".join(decoder.feed(read) for read in reads) + decoder.flush() == b"".join(MESSAGES), reads
+
+
+def test_what_the_encoder_writes_is_gzip_any_reader_takes() -> None:
+    assert gzip.decompress(b"".join(encoded(flush=True))) == b"".join(MESSAGES)
+    assert zlib.decompress(b"".join(encoded(flush=False, encoding="deflate"))) == b"".join(MESSAGES)
+
+
+def test_each_sync_flushed_message_is_decoded_as_soon_as_it_arrives() -> None:
+    decoder = ContentDecoder("gzip")
+    assert [decoder.feed(write) for write in encoded(flush=True)] == [*MESSAGES, b""]
+
+
+def test_unflushed_gzip_gives_nothing_until_the_end() -> None:
+    decoder = ContentDecoder("gzip")
+    *held, last = encoded(flush=False)
+    assert b"".join(decoder.feed(write) for write in held) == b""
+    assert decoder.feed(last) + decoder.flush() == b"".join(MESSAGES)
+
+
+def test_an_unencoded_body_passes_through_and_what_cannot_be_decoded_is_refused() -> None:
+    decoder = ContentDecoder("")
+    assert (decoder.encoding, decoder.feed(b"Chunk 0\n"), decoder.flush()) == ("", b"Chunk 0\n", b"")
+    with pytest.raises(WireError, match="'br'"):
+        ContentDecoder("br")
+    with pytest.raises(WireError, match="bad gzip body"):
+        ContentDecoder("gzip").feed(b"not gzip at all")
+    with pytest.raises(ValueError, match="'br'"):
+        ContentEncoder("br")
