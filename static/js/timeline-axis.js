@@ -1,6 +1,9 @@
-// The time axis: its length, where ticks go, how they are labelled, and their nodes.
+// The time axis: its length, where ticks go, how they are labelled, and their nodes; and the
+// marker of the moment a run was stopped.
 
 import { svg } from "./dom.js";
+import { formatMs } from "./stats.js";
+import { AXIS_HEIGHT, LANE_HEIGHT, PAD_TOP, toPx, viewOf } from "./timeline-geometry.js";
 
 /** Room an axis label needs ("1000 ms"), so a narrow timeline gets fewer ticks. */
 const TICK_SPACING_PX = 70;
@@ -50,4 +53,34 @@ export function axisTicks({ start, span }, plotWidth, xOf, { gridTop, gridBottom
     nodes.push(label);
   }
   return nodes;
+}
+
+/** The axis of timeline state `tl` (timeline.js), and its window told to tests and buttons. */
+export function drawAxis(tl) {
+  const rows = { gridTop: PAD_TOP, gridBottom: tl.height - AXIS_HEIGHT + 4, labelY: tl.height - 6 };
+  tl.axis.replaceChildren(...axisTicks(viewOf(tl), tl.plotWidth, (ms) => tl.labelWidth + toPx(tl, ms), rows));
+  const { start, span } = viewOf(tl);
+  const { dataset } = tl.root;
+  dataset.viewStart = start.toFixed(3);
+  dataset.viewSpan = span.toFixed(3);
+  dataset.zoomed = String(tl.zoom !== null);
+  dataset.plotLeft = String(tl.labelWidth);
+  dataset.plotWidth = String(tl.plotWidth);
+  for (const button of tl.zoomButtons) button.disabled = button.dataset.zoom !== "in" && tl.zoom === null;
+}
+
+/** The labelled line where the run was stopped, if it was and that moment is in the window. */
+export function drawStop(tl) {
+  const { stopT, stopMark, stopLabel } = tl;
+  if (stopT === null) return stopMark.setAttribute("visibility", "hidden");
+  const x = toPx(tl, stopT);
+  const inside = x >= -1 && x <= tl.plotWidth + 1;
+  stopMark.setAttribute("visibility", inside ? "visible" : "hidden");
+  stopMark.setAttribute("transform", `translate(${tl.labelWidth + x} 0)`);
+  stopMark.dataset.t = stopT.toFixed(1);
+  tl.stopLine.setAttribute("y2", PAD_TOP + tl.lanes.length * LANE_HEIGHT);
+  const left = x > 110;
+  stopLabel.setAttribute("x", left ? -4 : 4);
+  stopLabel.setAttribute("text-anchor", left ? "end" : "start");
+  stopLabel.textContent = `stopped at ${formatMs(stopT)}`;
 }

@@ -3,12 +3,17 @@
 // the timeline has focus) and pan (drag, horizontal wheel). A plain wheel over an unfocused
 // timeline keeps scrolling the page: the plot sits in a long page and must not trap it.
 
+import { LANE_HEIGHT, PAD_TOP, scaleOf, viewOf } from "./timeline-geometry.js";
+import { hideTip, showTip } from "./timeline-tip.js";
+
 /** Within this many px of a mark, the pointer shows its details. */
 const HOVER_PX = 6;
 /** A press that moves less than this is a click, not a pan. */
 const DRAG_PX = 3;
 const WHEEL_ZOOM = 0.0015;
 const KEY_ZOOM = 2;
+/** The narrowest window a zoom shows. */
+const MIN_SPAN_MS = 1;
 
 /** The index of the first message at or after `t` (messages arrive in time order). */
 export function firstAtOrAfter(messages, t) {
@@ -181,4 +186,29 @@ export function wireTimeline(root, panel, timeline) {
       else timeline.reset();
     });
   }
+}
+
+/** Show or move the window of timeline state `tl`: a window as wide as the whole run is no zoom at all. */
+function setView(tl, layout, start, span) {
+  const { fullSpan } = tl;
+  const clamped = Math.min(Math.max(span, MIN_SPAN_MS), fullSpan);
+  tl.zoom = clamped >= fullSpan - 1e-9 ? null : { start: Math.min(Math.max(start, 0), fullSpan - clamped), span: clamped };
+  layout(tl);
+}
+
+/** The input of timeline state `tl` (timeline.js): what it may ask of the timeline and do to it. */
+export function wireInput(tl, layout) {
+  const { tip } = tl;
+  wireTimeline(tl.root, tl.panel, {
+    lanes: () => tl.lanes,
+    geometry: () => ({
+      labelWidth: tl.labelWidth, plotWidth: tl.plotWidth, padTop: PAD_TOP, laneHeight: LANE_HEIGHT, ...viewOf(tl), scale: scaleOf(tl),
+    }),
+    zoomed: () => tl.zoom !== null,
+    setView: (start, span) => setView(tl, layout, start, span),
+    reset: () => setView(tl, layout, 0, tl.fullSpan),
+    tip: () => ({ shown: tip.shown, lane: tip.lane, index: tip.index, by: tl.tipBy }),
+    showTip: (lane, index, by) => showTip(tl, lane, index, by),
+    hideTip: () => hideTip(tl),
+  });
 }

@@ -1,19 +1,17 @@
 // One lane of the timeline: its label, one mark per message, held whiskers, cuts and gaps,
 // another run's marks ghosted, and the groups its life (timeline-life.js) and its stacks
-// (timeline-stacks.js) are drawn in.
+// (timeline-stacks.js) are drawn in; and the timeline's lanes drawn to its window.
 //
 // Marks live in milliseconds inside a group the timeline scales (thousands of them; a zoom
 // changes one attribute). The bar, the stacks and the end are a handful of shapes in pixels.
 
 import { svg } from "./dom.js";
 import { formatCount, formatMs } from "./stats.js";
+import { BAR_HEIGHT, BAR_Y, LANE_HEIGHT, MARK_BOTTOM, MARK_TOP, pxOf, scaleOf, viewOf } from "./timeline-geometry.js";
+import { drawPhases } from "./timeline-life.js";
+import { drawStacks } from "./timeline-stacks.js";
 
 export const MAX_MARKS = 500;
-export const LANE_HEIGHT = 32;
-export const MARK_TOP = 3;
-export const MARK_BOTTOM = 21;
-export const BAR_Y = 24;
-export const BAR_HEIGHT = 6;
 /** Whiskers of held messages are staggered over a few heights, so that each stays visible. */
 const HELD_LEVELS = 4;
 
@@ -165,4 +163,57 @@ export function placeFocus(lane, x) {
   }
   lane.focus.setAttribute("transform", `translate(${x} 0)`);
   lane.focus.setAttribute("visibility", "visible");
+}
+
+// The timeline's lanes (state `tl` of timeline.js), each with its life and stacks.
+
+const hatchOf = (tl, lane) => `${tl.prefix}-hatch-${lane.record.spec.url ? "yours" : `c${lane.record.spec.index % 8}`}`;
+
+function drawLane(tl, lane) {
+  drawPhases(lane, tl.nowMs, pxOf(tl), hatchOf(tl, lane));
+  const summary = laneSummary(lane.record);
+  if (summary !== lane.summary) {
+    lane.summary = summary;
+    lane.group.setAttribute("aria-label", summary);
+  }
+}
+
+/** Every lane moved to the window: its marks' group rescaled, its pixel shapes redrawn. */
+export function placeLanes(tl) {
+  const { start } = viewOf(tl);
+  const k = scaleOf(tl);
+  for (const lane of tl.lanes) {
+    lane.plot.setAttribute("transform", `translate(${tl.labelWidth} 0)`);
+    lane.marks.setAttribute("transform", `translate(${-start * k} 0) scale(${k} 1)`);
+    drawLane(tl, lane);
+    drawStacks(lane, pxOf(tl), k, tl.plotWidth);
+  }
+}
+
+/** New messages as marks (the timeline draws them at most so often while running). True if a lane's stacks changed. */
+export function addNewMarks(tl) {
+  let stacksChanged = false;
+  for (const lane of tl.lanes) {
+    if (addMarks(lane)) lane.stacksDirty = stacksChanged = true;
+    addConnections(lane);
+  }
+  tl.marksAt = tl.nowMs;
+  return stacksChanged;
+}
+
+export function redrawLanes(tl, stacksChanged) {
+  for (const lane of tl.lanes) drawLane(tl, lane);
+  if (!stacksChanged) return;
+  for (const lane of tl.lanes.filter((l) => l.stacksDirty)) drawStacks(lane, pxOf(tl), scaleOf(tl), tl.plotWidth);
+}
+
+/** Another run ghosted in the lanes of the same streams, and its key above the plot. */
+export function applyOverlay(tl) {
+  const { overlay, overlayKey } = tl;
+  const records = overlay?.records ?? [];
+  for (const lane of tl.lanes) drawGhosts(lane, records.find((r) => r.spec.name === lane.record.spec.name) ?? null);
+  if (!overlayKey) return;
+  overlayKey.hidden = !overlay;
+  const label = overlayKey.querySelector("[data-overlay-label]");
+  if (label) label.textContent = overlay?.label ?? "";
 }

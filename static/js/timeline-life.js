@@ -3,7 +3,7 @@
 // shapes in pixels, redrawn on every layout, so that the hatching keeps its shape at any zoom.
 
 import { svg } from "./dom.js";
-import { BAR_HEIGHT, BAR_Y } from "./timeline-lane.js";
+import { BAR_HEIGHT, BAR_Y } from "./timeline-geometry.js";
 
 const SETTLED = new Set(["done", "error", "aborted"]);
 

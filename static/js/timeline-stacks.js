@@ -3,7 +3,7 @@
 
 import { svg } from "./dom.js";
 import { formatCount } from "./stats.js";
-import { MARK_BOTTOM, MARK_TOP } from "./timeline-lane.js";
+import { MARK_BOTTOM, MARK_TOP } from "./timeline-geometry.js";
 
 /** Marks closer than this (px) read as one line: they are drawn as a stack with a count. */
 const STACK_PX = 2;

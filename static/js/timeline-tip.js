@@ -3,6 +3,8 @@
 
 import { el } from "./dom.js";
 import { formatBytes, formatCount, formatMs } from "./stats.js";
+import { LANE_HEIGHT, PAD_TOP, toPx } from "./timeline-geometry.js";
+import { placeFocus } from "./timeline-lane.js";
 
 const MAX_TEXT = 80;
 let tips = 0;
@@ -80,4 +82,30 @@ export function createTip(box) {
       state.index = null;
     },
   };
+}
+
+// The tip of timeline state `tl` (timeline.js): a message's details, and the focus mark of a
+// lane stepped by keys.
+
+export function showTip(tl, lane, index, by) {
+  if (!lane || index === null || !lane.record.messages[index]) return hideTip(tl);
+  const { tip } = tl;
+  const stack = lane.stackList?.find((s) => s.first <= index && index <= s.last);
+  const x = toPx(tl, lane.record.messages[index].t);
+  const laneTop = PAD_TOP + tl.lanes.indexOf(lane) * LANE_HEIGHT;
+  if (tip.lane && tip.lane !== lane) placeFocus(tip.lane, null);
+  tip.show(lane, index, tl.labelWidth + x, laneTop, LANE_HEIGHT, stack ? stack.last - stack.first + 1 : 1);
+  tl.tipBy = by;
+  placeFocus(lane, by === "key" && x >= -4 && x <= tl.plotWidth + 4 ? x : null);
+  if (by === "key") lane.group.setAttribute("aria-describedby", tip.id);
+}
+
+export function hideTip(tl) {
+  const { tip } = tl;
+  if (tip.lane) {
+    placeFocus(tip.lane, null);
+    tip.lane.group.removeAttribute("aria-describedby");
+  }
+  tip.hide();
+  tl.tipBy = null;
 }

@@ -1,8 +1,10 @@
 // The shared timeline: one lane per endpoint (or endpoint via a culprit), one mark per
-// message, one time axis that can be zoomed and panned. A lane (timeline-lane.js) also draws
-// the stream's life (timeline-life.js) and its stacked marks (timeline-stacks.js); a
-// message's details show on hover or keyboard focus (timeline-tip.js); pointer, wheel and
-// keys are wired in timeline-input.js.
+// message, one time axis that can be zoomed and panned. This module holds one timeline's
+// state, its layout and the run's API; the pieces draw over that state: the axis and the stop
+// marker (timeline-axis.js), the lanes and another run ghosted in them (timeline-lane.js),
+// each with the stream's life (timeline-life.js) and its stacked marks (timeline-stacks.js);
+// a message's details on hover or keyboard focus (timeline-tip.js); pointer, wheel and keys
+// (timeline-input.js). Their shared sizes and the window's ms-to-px are timeline-geometry.js.
 //
 // Marks are placed in milliseconds inside a group scaled (and shifted) to the visible window,
 // so a growing axis or a zoom rewrites one attribute per lane instead of moving every mark.
@@ -11,23 +13,16 @@
 // would repaint thousands of marks every frame.
 
 import { svg } from "./dom.js";
-import { formatMs } from "./stats.js";
-import { wireTimeline } from "./timeline-input.js";
-import { axisTicks, nice, niceSpan } from "./timeline-axis.js";
-import { addConnections, addMarks, drawGhosts, LANE_HEIGHT, laneSummary, laneView, MAX_MARKS, placeFocus } from "./timeline-lane.js";
-import { drawPhases } from "./timeline-life.js";
-import { drawStacks } from "./timeline-stacks.js";
-import { createTip } from "./timeline-tip.js";
+import { drawAxis, drawStop, nice, niceSpan } from "./timeline-axis.js";
+import { AXIS_HEIGHT, LANE_HEIGHT, PAD_TOP, toPx, viewOf } from "./timeline-geometry.js";
+import { wireInput } from "./timeline-input.js";
+import { addNewMarks, applyOverlay, laneView, MAX_MARKS, placeLanes, redrawLanes } from "./timeline-lane.js";
+import { createTip, hideTip, showTip } from "./timeline-tip.js";
 
 export { MAX_MARKS, nice, niceSpan };
-const AXIS_HEIGHT = 22;
-/** Room above the lanes for the stop marker's label. */
-const PAD_TOP = 16;
 const RIGHT_PAD = 16;
 /** While streams flood, new marks are drawn at most this often. */
 const MARK_REFRESH_MS = 100;
-/** The narrowest window a zoom shows. */
-const MIN_SPAN_MS = 1;
 const HUES = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "yours"];
 let timelines = 0;
 
@@ -89,86 +84,6 @@ function observeWidth(tl) {
   }).observe(tl.root);
 }
 
-const viewOf = (tl) => tl.zoom ?? { start: 0, span: tl.fullSpan };
-const scaleOf = (tl) => tl.plotWidth / viewOf(tl).span;
-/** Where ms since Run falls on the plot, in px (bounded: SVG coordinates must stay finite and sane). */
-function toPx(tl, ms) {
-  const x = (ms - viewOf(tl).start) * scaleOf(tl);
-  return Math.min(Math.max(x, -1e5), 1e5);
-}
-const pxOf = (tl) => (ms) => toPx(tl, ms);
-const hatchOf = (tl, lane) => `${tl.prefix}-hatch-${lane.record.spec.url ? "yours" : `c${lane.record.spec.index % 8}`}`;
-
-// The axis (timeline-axis.js): its ticks for the window, and the window told to tests and buttons.
-
-function drawAxis(tl) {
-  const rows = { gridTop: PAD_TOP, gridBottom: tl.height - AXIS_HEIGHT + 4, labelY: tl.height - 6 };
-  tl.axis.replaceChildren(...axisTicks(viewOf(tl), tl.plotWidth, (ms) => tl.labelWidth + toPx(tl, ms), rows));
-  const { start, span } = viewOf(tl);
-  const { dataset } = tl.root;
-  dataset.viewStart = start.toFixed(3);
-  dataset.viewSpan = span.toFixed(3);
-  dataset.zoomed = String(tl.zoom !== null);
-  dataset.plotLeft = String(tl.labelWidth);
-  dataset.plotWidth = String(tl.plotWidth);
-  for (const button of tl.zoomButtons) button.disabled = button.dataset.zoom !== "in" && tl.zoom === null;
-}
-
-function drawStop(tl) {
-  const { stopT, stopMark, stopLabel } = tl;
-  if (stopT === null) return stopMark.setAttribute("visibility", "hidden");
-  const x = toPx(tl, stopT);
-  const inside = x >= -1 && x <= tl.plotWidth + 1;
-  stopMark.setAttribute("visibility", inside ? "visible" : "hidden");
-  stopMark.setAttribute("transform", `translate(${tl.labelWidth + x} 0)`);
-  stopMark.dataset.t = stopT.toFixed(1);
-  tl.stopLine.setAttribute("y2", PAD_TOP + tl.lanes.length * LANE_HEIGHT);
-  const left = x > 110;
-  stopLabel.setAttribute("x", left ? -4 : 4);
-  stopLabel.setAttribute("text-anchor", left ? "end" : "start");
-  stopLabel.textContent = `stopped at ${formatMs(stopT)}`;
-}
-
-// The lanes (timeline-lane.js), each with its life (timeline-life.js) and stacks (timeline-stacks.js).
-
-function drawLane(tl, lane) {
-  drawPhases(lane, tl.nowMs, pxOf(tl), hatchOf(tl, lane));
-  const summary = laneSummary(lane.record);
-  if (summary !== lane.summary) {
-    lane.summary = summary;
-    lane.group.setAttribute("aria-label", summary);
-  }
-}
-
-/** Every lane moved to the window: its marks' group rescaled, its pixel shapes redrawn. */
-function placeLanes(tl) {
-  const { start } = viewOf(tl);
-  const k = scaleOf(tl);
-  for (const lane of tl.lanes) {
-    lane.plot.setAttribute("transform", `translate(${tl.labelWidth} 0)`);
-    lane.marks.setAttribute("transform", `translate(${-start * k} 0) scale(${k} 1)`);
-    drawLane(tl, lane);
-    drawStacks(lane, pxOf(tl), k, tl.plotWidth);
-  }
-}
-
-/** New messages as marks, at most every MARK_REFRESH_MS while running. True if a lane's stacks changed. */
-function addNewMarks(tl) {
-  let stacksChanged = false;
-  for (const lane of tl.lanes) {
-    if (addMarks(lane)) lane.stacksDirty = stacksChanged = true;
-    addConnections(lane);
-  }
-  tl.marksAt = tl.nowMs;
-  return stacksChanged;
-}
-
-function redrawLanes(tl, stacksChanged) {
-  for (const lane of tl.lanes) drawLane(tl, lane);
-  if (!stacksChanged) return;
-  for (const lane of tl.lanes.filter((l) => l.stacksDirty)) drawStacks(lane, pxOf(tl), scaleOf(tl), tl.plotWidth);
-}
-
 function layout(tl) {
   tl.width = tl.measuredWidth || 800;
   tl.labelWidth = tl.width < 520 ? 92 : 150;
@@ -190,68 +105,7 @@ function placeCursor(tl) {
   tl.cursor.hidden = !tl.running || x < 0 || x > tl.plotWidth;
 }
 
-/** Show or move the window: a window as wide as the whole run is no zoom at all. */
-function setView(tl, start, span) {
-  const { fullSpan } = tl;
-  const clamped = Math.min(Math.max(span, MIN_SPAN_MS), fullSpan);
-  tl.zoom = clamped >= fullSpan - 1e-9 ? null : { start: Math.min(Math.max(start, 0), fullSpan - clamped), span: clamped };
-  layout(tl);
-}
-
-// The tip (timeline-tip.js): a message's details, and the focus mark of a lane stepped by keys.
-
-function showTip(tl, lane, index, by) {
-  if (!lane || index === null || !lane.record.messages[index]) return hideTip(tl);
-  const { tip } = tl;
-  const stack = lane.stackList?.find((s) => s.first <= index && index <= s.last);
-  const x = toPx(tl, lane.record.messages[index].t);
-  const laneTop = PAD_TOP + tl.lanes.indexOf(lane) * LANE_HEIGHT;
-  if (tip.lane && tip.lane !== lane) placeFocus(tip.lane, null);
-  tip.show(lane, index, tl.labelWidth + x, laneTop, LANE_HEIGHT, stack ? stack.last - stack.first + 1 : 1);
-  tl.tipBy = by;
-  placeFocus(lane, by === "key" && x >= -4 && x <= tl.plotWidth + 4 ? x : null);
-  if (by === "key") lane.group.setAttribute("aria-describedby", tip.id);
-}
-
-function hideTip(tl) {
-  const { tip } = tl;
-  if (tip.lane) {
-    placeFocus(tip.lane, null);
-    tip.lane.group.removeAttribute("aria-describedby");
-  }
-  tip.hide();
-  tl.tipBy = null;
-}
-
-// The input (timeline-input.js): what it may ask of the timeline and do to it.
-
-function wireInput(tl) {
-  const { tip } = tl;
-  wireTimeline(tl.root, tl.panel, {
-    lanes: () => tl.lanes,
-    geometry: () => ({
-      labelWidth: tl.labelWidth, plotWidth: tl.plotWidth, padTop: PAD_TOP, laneHeight: LANE_HEIGHT, ...viewOf(tl), scale: scaleOf(tl),
-    }),
-    zoomed: () => tl.zoom !== null,
-    setView: (start, span) => setView(tl, start, span),
-    reset: () => setView(tl, 0, tl.fullSpan),
-    tip: () => ({ shown: tip.shown, lane: tip.lane, index: tip.index, by: tl.tipBy }),
-    showTip: (lane, index, by) => showTip(tl, lane, index, by),
-    hideTip: () => hideTip(tl),
-  });
-}
-
-// Another run ghosted in the lanes (timeline-lane.js drawGhosts), and its key above the plot.
-
-function applyOverlay(tl) {
-  const { overlay, overlayKey } = tl;
-  const records = overlay?.records ?? [];
-  for (const lane of tl.lanes) drawGhosts(lane, records.find((r) => r.spec.name === lane.record.spec.name) ?? null);
-  if (!overlayKey) return;
-  overlayKey.hidden = !overlay;
-  const label = overlayKey.querySelector("[data-overlay-label]");
-  if (label) label.textContent = overlay?.label ?? "";
-}
+// Another run ghosted in the lanes (timeline-lane.js applyOverlay), the axis made room for.
 
 function setOverlay(tl, records, label) {
   tl.overlay = records ? { records, label } : null;
@@ -310,7 +164,7 @@ function markStopped(tl, ms) {
 export function createTimeline(root, cursor) {
   const tl = timelineState(root, cursor);
   observeWidth(tl);
-  wireInput(tl);
+  wireInput(tl, layout);
   return {
     reset: (records) => resetLanes(tl, records),
     render: (now, isRunning) => render(tl, now, isRunning),

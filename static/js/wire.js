@@ -1,4 +1,4 @@
-// Bytes on the wire, counted as `transport-lab compare` counts them (app/client/wire.py):
+// Bytes on the wire, counted as `transport-lab compare` counts them (app/wire/):
 // the body as sent plus its transfer framing, response headers excluded. Pure arithmetic:
 // a page never sees chunk size lines, SSE field syntax or frame headers, so it computes
 // them from what this server writes (one chunk per message, app/server/transports/).
@@ -26,7 +26,7 @@ export function chunkFraming(n) {
   return n > 0 ? n.toString(16).length + 4 : 0;
 }
 
-/** One event as this server writes it (app/server/transports/sse.py sse_event). */
+/** One event as this server writes it (app/wire/sse.py encode_event). */
 export function sseEventBytes(id, data) {
   const lines = data.split("\n");
   return utf8Length(`id: ${id}\n`) + lines.reduce((sum, line) => sum + utf8Length(`data: ${line}\n`), 0) + 1;
