@@ -100,7 +100,7 @@ def costs(count: int, size: int) -> dict[str, float]:
         "ours sse: + encode_event()": best_us(lambda: paced(Transport.SSE, sse_frame), count),
     }
     for name in ("chunked", "json", "ndjson"):
-        figures[f"source {name} alone"] = best_us(lambda name=name: source_only(name), count)
+        figures[f"source {name} alone"] = best_us(functools.partial(source_only, name), count)
     message_bytes = len(f"Chunk {count // 2} {'x' * size}\n")
     for name in ("json-nested", "ijson"):
         pad, units, sent = calibrate(ENDPOINTS_BY_NAME[name], message_bytes, count)

@@ -12,7 +12,7 @@ import functools
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -245,10 +245,14 @@ async def concurrency(job: dict[str, Any]) -> ConcurrencyLoad:
     )
 
 
-JOBS = {"throughput": throughput, "concurrency": concurrency}
+Answer = ConcurrencyLoad | dict[str, list[ReadResult]]
+JOBS: dict[str, Callable[[dict[str, Any]], Coroutine[Any, Any, Answer]]] = {
+    "throughput": throughput,
+    "concurrency": concurrency,
+}
 
 
-def run_job(job: dict[str, Any]) -> ConcurrencyLoad | dict[str, list[ReadResult]]:
+def run_job(job: dict[str, Any]) -> Answer:
     """Run on uvloop when it is installed: its reads cost the load generator less per
     wake-up, so more of the machine's time goes to the server being measured."""
     try:

@@ -181,6 +181,7 @@ async def concurrency_run(s: BenchSettings, label: str, transport: Transport, pr
         await asyncio.sleep(0.5)  # let the freshly started process settle before its idle RSS is read
         idle = server.rss_mib()
         path = f"{endpoint.path}?count={count}&interval={s.interval}&stamp=1"
+        timeout = s.duration + 60 + s.streams / 50
         job = {
             "kind": "concurrency",
             "url": (ws_url if ws else Server.url)(server, path),
@@ -189,13 +190,13 @@ async def concurrency_run(s: BenchSettings, label: str, transport: Transport, pr
             "streams": s.streams,
             "count": count,
             "interval": s.interval,
-            "timeout": s.duration + 60 + s.streams / 50,
+            "timeout": timeout,
         }
         progress.phase(f"concurrency {label} {endpoint.name}: {s.streams:,} streams x {count} messages")
         watcher = asyncio.ensure_future(watch_rss(server, progress))
         cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
         try:
-            load = from_json(ConcurrencyLoad, await run_load(job, s.pin, job["timeout"] + 30, progress.load_line))
+            load = from_json(ConcurrencyLoad, await run_load(job, s.pin, timeout + 30, progress.load_line))
         finally:
             watcher.cancel()
         cpu_after, wall = cpu_seconds(server.pid), time.perf_counter() - started

@@ -8,11 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode, urlsplit
 
-from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint, Transport
+from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
 from ..exits import EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from ..params import BOUNDS
 from ..server.hosts import is_loopback
 from ..server.settings import DEFAULT_HOST, DEFAULT_PORT
+from ..transport import Transport
 
 DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 EXIT_HELP = "Exit status: 0 ok, 1 a stream refused or failed, 2 usage, 3 server unreachable, 130 Ctrl-C."

@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..endpoints import ENDPOINTS, Transport
+from ..endpoints import ENDPOINTS
 from ..exits import EXIT_FAILED, EXIT_OK
+from ..transport import Transport
 from ..wire.chunked import Part, PartKind
 from ..wire.errors import WireError
 from ..wire.escape import escape_bytes

@@ -11,14 +11,15 @@ import asyncio
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ...exits import EXIT_FAILED, EXIT_OK
 from ...params import plain
 from ..options import UsageError, run_command, scheme_hint
-from .fetch import MAX_REDIRECTS, SCHEMES, Ask, Failure, exchange
+from .connection import Failure
+from .fetch import MAX_REDIRECTS, SCHEMES, Ask, exchange
 from .report import Diagnosis, text_lines
 from .verdict import Verdict
 
@@ -38,8 +39,8 @@ EXIT_HELP = (
 )
 
 
-def bounded(kind: type, low: float, high: float, name: str):
-    def check(text: str) -> float | int:
+def bounded(kind: Callable[[str], float], low: float, high: float, name: str) -> Callable[[str], float]:
+    def check(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:

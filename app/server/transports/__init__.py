@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ...endpoints import Endpoint, Transport
+from ...endpoints import Endpoint
 from ...params import StreamParams
+from ...transport import Transport
 from ..streams import StreamRecord
 from . import buffered, sse, ws
 from .chunked import serve_chunked
