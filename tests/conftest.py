@@ -4,8 +4,10 @@ pytest-aiohttp's `aiohttp_server`, and clients for it."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import signal
-from collections.abc import AsyncIterator, Iterator
+import types
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +28,54 @@ def pytest_configure(config: pytest.Config) -> None:
     then never see the Ctrl-C: the run gives its children the terminal's default back."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+#: Names a function uses to start another process (`subprocess.run`, `asyncio.create_subprocess_exec`).
+PROCESS_STARTERS = frozenset({"subprocess", "create_subprocess_exec", "create_subprocess_shell"})
+#: Stress tests: each holds a server under load for seconds on purpose.
+SLOW_FILES = ("tests/server/test_abuse_",)
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global and attribute names a function's code uses, nested functions included."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _names(constant)
+    return names
+
+
+def starts_a_process(function: Callable[..., object], seen: set[object] | None = None) -> bool:
+    """Whether `function`, or a helper of this test suite it calls, starts a process."""
+    seen = set() if seen is None else seen
+    function = inspect.unwrap(function)
+    code = getattr(function, "__code__", None)
+    if code is None or function in seen:
+        return False
+    seen.add(function)
+    names = _names(code)
+    if names & PROCESS_STARTERS:
+        return True
+    scope = getattr(function, "__globals__", {})
+    helpers = [scope.get(name) for name in names]
+    ours = [helper for helper in helpers if getattr(helper, "__module__", "").startswith("tests.")]
+    methods = [member for cls in ours if inspect.isclass(cls) for member in vars(cls).values()]
+    return any(starts_a_process(helper, seen) for helper in [*ours, *methods] if inspect.isfunction(helper))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`process`: the test or a fixture it uses starts a process (a server, nginx, gunicorn,
+    curl, a benchmark, a build); `slow`: a stress test (other tests that wait on purpose are
+    marked where they are). `-m "not browser and not process and not slow"` is the quick
+    part of the suite."""
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        fixtures = [defs[-1].func for defs in item._fixtureinfo.name2fixturedefs.values() if defs]
+        if any(starts_a_process(function) for function in [item.function, *fixtures]):
+            item.add_marker(pytest.mark.process)
+        if item.nodeid.startswith(SLOW_FILES):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

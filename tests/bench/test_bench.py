@@ -6,7 +6,9 @@ speed (targets are reported by real runs, not asserted by tests).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -297,21 +299,28 @@ def test_hot_path_probe_runs_against_the_current_server_code() -> None:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
 def test_a_stopped_benchmark_stops_every_process_it_started(stop: signal.Signals) -> None:
     command = [sys.executable, "-m", "app", "bench", "--only", "concurrency", "--streams", "5", "--duration", "60"]
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as bench:
-        try:
-            assert bench.stderr is not None
-            for line in bench.stderr:
-                if "connected" in line:  # a server and a load generator are running
-                    break
-            started = children(bench.pid)
-            assert started, "the benchmark started no process"
-            bench.send_signal(stop)
-            # Its stderr is read to the end: a pipe left full would hold it from exiting.
-            bench.communicate(timeout=30)
-            assert bench.returncode == EXIT_INTERRUPTED
-        finally:
-            bench.kill()
-    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
+    started: list[int] = []
+    try:
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as bench:
+            try:
+                assert bench.stderr is not None
+                for line in bench.stderr:
+                    if "connected" in line:  # a server and a load generator are running
+                        break
+                started = children(bench.pid)
+                assert started, "the benchmark started no process"
+                bench.send_signal(stop)
+                # Its stderr is read to the end: a pipe left full would hold it from exiting.
+                bench.communicate(timeout=30)
+                assert bench.returncode == EXIT_INTERRUPTED
+            finally:
+                bench.kill()
+        assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
+    finally:
+        # Judged above; a failed run must not leave them running for the rest of the suite.
+        for pid in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def children(pid: int) -> list[int]:

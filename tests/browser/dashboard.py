@@ -71,6 +71,31 @@ def source_messages(endpoint: Endpoint, count: int | None = None) -> list[str]:
     return list(endpoint.source(params, None).messages)
 
 
+#: How late the page's own timers fire, every `every` ms, from now until `page_lag_ms`:
+#: what the machine, at this moment, does to any wake-up of this browser.
+LAG_PROBE = """(every) => {
+    const probe = { lags: [], timer: 0 };
+    let due = performance.now() + every;
+    const tick = () => {
+        const now = performance.now();
+        probe.lags.push(Math.max(0, now - due));
+        due = now + every;
+        probe.timer = setTimeout(tick, every);
+    };
+    probe.timer = setTimeout(tick, every);
+    window.__lagProbe = probe;
+}"""
+
+
+async def start_lag_probe(page: Page, every_ms: float = 20) -> None:
+    await page.evaluate(LAG_PROBE, every_ms)
+
+
+async def page_lag_ms(page: Page) -> list[float]:
+    """What the probe measured since `start_lag_probe`; it stops."""
+    return await page.evaluate("() => { clearTimeout(window.__lagProbe.timer); return window.__lagProbe.lags; }")
+
+
 def shown(text: str) -> str:
     """A message as a reader shows it: without its line break or the array's `[` `,` framing."""
     text = text.strip("\n")

@@ -12,14 +12,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Playwright
 
 from app import Settings
 from app.endpoints import ENDPOINTS, Endpoint, Transport
 from app.params import StreamParams
 from app.server.transports import pacing
-from tests.browser.conftest import CHROMIUM_ARGS, VIEWPORT
+from tests.browser.conftest import CHROMIUM_ARGS, LOOP, VIEWPORT
 from tests.browser.dashboard import by_name, export_json, open_dashboard, run_until_settled
 
 #: The page and the CLI may differ where a chunk's size has one more hex digit (a JSON
@@ -142,23 +143,22 @@ def arrivals(app: web.Application) -> dict[str, float]:
     return seen
 
 
-@pytest.fixture
-async def named_page(chromium: Any) -> AsyncIterator[Page]:
+@pytest_asyncio.fixture(loop_scope=LOOP)
+async def named_page(chromium: Any, playwright: Playwright) -> AsyncIterator[Page]:
     """A page in a browser that resolves NAMED_HOST to loopback (as a real name would)."""
     rules = f"--host-resolver-rules=MAP {NAMED_HOST} 127.0.0.1"
-    async with async_playwright() as playwright:
-        browser: Browser = await playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=[*CHROMIUM_ARGS, rules]
-        )
-        try:
-            context = await browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-            opened = await context.new_page()
-            errors: list[str] = []
-            opened.on("pageerror", lambda error: errors.append(str(error)))
-            yield opened
-            assert not errors, errors
-        finally:
-            await browser.close()
+    browser: Browser = await playwright.chromium.launch(
+        executable_path=str(chromium), headless=True, args=[*CHROMIUM_ARGS, rules]
+    )
+    try:
+        context = await browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        opened = await context.new_page()
+        errors: list[str] = []
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened
+        assert not errors, errors
+    finally:
+        await browser.close()
 
 
 async def test_the_stream_the_browser_really_held_back_is_the_one_shown_queued(

@@ -97,7 +97,9 @@ async def test_a_bad_value_in_the_url_is_kept_marked_and_nothing_is_sent(
     assert states == {"idle"}, states
 
 
-@pytest.mark.parametrize("raw", ["abc", "-5e", "0", "1e6", "2000000", "5.5"])
+# The values the URL test above does not run through the same checks (validate.js): typing
+# is a second way in, and each of these a different way to be wrong.
+@pytest.mark.parametrize("raw", ["abc", "2000000", "5.5"])
 async def test_a_bad_value_typed_is_marked_and_run_sends_nothing(page: Page, base_url: str, raw: str) -> None:
     await open_dashboard(page, base_url)
     await page.fill('input[name="count"]', raw)

@@ -18,12 +18,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Page
 from pytest_aiohttp import AiohttpServer
 
 from app.client.diagnose.body import MessageCounter
 from app.client.diagnose.verdict import Arrival, judge
+from tests.browser.conftest import LOOP
 from tests.browser.dashboard import export_json, open_dashboard, page_url, run_until_settled
 
 CASES = json.loads((Path(__file__).parents[1] / "verdict_cases.json").read_text())["cases"]
@@ -159,7 +161,7 @@ def subject_app(page_origin: str, subject: Subject) -> web.Application:
     return app
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def streams(aiohttp_server: AiohttpServer, base_url: str) -> AsyncIterator[Subject]:
     found = Subject("")
     server = await aiohttp_server(subject_app(base_url, found), host="127.0.0.1")

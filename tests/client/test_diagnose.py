@@ -22,9 +22,12 @@ from app.client.diagnose.fetch import Ask, exchange
 from app.client.diagnose.report import Diagnosis
 from app.culprits import VIA_TRANSPORTS
 from app.endpoints import ENDPOINTS, Endpoint, Transport
-from tests.helpers import ids
+from tests.helpers import ids, paced
 from tests.nginx import RunningNginx, require_nginx, run_nginx
 from tests.processes import ServerProcess, free_port, run_server
+
+#: Every subject's stream lasts about a second.
+pytestmark = pytest.mark.slow
 
 INTERVAL = 0.2
 SMALL = f"count=5&interval={INTERVAL}"
@@ -48,7 +51,7 @@ def cause_ids(diagnosis: Diagnosis) -> list[str]:
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
 async def test_every_endpoint_streams_except_the_buffered_one(base_url: str, endpoint: Endpoint) -> None:
-    diagnosis = await diagnose(stream_url(base_url, endpoint, SMALL))
+    diagnosis = await diagnose(stream_url(base_url, endpoint, paced(endpoint, 4 * INTERVAL)))
     e = diagnosis.exchange
     assert (e.status, e.ending) == (
         (101, Ending.COMPLETE) if endpoint.transport is Transport.WEBSOCKET else (200, Ending.COMPLETE)

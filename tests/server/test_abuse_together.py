@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from tests.helpers import HTTP_ENDPOINTS
+from tests.machine import Preemption
 from tests.processes import ServerProcess, open_fds, require_tool
 from tests.rawclients import (
     ask_and_never_read,
@@ -32,6 +33,7 @@ from tests.rawclients import (
 
 SECONDS = 8.0
 RSS_LIMIT_KIB = 512 * 1000 * 1000 // 1024
+#: At a whole core; scaled by the share of one the machine gave meanwhile (tests/machine.py).
 HEALTHZ_LIMIT = 1.0
 #: Listening socket, logs and the like come and go; connections must not be left behind.
 FD_SLACK = 3
@@ -106,14 +108,15 @@ async def test_the_server_survives_everything_at_once(app_process: ServerProcess
         await _raw(port, request.encode(), read=False)
 
     try:
-        latencies, peak, *_ = await asyncio.gather(
-            _healthz_latencies(app_process, deadline),
-            peak_rss_kib(app_process, SECONDS),
-            _until(deadline, lambda: _raw(port, next(requests))),
-            # Routine churn, a few hundred a second: a flood of connections is the kernel's
-            # and a proxy's business (the backlog), not a stream's.
-            _until(deadline, ask_and_leave, pause=0.003),
-        )
+        with Preemption() as machine:
+            latencies, peak, *_ = await asyncio.gather(
+                _healthz_latencies(app_process, deadline),
+                peak_rss_kib(app_process, SECONDS),
+                _until(deadline, lambda: _raw(port, next(requests))),
+                # Routine churn, a few hundred a second: a flood of connections is the kernel's
+                # and a proxy's business (the backlog), not a stream's.
+                _until(deadline, ask_and_leave, pause=0.003),
+            )
     finally:
         for reader in greedy:
             reader.kill()
@@ -121,8 +124,8 @@ async def test_the_server_survives_everything_at_once(app_process: ServerProcess
         for _, writer in stalled:
             writer.transport.abort()
             writer.close()
-    print(f"healthz max {max(latencies):.3f} s over {len(latencies)}, peak RSS {peak // 1024} MiB")
-    assert max(latencies) < HEALTHZ_LIMIT
+    print(f"healthz max {max(latencies):.3f} s over {len(latencies)}, peak RSS {peak // 1024} MiB; {machine}")
+    assert max(latencies) < machine.allows(HEALTHZ_LIMIT)
     assert peak < RSS_LIMIT_KIB
     assert await wait_for_idle(app_process, within=10) == 0
     assert await settle(lambda: open_fds(app_process.pid), fds_before + FD_SLACK, within=10) <= fds_before + FD_SLACK

@@ -25,7 +25,7 @@ from app.wire.chunked import PartKind
 from app.wire.http import body_reader, parse_head
 from app.wire.sse import SSEParser
 from tests.conftest import wait_for_no_active_streams
-from tests.helpers import ids
+from tests.helpers import ids, paced
 from tests.nginx import RunningNginx, require_nginx, run_nginx
 from tests.processes import free_port
 from tests.rawclients import get_request
@@ -65,19 +65,21 @@ async def test_a_culprit_keeps_the_body_byte_for_byte(
     )
 
 
+@pytest.mark.slow  # each stream is paced over SPAN
 @pytest.mark.parametrize("endpoint", RELAYED, ids=ids)
 async def test_gzip_without_a_flush_holds_the_stream_to_the_end(
     endpoint: Endpoint, server: TestServer, session: aiohttp.ClientSession
 ) -> None:
-    pieces = await arrivals(session, f"{server.make_url(endpoint.path)}?count={COUNT}&interval={INTERVAL}&via=gzip")
+    pieces = await arrivals(session, f"{server.make_url(endpoint.path)}?{paced(endpoint, SPAN)}&via=gzip")
     assert pieces[0][0] >= 0.9 * SPAN, pieces
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", RELAYED, ids=ids)
 async def test_gzip_flushed_per_message_stays_progressive(
     endpoint: Endpoint, server: TestServer, session: aiohttp.ClientSession
 ) -> None:
-    url = f"{server.make_url(endpoint.path)}?count={COUNT}&interval={INTERVAL}&via=gzip-flush"
+    url = f"{server.make_url(endpoint.path)}?{paced(endpoint, SPAN)}&via=gzip-flush"
     async with session.get(url) as response:
         assert response.headers["Content-Encoding"] == "gzip"
     pieces = await arrivals(session, url)
@@ -86,6 +88,7 @@ async def test_gzip_flushed_per_message_stays_progressive(
     assert len(pieces) >= 3
 
 
+@pytest.mark.slow
 async def test_a_buffering_proxy_holds_small_messages_to_the_end(server: TestServer, session) -> None:
     pieces = await arrivals(session, f"{server.make_url('/chunked')}?count={COUNT}&interval={INTERVAL}&via=proxy")
     assert pieces[0][0] >= 0.9 * SPAN, pieces

@@ -15,12 +15,14 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from tests.helpers import HTTP_ENDPOINTS, STREAMING_ENDPOINTS, ids
+from tests.helpers import HTTP_ENDPOINTS, STREAMING_ENDPOINTS, ids, paced
 from tests.nginx import RunningNginx, require_nginx, run_nginx
 from tests.processes import free_port, require_tool
 
 COUNT = 5
 INTERVAL = 0.2
+#: When the last message of a paced stream is due.
+SPAN = (COUNT - 1) * INTERVAL
 
 
 async def direct_body(session: aiohttp.ClientSession, url: str) -> bytes:
@@ -55,12 +57,13 @@ async def test_an_http10_client_gets_the_whole_body_without_chunked_framing(
     assert body == await direct_body(session, f"http://127.0.0.1:{server.port}{path}")
 
 
+@pytest.mark.slow  # each stream is paced over SPAN
 @pytest.mark.parametrize("endpoint", STREAMING_ENDPOINTS, ids=ids)
 async def test_an_http10_stream_is_still_progressive(endpoint, server: TestServer) -> None:
-    head, _, arrivals = await http10_exchange(server.port, f"{endpoint.path}?count={COUNT}&interval={INTERVAL}")
+    head, _, arrivals = await http10_exchange(server.port, f"{endpoint.path}?{paced(endpoint, SPAN)}")
     assert head.split(b" ", 2)[1] == b"200", head
     span = arrivals[-1]
-    assert span >= 0.9 * (COUNT - 1) * INTERVAL
+    assert span >= 0.9 * SPAN
     assert arrivals[0] < 0.25 * span, "the first message waited for the last"
     assert len(arrivals) >= 3
 
@@ -98,10 +101,10 @@ async def test_streams_stay_progressive_through_nginx_defaults(
 ) -> None:
     started = time.monotonic()
     arrivals = []
-    async with session.get(defaults_proxy.make_url(f"{endpoint.path}?count={COUNT}&interval={INTERVAL}")) as response:
+    async with session.get(defaults_proxy.make_url(f"{endpoint.path}?{paced(endpoint, SPAN)}")) as response:
         assert response.status == 200
         async for _ in response.content.iter_any():
             arrivals.append(time.monotonic() - started)
     # X-Accel-Buffering: no turns nginx's buffering off; buffered, all would come at the end.
-    assert arrivals[-1] >= 0.9 * (COUNT - 1) * INTERVAL
+    assert arrivals[-1] >= 0.9 * SPAN
     assert arrivals[0] < 0.25 * arrivals[-1]
