@@ -6,7 +6,8 @@ import itertools
 
 import aiohttp
 
-from app.endpoints import ENDPOINTS, Endpoint, Transport
+from app.endpoints import ENDPOINTS, Endpoint
+from app.transport import Transport
 
 HTTP_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.transport is not Transport.WEBSOCKET]
 STREAMING_ENDPOINTS = [endpoint for endpoint in HTTP_ENDPOINTS if endpoint.transport is not Transport.BUFFERED]

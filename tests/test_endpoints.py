@@ -8,8 +8,9 @@ import json
 import aiohttp
 import pytest
 
-from app.endpoints import ENDPOINTS, Endpoint, Framing, Transport
+from app.endpoints import ENDPOINTS, Endpoint, Framing
 from app.sources import epoch_ms, split_stamp
+from app.transport import Transport
 from tests import tutorial
 from tests.helpers import FAST, HTTP_ENDPOINTS, STREAMING_ENDPOINTS, WS_ENDPOINTS, ids, ws_texts
 

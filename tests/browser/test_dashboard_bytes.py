@@ -17,9 +17,10 @@ from aiohttp import web
 from playwright.async_api import Browser, Page, Playwright
 
 from app import Settings
-from app.endpoints import ENDPOINTS, Endpoint, Transport
+from app.endpoints import ENDPOINTS, Endpoint
 from app.params import StreamParams
 from app.server.transports import pacing
+from app.transport import Transport
 from tests.browser.conftest import CHROMIUM_ARGS, LOOP, VIEWPORT
 from tests.browser.dashboard import by_name, export_json, open_dashboard, run_until_settled
 

@@ -7,7 +7,8 @@ import time
 import aiohttp
 from playwright.async_api import Page
 
-from app.endpoints import ENDPOINTS, Transport
+from app.endpoints import ENDPOINTS
+from app.transport import Transport
 from tests.browser.dashboard import open_dashboard, run_until_settled, source_messages
 
 FIREHOSE = 10_000

@@ -9,8 +9,9 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page
 
-from app.endpoints import ENDPOINTS, Transport
+from app.endpoints import ENDPOINTS
 from app.server.keys import stream_stats_key
+from app.transport import Transport
 from tests.browser.dashboard import ALL_SETTLED, by_name, columns, export_json, open_dashboard, run_until_settled
 from tests.conftest import wait_for_no_active_streams
 

@@ -21,7 +21,8 @@ from app.client.diagnose.exchange import Ending
 from app.client.diagnose.fetch import Ask, exchange
 from app.client.diagnose.report import Diagnosis
 from app.culprits import VIA_TRANSPORTS
-from app.endpoints import ENDPOINTS, Endpoint, Transport
+from app.endpoints import ENDPOINTS, Endpoint
+from app.transport import Transport
 from tests.helpers import ids, paced
 from tests.nginx import RunningNginx, require_nginx, run_nginx
 from tests.processes import ServerProcess, free_port, run_server

@@ -7,7 +7,8 @@ import pytest
 
 from app.client.compare.plan import PlanError, StreamPlan, drop_applies, plan_streams, via_applies
 from app.culprits import CULPRITS
-from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Transport
+from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME
+from app.transport import Transport
 
 
 def labels(plans: list[StreamPlan]) -> list[str]:

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from app.endpoints import ENDPOINTS, Endpoint, Transport
+from app.endpoints import ENDPOINTS, Endpoint
 from app.params import BOUNDS, CHOICES
+from app.transport import Transport
 from app.wire.coding import ContentDecoder
 from tests.helpers import ids
 from tests.processes import ServerProcess, app_server

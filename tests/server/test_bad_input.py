@@ -11,8 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from websockets.asyncio.client import connect
 
-from app.endpoints import ENDPOINTS, Endpoint, Transport
+from app.endpoints import ENDPOINTS, Endpoint
 from app.params import MAX_DURATION_SECONDS, StreamParams
+from app.transport import Transport
 from tests.helpers import ids
 
 BAD_QUERIES = [
