@@ -7,6 +7,7 @@ import jinja2
 from aiohttp import web
 
 from .errors import api_errors_as_json
+from .framing import close_after_unframed_body
 from .hosts import AllowedHosts
 from .keys import allowed_hosts_key, loop_lag_key, settings_key, shutdown_key, stream_stats_key
 from .lag import LoopLag, lag_watch
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[aiohttp_jinja2.static_root_key] = "/static"
     setup_routes(app)
     app.on_response_prepare.append(add_security_headers)
+    app.on_response_prepare.append(close_after_unframed_body)
     app.on_shutdown.append(stop_streams)
     app.cleanup_ctx.append(stall_watch)
     app.cleanup_ctx.append(lag_watch(loop_lag_key))

@@ -13,8 +13,47 @@ from aiohttp.test_utils import TestClient
 
 from app.server.keys import stream_stats_key
 from app.server.transports.ws import MAX_INBOUND_BYTES
+from app.wire.http import encode_request, parse_head
+from app.wire.websocket import Frame, FrameDecoder, Opcode, close_code, close_payload, encode_frame, handshake_headers
 from tests.conftest import wait_for_no_active_streams
-from tests.rawclients import ONE_MIB, get_request, stall_on
+from tests.rawclients import ONE_MIB, WS_KEY, get_request, stall_on
+
+#: A stream slow enough that its socket is quiet while a test speaks to it.
+QUIET = "/ws?count=10&interval=30"
+
+
+async def raw_websocket(port: int, early: bytes = b"") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A handshake on a raw socket, `early` bytes sent right behind it, the 101 read."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(get_request(QUIET) + early)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def frames_until_close(reader: asyncio.StreamReader) -> list[Frame]:
+    """The server's frames up to its close frame (or the end of the connection)."""
+    decoder, frames = FrameDecoder(max_payload=ONE_MIB), list[Frame]()
+    while not frames or frames[-1].opcode is not Opcode.CLOSE:
+        data = await asyncio.wait_for(reader.read(65536), 5)
+        if not data:
+            break
+        frames += decoder.feed(data)
+    return frames
+
+
+async def answer_to(port: int, frame: bytes, early: bool = False) -> tuple[int | None, list[str]]:
+    """Send `frame` (with the handshake when `early`): the server's close code and texts."""
+    reader, writer = await raw_websocket(port, frame if early else b"")
+    try:
+        if not early:
+            writer.write(frame)
+        frames = await frames_until_close(reader)
+    finally:
+        writer.transport.abort()
+    closing = frames[-1] if frames and frames[-1].opcode is Opcode.CLOSE else None
+    texts = [f.payload.decode() for f in frames if f.opcode is Opcode.TEXT]
+    return (None if closing is None else close_code(closing.payload)), texts
 
 
 async def test_binary_message_closes_with_unsupported_data(server, session: aiohttp.ClientSession) -> None:
@@ -122,3 +161,54 @@ async def test_a_message_of_exactly_64_kib_is_taken(server, session: aiohttp.Cli
         echo = await ws.receive()
     assert echo.type is aiohttp.WSMsgType.TEXT
     assert json.loads(echo.data)["echo"] == "x" * 65536
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["after-101", "behind-handshake"])
+async def test_an_unmasked_client_frame_fails_the_connection_with_1002(server, early: bool) -> None:
+    code, texts = await answer_to(server.port, encode_frame(Opcode.TEXT, b"unmasked", mask=False), early)
+    assert code == 1002
+    assert not [text for text in texts if text.startswith("{")], "an unmasked frame was echoed"
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["after-101", "behind-handshake"])
+async def test_a_masked_frame_is_echoed_wherever_it_comes(server, early: bool) -> None:
+    reader, writer = await raw_websocket(server.port, encode_frame(Opcode.TEXT, b"hi", mask=True) if early else b"")
+    try:
+        if not early:
+            writer.write(encode_frame(Opcode.TEXT, b"hi", mask=True))
+        decoder, echoes = FrameDecoder(max_payload=ONE_MIB), list[bytes]()
+        while not echoes:
+            frames = decoder.feed(await asyncio.wait_for(reader.read(65536), 5))
+            echoes += [f.payload for f in frames if f.opcode is Opcode.TEXT and f.payload.startswith(b"{")]
+    finally:
+        writer.transport.abort()
+    assert json.loads(echoes[0])["echo"] == "hi"
+
+
+@pytest.mark.parametrize("code", [5000, 1006])
+async def test_a_close_code_no_endpoint_may_send_is_answered_with_1002(server, code: int) -> None:
+    answer, _ = await answer_to(server.port, encode_frame(Opcode.CLOSE, close_payload(code), mask=True))
+    assert answer == 1002
+
+
+async def test_an_application_close_code_is_answered_with_a_normal_close(server) -> None:
+    answer, _ = await answer_to(server.port, encode_frame(Opcode.CLOSE, close_payload(4000), mask=True))
+    assert answer == 1000
+
+
+@pytest.mark.parametrize("version", ["8", "7", "14", None])
+async def test_a_handshake_in_another_version_gets_426_naming_13(server, version: str | None) -> None:
+    fields = [(name, value) for name, value in handshake_headers(WS_KEY) if name != "Sec-WebSocket-Version"]
+    if version is not None:
+        fields.append(("Sec-WebSocket-Version", version))
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(encode_request("GET", QUIET, "127.0.0.1", fields))
+        parsed = parse_head(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5))
+    finally:
+        writer.transport.abort()
+    assert parsed is not None
+    head = parsed[0]
+    assert head.status == 426
+    assert head.headers["sec-websocket-version"] == "13"
+    assert head.headers["upgrade"] == "websocket"

@@ -46,7 +46,8 @@ def stream_response(
 ) -> web.StreamResponse:
     """The response of a stream, framed for the request: chunked over HTTP/1.1; over
     HTTP/1.0 (no chunked framing; what nginx speaks to its upstreams by default) a body
-    that ends when the connection closes; with `content_length`, a body of that length.
+    that ends when the connection closes (which framing.py makes sure of, keep-alive or
+    not); with `content_length`, a body of that length.
     A relay that encodes the body names its encoding."""
     response = web.StreamResponse(headers=stream_headers(content_type))
     if relay is not None and relay.content_encoding is not None:

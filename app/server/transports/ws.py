@@ -7,7 +7,7 @@ import contextlib
 import json
 from functools import partial
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, hdrs, web
 
 from ...endpoints import Endpoint
 from ...params import StreamParams
@@ -16,6 +16,7 @@ from ..errors import json_error
 from ..keys import allowed_hosts_key
 from ..origins import is_allowed_origin
 from ..streams import Outcome, StreamRecord, client_may_leave
+from .client_frames import CheckedWebSocketResponse
 from .faults import cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
@@ -30,6 +31,8 @@ HEARTBEAT_SECONDS = 20.0
 CLOSE_TIMEOUT_SECONDS = 30.0
 #: How long a server that is shutting down waits for the client's answer to its 1001.
 GOING_AWAY_SECONDS = 1.0
+#: The one WebSocket version (RFC 6455's); aiohttp would also take the drafts' 7 and 8.
+WS_VERSION = "13"
 
 
 def echo_message(text: str, server_ms: float) -> str:
@@ -37,8 +40,26 @@ def echo_message(text: str, server_ms: float) -> str:
     return json.dumps({"echo": text, "server_ms": server_ms})
 
 
+def version_refusal(request: web.Request) -> web.Response | None:
+    """426 for a handshake in another version than 13, naming the one spoken (RFC 6455,
+    section 4.2.2); None for anything else, a handshake or not."""
+    asked = request.headers.get(hdrs.SEC_WEBSOCKET_VERSION)
+    if request.headers.get(hdrs.UPGRADE, "").lower().strip() != "websocket" or asked == WS_VERSION:
+        return None
+    return json_error(
+        426,
+        f"WebSocket version {(asked or 'none')[:20]!r} is not spoken here: use {WS_VERSION}",
+        hdrs.SEC_WEBSOCKET_VERSION,
+        # A 426 names the protocol to upgrade to (RFC 9110, section 15.5.22).
+        headers={hdrs.SEC_WEBSOCKET_VERSION: WS_VERSION, hdrs.UPGRADE: "websocket", hdrs.CONNECTION: "Upgrade"},
+    )
+
+
 def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
-    """Refuse a plain GET, and a cross-site handshake before it is upgraded (WebSocket hijacking)."""
+    """Refuse a plain GET, a version other than 13, and a cross-site handshake before it is
+    upgraded (WebSocket hijacking)."""
+    if (refusal := version_refusal(request)) is not None:
+        return refusal
     if not web.WebSocketResponse().can_prepare(request).ok:
         return json_error(
             400, f"{endpoint.path} is a WebSocket: connect with an Upgrade: websocket handshake", "Upgrade"
@@ -74,7 +95,8 @@ async def _echo_incoming(ws: web.WebSocketResponse, request: web.Request) -> Non
 async def serve_websocket(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
-    ws = web.WebSocketResponse(
+    # Checked: aiohttp would take an unmasked frame, or close code 5000, from a client.
+    ws = CheckedWebSocketResponse(
         # aiohttp refuses a message of max_msg_size bytes itself: one more lets 64 KiB in.
         max_msg_size=MAX_INBOUND_BYTES + 1,
         heartbeat=HEARTBEAT_SECONDS,
