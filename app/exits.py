@@ -9,6 +9,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_TIMEOUT",
     "EXIT_TLS",
+    "EXIT_TOO_LARGE",
     "EXIT_UNREACHABLE",
     "EXIT_USAGE",
 ]
@@ -22,9 +23,13 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 #: `diagnose`: the TLS handshake failed (a certificate not trusted, a protocol refused).
 EXIT_TLS = 4
-#: `diagnose`: no response head came within --timeout.
+#: `diagnose`: no response head came within --timeout (or the request could not be sent);
+#: `compare`, `raw`: a stream was not over within --timeout.
 EXIT_TIMEOUT = 5
 #: `diagnose`: what came back is not HTTP (or WebSocket) it can follow, or redirects went on too long.
 EXIT_BAD_RESPONSE = 6
+#: A size bound stopped the reading: what a body decodes to (--max-decoded-bytes), a line or
+#: an SSE event (--max-message-bytes); for `compare` and `raw`, a body's bytes (--max-bytes).
+EXIT_TOO_LARGE = 7
 #: 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130

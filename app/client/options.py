@@ -10,13 +10,21 @@ from urllib.parse import urlencode, urlsplit
 
 from ..endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
 from ..exits import EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
-from ..params import BOUNDS
+from ..params import BOUNDS, ParamError, parse_params, plain
 from ..server.hosts import is_loopback
 from ..server.settings import DEFAULT_HOST, DEFAULT_PORT
 from ..transport import Transport
+from ..wire.coding import MAX_DECODED
+from ..wire.errors import Limit, TooLarge, byte_size
+from ..wire.sse import MAX_EVENT
+from .terminal import say
 
 DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
-EXIT_HELP = "Exit status: 0 ok, 1 a stream refused or failed, 2 usage, 3 server unreachable, 130 Ctrl-C."
+EXIT_HELP = (
+    "Exit status: 0 ok, 1 a stream refused or failed, 2 usage, 3 server unreachable, "
+    "5 a stream not over within --timeout, 7 a stream stopped by --max-bytes, --max-decoded-bytes "
+    "or --max-message-bytes, 130 Ctrl-C."
+)
 
 
 class UsageError(Exception):
@@ -124,12 +132,102 @@ def run_command(prog: str, command: Callable[[], int]) -> int:
     try:
         return command()
     except UsageError as error:
-        print(f"{prog}: {error}", file=sys.stderr)
+        say(f"{prog}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Unreachable as error:
         hint = start_hint(error.base)
-        print(f"{prog}: {error}" + (f"\n{hint}" if hint else ""), file=sys.stderr)
+        say(f"{prog}: {error}", *([hint] if hint else []), file=sys.stderr)
         return EXIT_UNREACHABLE
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted; connections closed", file=sys.stderr)
+        say(f"{prog}: interrupted; connections closed", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+#: The bounds every reading command keeps (`diagnose`, `compare`, `raw`): a server that is
+#: silent, drips, or sends without end stops them with a line that names the bound passed.
+TIMEOUT_BOUNDS = (0.1, 3600.0)
+DEFAULT_TIMEOUT = 30.0
+SIZE_BOUNDS = (1, 1024**3)
+DEFAULT_MAX_BYTES = 16 * 1024**2
+#: The codecs' own bounds: what a compressed body may inflate to (a gzip bomb inflates a
+#: thousandfold), the longest line or SSE event (our messages are at most 1 MiB).
+DEFAULT_MAX_DECODED = MAX_DECODED
+DEFAULT_MAX_MESSAGE = MAX_EVENT
+#: The option that sets each bound, to name in the line that says it stopped a command.
+LIMIT_OPTIONS = {
+    Limit.BODY: "--max-bytes",
+    Limit.DECODED: "--max-decoded-bytes",
+    Limit.LINE: "--max-message-bytes",
+    Limit.EVENT: "--max-message-bytes",
+    Limit.MESSAGE: "--max-message-bytes",
+}
+
+
+def bounded(kind: Callable[[str], float], low: float, high: float, name: str) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` between `low` and `high`, named in its error."""
+
+    def check(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be between {plain(low)} and {plain(high)}, not {text}")
+        return value
+
+    return check
+
+
+def add_size_options(parser: argparse.ArgumentParser, max_bytes_help: str, decoding: bool = True) -> None:
+    """--max-bytes; and, for a command that decodes bodies, --max-decoded-bytes and
+    --max-message-bytes; with their defaults."""
+    low, high = SIZE_BOUNDS
+    sizes = [("--max-bytes", DEFAULT_MAX_BYTES, max_bytes_help)]
+    if decoding:
+        sizes += [
+            ("--max-decoded-bytes", DEFAULT_MAX_DECODED, "bytes a compressed body may decode to"),
+            ("--max-message-bytes", DEFAULT_MAX_MESSAGE, "characters of one line or SSE event, ended or not"),
+        ]
+    for option, default, text in sizes:
+        parser.add_argument(
+            option,
+            type=bounded(int, low, high, option),
+            default=default,
+            help=f"{text}, {low}..{high} (default {default}, {byte_size(default)})",
+        )
+
+
+def add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    """--timeout for `compare` and `raw`: by default the streams' own length and a margin."""
+    low, high = TIMEOUT_BOUNDS
+    parser.add_argument(
+        "--timeout",
+        type=bounded(float, low, high, "--timeout"),
+        help=f"seconds for the whole run, {plain(low)}..{plain(high)} (default: the longest stream's own "
+        f"length, messages x interval, plus {plain(DEFAULT_TIMEOUT)} s)",
+    )
+
+
+def run_timeout(args: argparse.Namespace, endpoints: Sequence[Endpoint], reconnections: float = 0.0) -> float:
+    """--timeout as given, or the longest of the streams asked for plus DEFAULT_TIMEOUT (and
+    `reconnections` seconds a stream may wait between its connections)."""
+    if args.timeout is not None:
+        return float(args.timeout)
+    query = {key: getattr(args, key) for key in ("count", "interval", "size") if getattr(args, key) is not None}
+    longest = 0.0
+    for endpoint in endpoints:
+        try:
+            params = parse_params(query, endpoint.defaults, messages=endpoint.messages)
+        except ParamError:
+            continue  # the server refuses it at once
+        longest = max(longest, endpoint.duration(params))
+    return longest + reconnections + DEFAULT_TIMEOUT
+
+
+def stopped(error: TooLarge) -> str:
+    """The line that says which bound stopped a reading, and the option that raises it."""
+    return f"stopped: {error.limit.value} over {LIMIT_OPTIONS[error.limit]} {byte_size(error.size)}"
+
+
+def timed_out(seconds: float) -> str:
+    return f"stopped: no end within --timeout {plain(seconds)} s"

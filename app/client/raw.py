@@ -5,7 +5,8 @@ library in between, so what is shown (hex chunk sizes, CRLFs, the zero-length la
 is what crossed the wire; the codec's body reader says what each element is.
 Exit status: 0 the whole body arrived, 1 the server refused or closed early, 2 bad usage
 (a WebSocket or unknown endpoint, a URL that is not http://), 3 the server could not be
-reached, 130 interrupted (Ctrl-C).
+reached, 5 the body was not over within --timeout, 7 more than --max-bytes came, 130
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -21,24 +21,30 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..endpoints import ENDPOINTS
-from ..exits import EXIT_FAILED, EXIT_OK
+from ..exits import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_TOO_LARGE
 from ..transport import Transport
 from ..wire.chunked import Part, PartKind
-from ..wire.errors import WireError
+from ..wire.errors import Limit, TooLarge, WireError
 from ..wire.escape import escape_bytes
 from ..wire.http import BodyReader, Head, body_reader, encode_request, parse_head, request_target
-from .diagnose.connection import Failure, connect
+from .diagnose.connection import READ_SIZE, Failure, connect
 from .options import (
     EXIT_HELP,
     Unreachable,
     UsageError,
+    add_size_options,
     add_stream_options,
+    add_timeout_option,
     check_url,
     endpoint_named,
     query_of,
     run_command,
+    run_timeout,
+    stopped,
     stream_url,
+    timed_out,
 )
+from .terminal import say
 
 #: Data longer than this is cut in the listing; the byte counts stay exact.
 SHOWN_BYTES = 60
@@ -87,8 +93,17 @@ class RawView:
         self.head: Head | None = None
         self.body: BodyReader | None = None
         self.totals = RawTotals()
+        #: Bytes read, the head's included.
+        self.received = 0
+        #: What stopped the reading before the body's end: a line naming the bound, and the exit status.
+        self.stopped = ""
+        self.stopped_status = EXIT_OK
+
+    def stop(self, line: str, status: int) -> None:
+        self.stopped, self.stopped_status = line, status
 
     def feed(self, data: bytes) -> None:
+        self.received += len(data)
         self.write(f"{(time.perf_counter() - self.start) * 1000:9.1f} ms  read {len(data)} bytes")
         if self.head is None:
             parsed = parse_head(self.pending + data)
@@ -133,17 +148,25 @@ def refusal_text(body: bytes) -> str:
         return body[:200].decode(errors="replace")
 
 
-async def show_raw(url: str, write: Write) -> RawView:
-    """Connect, send the request, and write every element as it arrives, until the body ends."""
+async def show_raw(url: str, write: Write, seconds: float, max_bytes: int) -> RawView:
+    """Connect, send the request, and write every element as it arrives, until the body ends,
+    `seconds` pass, or more than `max_bytes` came (the view says which stopped it)."""
     parts = urlsplit(url)
-    # No deadline: a stream is shown for as long as it runs, until Ctrl-C.
-    connection = await connect(parts.hostname or "", parts.port or 80, tls=False, insecure=False, deadline=math.inf)
+    deadline = time.monotonic() + seconds
+    connection = await connect(parts.hostname or "", parts.port or 80, tls=False, insecure=False, deadline=deadline)
     try:
         await connection.send(raw_request(url))
         write(f"GET {url} (request sent; every byte of the answer follows)")
         view = RawView(write)
         while not view.complete():
-            data = await connection.read()
+            if view.received >= max_bytes:
+                view.stop(stopped(TooLarge(Limit.BODY, max_bytes)), EXIT_TOO_LARGE)
+                break
+            try:
+                data = await connection.read(min(READ_SIZE, max_bytes - view.received))
+            except TimeoutError:
+                view.stop(timed_out(seconds), EXIT_TIMEOUT)
+                break
             if not data:
                 break
             view.feed(data)
@@ -165,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("endpoint", metavar="ENDPOINT", help=f"one HTTP endpoint: {names}")
     add_stream_options(parser, stamp=False)
+    add_timeout_option(parser)
+    add_size_options(parser, "bytes of the answer read at most, its head included", decoding=False)
     return parser
 
 
@@ -175,19 +200,23 @@ def raw(args: argparse.Namespace) -> int:
     if endpoint.transport is Transport.WEBSOCKET:
         raise UsageError(f"{endpoint.name} is a WebSocket; raw shows HTTP bodies (chunked or buffered) only")
     try:
-        view = asyncio.run(show_raw(stream_url(base, endpoint, query_of(args)), lambda line: print(line, flush=True)))
+        url, timeout = stream_url(base, endpoint, query_of(args)), run_timeout(args, [endpoint])
+        view = asyncio.run(show_raw(url, say, timeout, args.max_bytes))
     except Failure as failure:
         raise Unreachable(base, str(failure)) from None
     except OSError as error:
         raise Unreachable(base, error.strerror or str(error)) from None
     except WireError as error:
-        print(f"{PROG}: the answer is not HTTP/1.1 that can be followed: {error}", file=sys.stderr)
+        say(f"{PROG}: the answer is not HTTP/1.1 that can be followed: {error}", file=sys.stderr)
         return EXIT_FAILED
+    if view.stopped:
+        say(f"{PROG}: {view.stopped}", file=sys.stderr)
+        return view.stopped_status
     if view.head is None:
-        print(f"{PROG}: the server closed the connection without an answer", file=sys.stderr)
+        say(f"{PROG}: the server closed the connection without an answer", file=sys.stderr)
         return EXIT_FAILED
     if view.head.status != 200:
-        print(f"{PROG}: HTTP {view.head.status}: {refusal_text(view.totals.body)}", file=sys.stderr)
+        say(f"{PROG}: HTTP {view.head.status}: {refusal_text(view.totals.body)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

@@ -14,5 +14,6 @@ time and keeps the partial tail, because a read may end anywhere.
 - `sse`: Server-Sent Events
 - `lines`: newline-delimited text (text streams, NDJSON, ijson events)
 - `coding`: gzip and deflate Content-Encodings
-- `errors`: `WireError`, what every decoder raises; `escape`: bytes made visible
+- `errors`: `WireError`, what every decoder raises, and `TooLarge`, past a size bound (its
+  `limit` says which); `escape`: bytes made visible
 """

@@ -94,13 +94,18 @@ class Part:
 
 
 class ChunkDecoder:
-    """Chunked coding decoded strictly, read by read, into the parts seen on the wire."""
+    """Chunked coding decoded strictly, read by read, into the parts seen on the wire.
+
+    The read is walked with an offset and only what is left at its end (a size line or a
+    CRLF cut by the end of the read, at most MAX_SIZE_LINE bytes) is kept, so a read of
+    many small chunks costs time in proportion to its length, not to its length squared."""
 
     #: The framing says where the body ends; the connection's close does not.
     delimited_by_close = False
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._buffer = bytearray()
+        self._position = 0
         self._remaining = 0
         self._state = PartKind.SIZE
         self.done = False
@@ -109,16 +114,22 @@ class ChunkDecoder:
         """The parts completed by `data` (nothing after the body's end); WireError on bad framing."""
         self._buffer += data
         parts: list[Part] = []
-        while self._buffer and not self.done:
-            part = self._step()
-            if part is None:
-                break
-            parts.append(part)
+        try:
+            while self._position < len(self._buffer) and not self.done:
+                part = self._step()
+                if part is None:
+                    break
+                parts.append(part)
+        finally:
+            del self._buffer[: self._position]
+            self._position = 0
         return parts
 
     def _step(self) -> Part | None:
         if self._state is PartKind.DATA:
-            taken, self._buffer = self._buffer[: self._remaining], self._buffer[self._remaining :]
+            start = self._position
+            taken = bytes(self._buffer[start : start + self._remaining])
+            self._position += len(taken)
             self._remaining -= len(taken)
             if not self._remaining:
                 self._state = PartKind.END
@@ -139,22 +150,25 @@ class ChunkDecoder:
         return Part(PartKind.SIZE, line, size)
 
     def _data_end(self) -> Part | None:
-        if not _CRLF.startswith(self._buffer[:2]):
-            raise WireError(f"chunk data not followed by CRLF: {escape_bytes(self._buffer, 20)}")
-        if len(self._buffer) < 2:
+        start = self._position
+        if not _CRLF.startswith(self._buffer[start : start + 2]):
+            shown = bytes(self._buffer[start : start + 20])
+            raise WireError(f"chunk data not followed by CRLF: {escape_bytes(shown, 20)}")
+        if len(self._buffer) - start < 2:
             return None
-        self._buffer = self._buffer[2:]
+        self._position += 2
         self._state = PartKind.SIZE
         return Part(PartKind.END, _CRLF)
 
     def _line(self) -> bytes | None:
-        end = self._buffer.find(_CRLF)
+        start = self._position
+        end = self._buffer.find(_CRLF, start)
         if end < 0:
-            if len(self._buffer) > MAX_SIZE_LINE:
+            if len(self._buffer) - start > MAX_SIZE_LINE:
                 raise _line_too_long()
             return None
-        line, self._buffer = self._buffer[: end + 2], self._buffer[end + 2 :]
-        return line
+        self._position = end + 2
+        return bytes(self._buffer[start : end + 2])
 
 
 class ChunkCounter:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import zlib
 
-from .errors import WireError
+from .errors import Limit, TooLarge, WireError
 
-__all__ = ["DECODABLE", "ContentDecoder", "ContentEncoder"]
+__all__ = ["DECODABLE", "INFLATE_STEP", "MAX_DECODED", "ContentDecoder", "ContentEncoder"]
 
 #: zlib's window bits for each framing of the deflate stream: gzip's header and trailer,
 #: zlib's, or (decoding) whichever of the two the stream's header says.
@@ -24,6 +24,11 @@ _ZLIB_WBITS = zlib.MAX_WBITS
 _EITHER_WBITS = zlib.MAX_WBITS | 32
 #: The Content-Encodings the decoder undoes (what a reader may ask for in Accept-Encoding).
 DECODABLE = ("gzip", "x-gzip", "deflate")
+#: The most one call to the decompressor may inflate, so a bound is checked every step.
+INFLATE_STEP = 1024 * 1024
+#: What a body may decode to unless its reader says otherwise (a gzip bomb inflates a
+#: thousandfold: 1 MB on the wire, 1 GB decoded).
+MAX_DECODED = 64 * 1024 * 1024
 
 
 class ContentEncoder:
@@ -48,10 +53,19 @@ class ContentEncoder:
 
 class ContentDecoder:
     """A body's Content-Encoding undone read by read: `gzip` (or `deflate`), or none.
-    WireError for an encoding it cannot undo, or bytes that are not that encoding."""
+    WireError for an encoding it cannot undo, or bytes that are not that encoding;
+    TooLarge once a compressed body decodes to more than `max_decoded` bytes (None: no bound).
 
-    def __init__(self, content_encoding: str = "") -> None:
+    A few hundred compressed bytes may inflate to megabytes (a thousand to one for a run of
+    zeros), so the decompressor is drained in steps of at most INFLATE_STEP bytes, and the
+    bound is checked after each: one read never inflates more than the bound and a step.
+    """
+
+    def __init__(self, content_encoding: str = "", max_decoded: int | None = MAX_DECODED) -> None:
         self.encoding = content_encoding.strip().lower()
+        self.max_decoded = max_decoded
+        #: Bytes decoded so far.
+        self.decoded = 0
         if self.encoding in ("", "identity"):
             self.encoding, self._zlib = "", None
         elif self.encoding in DECODABLE:
@@ -61,12 +75,27 @@ class ContentDecoder:
 
     def feed(self, data: bytes) -> bytes:
         if self._zlib is None:
+            self.decoded += len(data)  # no more than crossed the wire: the reader bounds that
             return data
+        pieces: list[bytes] = []
         try:
-            return self._zlib.decompress(data)
+            while True:
+                piece = self._zlib.decompress(data, INFLATE_STEP)
+                pieces.append(self._counted(piece))
+                data = self._zlib.unconsumed_tail
+                # A full step may leave output inside zlib even with no input left.
+                if not data and len(piece) < INFLATE_STEP:
+                    break
         except zlib.error as error:
             raise WireError(f"bad {self.encoding} body: {error}") from None
+        return b"".join(pieces)
 
     def flush(self) -> bytes:
         """At the end of the body: whatever the decompressor still holds."""
-        return b"" if self._zlib is None else self._zlib.flush()
+        return b"" if self._zlib is None else self._counted(self._zlib.flush())
+
+    def _counted(self, data: bytes) -> bytes:
+        self.decoded += len(data)
+        if self.max_decoded is not None and self.decoded > self.max_decoded:
+            raise TooLarge(Limit.DECODED, self.max_decoded)
+        return data

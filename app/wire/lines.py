@@ -11,29 +11,55 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["LineCounter", "LineSplitter"]
+from .errors import Limit, TooLarge
+
+__all__ = ["MAX_LINE", "LineCounter", "LineSplitter"]
 
 _LF = b"\n"
+#: The longest line, in characters, unless its reader says otherwise: no message of a
+#: stream is this long, and a line without end would otherwise be held whole.
+MAX_LINE = 4 * 1024 * 1024
 
 
 class LineSplitter:
-    """Complete lines out of arbitrary reads, decoded as UTF-8 (bad bytes replaced)."""
+    """Complete lines out of arbitrary reads, decoded as UTF-8 (bad bytes replaced).
 
-    def __init__(self) -> None:
+    Only the new text of each read is searched for line ends; a line still open is kept as
+    its pieces, joined once it ends, so a long line costs time in proportion to its length.
+    TooLarge for a line of more than `max_line` characters, ended or not (None: no bound)."""
+
+    def __init__(self, max_line: int | None = MAX_LINE) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._tail = ""
+        self._max_line = max_line
+        self._open: list[str] = []  # the pieces of the line not ended yet
+        self._open_length = 0
 
     def feed(self, data: bytes) -> list[str]:
         """The lines completed by `data`, without their line end (a trailing CR is dropped too)."""
-        text = self._tail + self._decoder.decode(data)
-        *lines, self._tail = text.split("\n")
-        return [line.removesuffix("\r") for line in lines]
+        *lines, rest = self._decoder.decode(data).split("\n")
+        if lines and self._open:
+            lines[0] = "".join([*self._open, lines[0]])
+            self._open, self._open_length = [], 0
+        if rest:
+            self._open.append(rest)
+            self._open_length += len(rest)
+        lines = [line.removesuffix("\r") for line in lines]
+        self._check(lines)
+        return lines
 
     def close(self) -> list[str]:
         """At end of stream: the unterminated last line, if there is one."""
-        text = self._tail + self._decoder.decode(b"", final=True)
-        self._tail = ""
+        text = "".join([*self._open, self._decoder.decode(b"", final=True)])
+        self._open, self._open_length = [], 0
         return [text.removesuffix("\r")] if text else []
+
+    def _check(self, lines: list[str]) -> None:
+        if self._max_line is None:
+            return
+        # A CR at the open line's end may be the first half of its CRLF: not the line's.
+        open_length = self._open_length - (self._open[-1].endswith("\r") if self._open else 0)
+        if max(max(map(len, lines), default=0), open_length) > self._max_line:
+            raise TooLarge(Limit.LINE, self._max_line)
 
 
 class LineCounter:

@@ -12,8 +12,12 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
+from .errors import Limit, TooLarge
+
 __all__ = [
     "BOM",
+    "MAX_EVENT",
+    "MAX_LINE",
     "EventCounter",
     "SSEEvent",
     "SSEParser",
@@ -28,6 +32,10 @@ BOM = "\ufeff"
 _BOM_BYTES = BOM.encode()
 _DATA_FIELD = "data: "
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
+#: The longest line, and the most data an event may gather, in characters, unless the
+#: parser's reader says otherwise: a line or an event without end would be held whole.
+MAX_LINE = 4 * 1024 * 1024
+MAX_EVENT = 4 * 1024 * 1024
 
 
 def encode_event(event_id: int, data: str) -> str:
@@ -83,18 +91,24 @@ class SSEParser:
     `retry` takes effect as soon as its line is read, dispatched or not.
     """
 
-    def __init__(self, last_event_id: str = "") -> None:
+    def __init__(
+        self, last_event_id: str = "", max_line: int | None = MAX_LINE, max_event: int | None = MAX_EVENT
+    ) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._buffer = ""
+        self._open: list[str] = []  # the pieces of the line not ended yet
+        self._open_length = 0
         self._skip_lf = False
         self._first = True
         self._pending = _Pending()
+        self._pending_length = 0  # characters of data the pending event holds
         self._id_buffer = last_event_id
+        self._max_line, self._max_event = max_line, max_event
         self.last_event_id = last_event_id
         self.retry: int | None = None
 
     def feed(self, data: bytes) -> list[SSEEvent]:
-        """The events completed by `data`."""
+        """The events completed by `data`. TooLarge for a line of more than `max_line`
+        characters (ended or not), or an event whose data passes `max_event`."""
         text = self._decoder.decode(data)
         if self._first and text:
             text = text.removeprefix(BOM)
@@ -107,14 +121,23 @@ class SSEParser:
         return events
 
     def _lines(self, text: str) -> list[str]:
+        """The lines `text` ends; only `text` is split, the open line kept as pieces."""
         if self._skip_lf and text:
             text = text.removeprefix("\n")
             self._skip_lf = False
-        parts = _LINE_ENDS.split(self._buffer + text)
-        self._buffer = parts.pop()
-        if self._buffer == "" and text.endswith("\r"):
+        *lines, rest = _LINE_ENDS.split(text)
+        if lines and self._open:
+            lines[0] = "".join([*self._open, lines[0]])
+            self._open, self._open_length = [], 0
+        if rest:
+            self._open.append(rest)
+            self._open_length += len(rest)
+        elif text.endswith("\r"):
             self._skip_lf = True
-        return parts
+        longest = max(self._open_length, max(map(len, lines), default=0))
+        if self._max_line is not None and longest > self._max_line:
+            raise TooLarge(Limit.LINE, self._max_line)
+        return lines
 
     def _process(self, line: str) -> SSEEvent | None:
         if line == "":
@@ -125,6 +148,9 @@ class SSEParser:
         value = value.removeprefix(" ")
         if name == "data":
             self._pending.data.append(value)
+            self._pending_length += len(value) + 1
+            if self._max_event is not None and self._pending_length > self._max_event + 1:
+                raise TooLarge(Limit.EVENT, self._max_event)
         elif name == "event":
             self._pending.event = value
         elif name == "id" and "\0" not in value:
@@ -134,7 +160,7 @@ class SSEParser:
         return None
 
     def _dispatch(self) -> SSEEvent | None:
-        pending, self._pending = self._pending, _Pending()
+        pending, self._pending, self._pending_length = self._pending, _Pending(), 0
         self.last_event_id = self._id_buffer
         if not pending.data:
             return None
@@ -157,7 +183,7 @@ class EventCounter:
         #: The events counted so far.
         self.messages = 0
         self.received = 0
-        self._block = b""  # the event being read, from its first line
+        self._block: list[bytes] = []  # the event being read, from its first line, as its reads
         self._skip_lf = False  # the last read ended with a CR: an LF opening this one is its pair
         self._first = True  # the stream's first event, which may open with a BOM
 
@@ -165,8 +191,14 @@ class EventCounter:
         self.received += len(data)
         if self._skip_lf or b"\r" in data:
             data = self._lf_only(data)
-        blocks = (self._block + data if self._block else data).split(b"\n\n")
-        self._block = blocks.pop()
+        if not data:
+            return
+        if self._block and b"\n\n" not in data and not (data[:1] == b"\n" and self._block[-1].endswith(b"\n")):
+            self._block.append(data)  # the event goes on: joined once it ends, not at every read
+            return
+        blocks = b"".join([*self._block, data]).split(b"\n\n")
+        last = blocks.pop()
+        self._block = [last] if last else []
         if blocks and self._first:
             blocks[0] = blocks[0].removeprefix(_BOM_BYTES)
             self._first = False

@@ -8,8 +8,8 @@ import zlib
 
 import pytest
 
-from app.wire.coding import ContentDecoder, ContentEncoder
-from app.wire.errors import WireError
+from app.wire.coding import INFLATE_STEP, ContentDecoder, ContentEncoder
+from app.wire.errors import Limit, TooLarge, WireError
 from tests.wire.splits import splits
 
 MESSAGES = [f"Chunk {i} @1764000000000.000\n".encode() for i in range(4)]
@@ -55,3 +55,31 @@ def test_an_unencoded_body_passes_through_and_what_cannot_be_decoded_is_refused(
         ContentDecoder("gzip").feed(b"not gzip at all")
     with pytest.raises(ValueError, match="'br'"):
         ContentEncoder("br")
+
+
+def bomb(decoded: int) -> bytes:
+    """`decoded` zero bytes, gzipped: about a thousand to one."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return compressor.compress(bytes(decoded)) + compressor.flush()
+
+
+def test_a_body_that_inflates_past_the_bound_is_refused_before_more_than_a_step_past_it() -> None:
+    decoder = ContentDecoder("gzip", max_decoded=4 * INFLATE_STEP)
+    with pytest.raises(TooLarge, match="decoded body over 4 MiB") as raised:
+        decoder.feed(bomb(64 * INFLATE_STEP))  # one read: 64 KiB that would inflate to 64 MiB
+    assert raised.value.limit is Limit.DECODED
+    assert raised.value.size == 4 * INFLATE_STEP
+    assert decoder.decoded <= 5 * INFLATE_STEP
+
+
+def test_a_read_is_inflated_whole_in_steps_and_the_bound_counts_the_whole_body() -> None:
+    body = bomb(3 * INFLATE_STEP + 5)
+    decoder = ContentDecoder("gzip", max_decoded=3 * INFLATE_STEP + 5)
+    assert decoder.feed(body) + decoder.flush() == bytes(3 * INFLATE_STEP + 5)
+    with pytest.raises(TooLarge):
+        ContentDecoder("gzip", max_decoded=3 * INFLATE_STEP + 4).feed(body)
+
+
+def test_an_unencoded_body_is_not_held_to_the_decoded_bound() -> None:
+    decoder = ContentDecoder("", max_decoded=4)
+    assert decoder.feed(b"more than four") == b"more than four"

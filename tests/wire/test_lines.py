@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.wire.errors import Limit, TooLarge
 from app.wire.lines import LineCounter, LineSplitter
 from tests.wire.splits import cut_at, examples, fed, splits
 
@@ -82,3 +83,14 @@ def test_the_counter_counts_what_the_splitter_splits_however_the_reads_fall(body
     assert braced.messages == sum(1 for line in raw_lines[:ended] if line.endswith(b"}")) + (
         len(lines) > ended and raw_lines[-1].endswith(b"}")
     )
+
+
+def test_a_line_longer_than_the_bound_is_refused_ended_or_not() -> None:
+    splitter = LineSplitter(max_line=8)
+    assert splitter.feed(b"12345678\r\n1234") == ["12345678"]
+    assert splitter.feed(b"5678") == []
+    with pytest.raises(TooLarge, match="line over 8 bytes") as raised:
+        splitter.feed(b"9")  # no end yet: refused all the same
+    assert raised.value.limit is Limit.LINE
+    with pytest.raises(TooLarge):
+        LineSplitter(max_line=8).feed(b"123456789\n")

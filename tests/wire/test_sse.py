@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.wire.errors import Limit, TooLarge
 from app.wire.sse import EventCounter, SSEEvent, SSEParser, encode_comment, encode_event, encode_retry, event_bytes
 from tests.wire.splits import cut_at, examples, fed, splits
 
@@ -142,3 +143,19 @@ def test_the_counter_and_the_parser_agree_on_any_mix_of_fields_and_line_ends(
         events += parser.feed(read)
         counter.feed(read)
     assert counter.messages == len(events)
+
+
+def test_a_line_without_end_past_the_bound_is_refused_as_it_grows() -> None:
+    parser = SSEParser(max_line=16)
+    assert parser.feed(b"data: 0123456789") == []
+    with pytest.raises(TooLarge, match="line over 16 bytes") as raised:
+        parser.feed(b"x")
+    assert raised.value.limit is Limit.LINE
+
+
+def test_an_event_of_many_short_lines_past_the_bound_is_refused_before_its_blank_line() -> None:
+    parser = SSEParser(max_line=16, max_event=10)
+    assert parser.feed(b"data: 01234\ndata: 5678\n\n") == [SSEEvent("01234\n5678")]
+    with pytest.raises(TooLarge, match="event over 10 bytes") as raised:
+        parser.feed(b"data: 01234\ndata: 56789\n")
+    assert raised.value.limit is Limit.EVENT

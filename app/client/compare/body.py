@@ -5,8 +5,9 @@ from __future__ import annotations
 import aiohttp
 
 from ...wire.chunked import chunk_framing_bytes
-from ...wire.coding import ContentDecoder
-from .model import StreamResult
+from ...wire.coding import MAX_DECODED, ContentDecoder
+from ...wire.errors import Limit, TooLarge
+from .model import Context, StreamResult
 
 
 class CountingBody:
@@ -14,14 +15,23 @@ class CountingBody:
 
     ijson.items_async and the line readers pull from this, so one pass both parses and
     counts what chunked encoding put on the wire. A Content-Encoding (gzip) is undone here,
-    not by aiohttp, so the compressed bytes are counted as they arrive.
+    not by aiohttp, so the compressed bytes are counted as they arrive. TooLarge once more
+    than `max_bytes` came (or the decoder's own bound is passed).
     """
 
-    def __init__(self, content: aiohttp.StreamReader, result: StreamResult, decoder: ContentDecoder) -> None:
+    def __init__(
+        self,
+        content: aiohttp.StreamReader,
+        result: StreamResult,
+        decoder: ContentDecoder,
+        max_bytes: int | None = None,
+    ) -> None:
         self._content = content
         self._result = result
         self._decoder = decoder
         self._chunk = 0
+        self._received = 0
+        self._max_bytes = max_bytes
         if decoder.encoding and result.encoded_bytes is None:
             result.encoded_bytes = 0
 
@@ -40,6 +50,9 @@ class CountingBody:
                 return data, chunk_end
 
     def _count(self, raw: bytes, chunk_end: bool) -> None:
+        self._received += len(raw)
+        if self._max_bytes is not None and self._received > self._max_bytes:
+            raise TooLarge(Limit.BODY, self._max_bytes)
         self._chunk += len(raw)
         if self._result.encoded_bytes is not None and self._decoder.encoding:
             self._result.encoded_bytes += len(raw)
@@ -60,6 +73,8 @@ class CountingBody:
                 return data
 
 
-def open_body(response: aiohttp.ClientResponse, result: StreamResult) -> CountingBody:
-    """The body of a response requested with `auto_decompress=False`."""
-    return CountingBody(response.content, result, ContentDecoder(response.headers.get("Content-Encoding", "")))
+def open_body(response: aiohttp.ClientResponse, result: StreamResult, ctx: Context | None = None) -> CountingBody:
+    """The body of a response requested with `auto_decompress=False`, within `ctx`'s bounds."""
+    max_bytes, max_decoded = (ctx.max_bytes, ctx.max_decoded) if ctx is not None else (None, MAX_DECODED)
+    decoder = ContentDecoder(response.headers.get("Content-Encoding", ""), max_decoded)
+    return CountingBody(response.content, result, decoder, max_bytes)

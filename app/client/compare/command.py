@@ -15,31 +15,38 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import aiohttp
 
 from ...culprits import CULPRITS
-from ...endpoints import ENDPOINTS, Endpoint
-from ...exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
+from ...endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
+from ...exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_TOO_LARGE, EXIT_UNREACHABLE, EXIT_USAGE
 from ...params import BOUNDS
+from ...wire.errors import TooLarge
 from ..options import (
     EXIT_HELP,
     Unreachable,
     UsageError,
+    add_size_options,
     add_stream_options,
+    add_timeout_option,
     as_typed,
     check_url,
     endpoint_named,
     query_of,
     run_command,
+    run_timeout,
+    stopped,
     stream_url,
+    timed_out,
 )
+from ..terminal import say
 from .model import Context, Message, StreamCut, StreamError, StreamResult, new_result
 from .plan import PlanError, drop_applies, plan_streams, via_applies
 from .readers import read_stream
-from .reconnection import GaveUp
+from .reconnection import DEFAULT_RETRY_MS, GaveUp
 from .report import message_line, note_line, result_document, summary_table
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
@@ -59,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma-separated names, or all (the default; with --via or --drop, those they apply to): {names}",
     )
     add_stream_options(parser, stamp=True)
+    add_timeout_option(parser)
+    add_size_options(parser, "bytes of each response read from the wire at most")
     add_culprit_options(parser)
     parser.add_argument("--upper", action="store_true", help="upper-case each message as it arrives (processing)")
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON at the end, nothing else")
@@ -108,6 +117,8 @@ class Run:
     messages: list[Message] = field(default_factory=list)
     start_epoch_ms: float = 0.0
     now_ms: Callable[[], float] = lambda: 0.0
+    #: Seconds every stream has, from the run's start, to end.
+    timeout: float = 3600.0
 
     @property
     def width(self) -> int:
@@ -118,21 +129,37 @@ class Run:
             message = replace(message, text=message.text.upper())
         self.messages.append(message)
         if not self.args.json:
-            print(message_line(message, self.start_epoch_ms, self.width), flush=True)
+            say(message_line(message, self.start_epoch_ms, self.width))
 
     def note(self, stream: str, text: str) -> None:
         if not self.args.json:
-            print(note_line(self.now_ms(), stream, text, self.width), flush=True)
+            say(note_line(self.now_ms(), stream, text, self.width))
 
 
 async def read_all(run: Run) -> list[BaseException | StreamResult]:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        ctx = Context(session, run.sink, run.note)
+        args = run.args
+        ctx = Context(
+            session,
+            run.sink,
+            run.note,
+            max_bytes=args.max_bytes,
+            max_decoded=args.max_decoded_bytes,
+            max_message=args.max_message_bytes,
+        )
         run.start_epoch_ms = ctx.start_epoch_ms
         run.now_ms = ctx.now_ms
-        return await asyncio.gather(*(read_stream(ctx, result) for result in run.results), return_exceptions=True)
+        deadline = asyncio.get_running_loop().time() + run.timeout
+        streams = (within(deadline, read_stream(ctx, result)) for result in run.results)
+        return await asyncio.gather(*streams, return_exceptions=True)
+
+
+async def within(deadline: float, reading: Awaitable[StreamResult]) -> StreamResult:
+    """A stream read to its end, or TimeoutError at the run's deadline."""
+    async with asyncio.timeout_at(deadline):
+        return await reading
 
 
 def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
@@ -141,7 +168,12 @@ def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
     for result, outcome in zip(run.results, outcomes, strict=True):
         if isinstance(outcome, aiohttp.ClientConnectorError):
             raise Unreachable(run.base, outcome.os_error.strerror or str(outcome))
-        if isinstance(outcome, StreamError):
+        code = EXIT_FAILED
+        if isinstance(outcome, TimeoutError):
+            result.error, code = timed_out(run.timeout), EXIT_TIMEOUT
+        elif isinstance(outcome, TooLarge):
+            result.error, code = stopped(outcome), EXIT_TOO_LARGE
+        elif isinstance(outcome, StreamError):
             result.error = f"refused with HTTP {outcome.status}: {outcome.message}"
         elif isinstance(outcome, StreamCut | GaveUp):
             result.error = str(outcome)
@@ -149,8 +181,8 @@ def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
             first_line = str(outcome).strip().splitlines()[0] if str(outcome).strip() else ""
             result.error = f"failed: {type(outcome).__name__}: {first_line}"
         if result.error:
-            status = EXIT_FAILED
-            print(f"{PROG}: {result.stream}: {result.error}", file=sys.stderr)
+            status = status or code
+            say(f"{PROG}: {result.stream}: {result.error}", file=sys.stderr)
     return status
 
 
@@ -159,8 +191,7 @@ def report(run: Run, outcome: str) -> None:
         document = result_document(run.base, query_of(run.args), run.results, run.messages, outcome)
         print(json.dumps(document, indent=2))
     else:
-        print()
-        print(summary_table(run.results))
+        say("", *summary_table(run.results).splitlines())
 
 
 def plan_results(args: argparse.Namespace, base: str) -> list[StreamResult]:
@@ -177,10 +208,20 @@ def plan_results(args: argparse.Namespace, base: str) -> list[StreamResult]:
     ]
 
 
+def timeout_of(args: argparse.Namespace, results: list[StreamResult]) -> float:
+    """--timeout, or the longest stream's length and a margin; with --drop, SSE's waits
+    between its connections (EventSource's reconnection time, one per cut) besides."""
+    endpoints = [ENDPOINTS_BY_NAME[result.endpoint] for result in results]
+    count = int(args.count) if args.count else max(endpoint.defaults.count for endpoint in endpoints)
+    drop = int(args.drop) if args.drop else 0
+    reconnections = abs(count) // drop * DEFAULT_RETRY_MS / 1000 if drop > 0 else 0.0
+    return run_timeout(args, endpoints, reconnections)
+
+
 def compare(args: argparse.Namespace) -> int:
     base = check_url(args.url)
     results = plan_results(args, base)
-    run = Run(args, base, results)
+    run = Run(args, base, results, timeout=timeout_of(args, results))
     try:
         outcomes = asyncio.run(read_all(run))
     except KeyboardInterrupt:

@@ -47,7 +47,7 @@ async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) 
             parser = await answered(ctx, result, state, response)
             if parser is None:
                 return None
-            await read_events(ctx, result, open_body(response, result), parser)
+            await read_events(ctx, result, open_body(response, result, ctx), parser)
         how = "ended"
     except aiohttp.ClientPayloadError:
         how = "was cut"
@@ -85,7 +85,7 @@ async def answered(
     if answer is Answer.DONE:
         ctx.note(result.stream, f"connection {state.connections}: HTTP 204, nothing left; EventSource closes")
         return None
-    return state.parser()
+    return state.parser(ctx.max_message)
 
 
 async def read_events(ctx: Context, result: StreamResult, body: CountingBody, parser: SSEParser) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from ...endpoints import Endpoint
+from ...wire.coding import MAX_DECODED
+from ...wire.sse import MAX_EVENT
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class Context:
     note: Note = _no_note
     start: float = field(default_factory=time.perf_counter)
     start_epoch_ms: float = field(default_factory=lambda: time.time() * 1000)
+    #: Bytes of one response read from the wire, what its body may decode to, and the
+    #: longest line, SSE event or WebSocket message: past one, a stream stops (TooLarge).
+    max_bytes: int | None = None
+    max_decoded: int | None = MAX_DECODED
+    max_message: int | None = MAX_EVENT
 
     def now_ms(self) -> float:
         return (time.perf_counter() - self.start) * 1000

@@ -16,6 +16,7 @@ import ijson
 from ...endpoints import Framing
 from ...sources import split_stamp
 from ...wire.chunked import LAST_CHUNK_BYTES
+from ...wire.errors import Limit, TooLarge
 from ...wire.lines import LineSplitter
 from .body import CountingBody, open_body
 from .event_source import read_event_source
@@ -32,7 +33,7 @@ async def read_http(ctx: Context, result: StreamResult, framing: Framing) -> Non
         if response.status != 200:
             raise StreamError(result.endpoint, response.status, await refusal_message(response))
         try:
-            await HTTP_READERS[framing](ctx, result, open_body(response, result))
+            await HTTP_READERS[framing](ctx, result, open_body(response, result, ctx))
         except aiohttp.ClientPayloadError:
             # The moment, in the live view; the error itself is said once, at the end.
             ctx.note(result.stream, f"the connection was cut after {counted(result.messages, 'message')}")
@@ -50,7 +51,7 @@ def cut_short(result: StreamResult, response: aiohttp.ClientResponse) -> str:
 
 
 async def read_lines(ctx: Context, result: StreamResult, body: CountingBody) -> None:
-    splitter = LineSplitter()
+    splitter = LineSplitter(ctx.max_message)
     while data := await body.read():
         for line in splitter.feed(data):
             deliver(ctx, result, *split_stamp(line), len(line.encode()) + 1)
@@ -65,7 +66,7 @@ def unstamped_json(item: object) -> tuple[str, float | None]:
 
 
 async def read_ndjson(ctx: Context, result: StreamResult, body: CountingBody) -> None:
-    splitter = LineSplitter()
+    splitter = LineSplitter(ctx.max_message)
     while data := await body.read():
         for line in splitter.feed(data):
             deliver(ctx, result, *unstamped_json(json.loads(line)), len(line.encode()) + 1)
@@ -81,15 +82,17 @@ async def read_json_items(ctx: Context, result: StreamResult, body: CountingBody
 
 
 async def read_chunks(ctx: Context, result: StreamResult, body: CountingBody) -> None:
-    pending = b""
+    pending = bytearray()  # a chunk's pieces: added to in place, not copied at every read
     while True:
         data, chunk_end = await body.read_chunk()
         if not data and not chunk_end:
             break
         pending += data
+        if ctx.max_message is not None and len(pending) > ctx.max_message:
+            raise TooLarge(Limit.MESSAGE, ctx.max_message)
         if chunk_end and pending:
             deliver(ctx, result, pending.decode(errors="replace"), None, len(pending))
-            pending = b""
+            pending = bytearray()
     if pending:
         deliver(ctx, result, pending.decode(errors="replace"), None, len(pending))
 

@@ -58,9 +58,10 @@ class Reconnection:
         self.connections += 1
         return {LAST_EVENT_ID: self.last_event_id} if self.last_event_id else {}
 
-    def parser(self) -> SSEParser:
-        """A parser for the next connection's body: a new one, seeded with the last event id."""
-        return SSEParser(last_event_id=self.last_event_id)
+    def parser(self, max_message: int | None = None) -> SSEParser:
+        """A parser for the next connection's body: a new one, seeded with the last event id,
+        refusing a line or an event longer than `max_message`."""
+        return SSEParser(last_event_id=self.last_event_id, max_line=max_message, max_event=max_message)
 
     def ended(self, parser: SSEParser | None, events: int) -> float:
         """A connection ended (its body cut or complete, or no answer at all: `parser` None).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from ...sources import split_stamp
+from ...wire.errors import Limit, TooLarge
 from ...wire.websocket import frame_header_bytes
 from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
 
@@ -12,13 +13,14 @@ from .model import Context, StreamError, StreamResult, counted, deliver, refusal
 CLOSE_MEANINGS = {
     1001: " (going away: the server is shutting down)",
     1006: " (abnormal closure: the connection was cut without a close frame)",
+    1009: " (a message over --max-message-bytes)",
     1011: " (the server met an error)",
 }
 
 
 async def read_websocket(ctx: Context, result: StreamResult) -> None:
     try:
-        ws = await ctx.session.ws_connect(result.url, autoping=True)
+        ws = await ctx.session.ws_connect(result.url, autoping=True, max_msg_size=ctx.max_message or 0)
     except aiohttp.WSServerHandshakeError as error:
         result.status = error.status  # the summary row shows the refusal's status, as for HTTP
         raise await handshake_refusal(ctx, result, error) from None
@@ -31,6 +33,8 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
                 size = len(frame.data.encode())
                 result.body_bytes += size
                 result.transfer_bytes += frame_header_bytes(size)
+                if ctx.max_bytes is not None and result.body_bytes + result.transfer_bytes > ctx.max_bytes:
+                    raise TooLarge(Limit.BODY, ctx.max_bytes)
                 deliver(ctx, result, *split_stamp(frame.data), size)
     result.close_code = ws.close_code
     if ws.close_code not in (1000, None):

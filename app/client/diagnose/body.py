@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...wire.chunked import PartKind
-from ...wire.coding import ContentDecoder
+from ...wire.coding import MAX_DECODED, ContentDecoder
 from ...wire.http import Head, body_reader
 from ...wire.lines import LineCounter
-from ...wire.sse import SSEParser
+from ...wire.sse import MAX_EVENT, SSEParser
 
 
 class MessageCounter:
@@ -18,9 +18,10 @@ class MessageCounter:
     records, and the lines most text streams are made of; blank lines are not messages). A
     body without a line break has no messages to count: it is read as bytes."""
 
-    def __init__(self, content_type: str) -> None:
+    def __init__(self, content_type: str, max_message: int | None = MAX_EVENT) -> None:
         kind = content_type.split(";", 1)[0].strip().lower()
-        self._sse = SSEParser() if kind == "text/event-stream" else None
+        sse = kind == "text/event-stream"
+        self._sse = SSEParser(max_line=max_message, max_event=max_message) if sse else None
         # Counted, not kept: a body without line breaks costs no memory here.
         self._lines = LineCounter(skip_blank=True)
 
@@ -53,12 +54,19 @@ class Piece:
 
 
 class BodyReading:
-    """One response body, followed read by read until its framing says it is whole."""
+    """One response body, followed read by read until its framing says it is whole. Its
+    bounds are its codecs': what it may decode to, the longest line or SSE event it holds."""
 
-    def __init__(self, head: Head, method: str = "GET") -> None:
+    def __init__(
+        self,
+        head: Head,
+        method: str = "GET",
+        max_decoded: int | None = MAX_DECODED,
+        max_message: int | None = MAX_EVENT,
+    ) -> None:
         self._framing = body_reader(head, method)
-        self._decoder = ContentDecoder(head.headers.get("content-encoding", ""))
-        self.counter = MessageCounter(head.headers.get("content-type", ""))
+        self._decoder = ContentDecoder(head.headers.get("content-encoding", ""), max_decoded)
+        self.counter = MessageCounter(head.headers.get("content-type", ""), max_message)
         self.chunk_count = 0
         self.framing_bytes = 0
 
@@ -71,7 +79,7 @@ class BodyReading:
         return self._framing.delimited_by_close
 
     def feed(self, data: bytes) -> Piece:
-        """Raises WireError on framing or encoding that cannot be followed."""
+        """Raises WireError on framing or encoding that cannot be followed, TooLarge past a bound."""
         if self.done:
             return Piece(b"", 0)  # what follows a whole body is not the body's
         decoded = self._decoder.feed(self._unframe(data))

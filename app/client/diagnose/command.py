@@ -11,23 +11,29 @@ import asyncio
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ...exits import EXIT_FAILED, EXIT_OK
+from ...exits import EXIT_FAILED, EXIT_OK, EXIT_TOO_LARGE
 from ...params import plain
-from ..options import UsageError, run_command, scheme_hint
+from ..options import (
+    DEFAULT_TIMEOUT,
+    TIMEOUT_BOUNDS,
+    UsageError,
+    add_size_options,
+    bounded,
+    run_command,
+    scheme_hint,
+)
+from ..terminal import say
 from .connection import Failure
-from .fetch import MAX_REDIRECTS, SCHEMES, Ask, exchange
+from .fetch import MAX_REDIRECTS, Ask, exchange
+from .redirects import CREDENTIAL_HEADERS, SCHEMES
 from .report import Diagnosis, text_lines
 from .verdict import Verdict
 
 PROG = "transport-lab diagnose"
-TIMEOUT_BOUNDS = (0.1, 3600.0)
-DEFAULT_TIMEOUT = 30.0
-MAX_BYTES_BOUNDS = (1, 1024**3)
-DEFAULT_MAX_BYTES = 16 * 1024**2
 #: Headers the exchange itself must set, so a user's value would only break it.
 RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "upgrade")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -35,21 +41,9 @@ _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 EXIT_HELP = (
     "Exit status: 0 diagnosed (and, with --expect, the verdict matched), 1 --expect did not match, "
     "2 usage, 3 unreachable (no such host, refused), 4 TLS failed, 5 timed out before an answer, "
-    f"6 not HTTP it can follow (or more than {MAX_REDIRECTS} redirects), 130 Ctrl-C."
+    f"6 not HTTP it can follow (or more than {MAX_REDIRECTS} redirects), 7 stopped by --max-decoded-bytes "
+    "or --max-message-bytes (the result is still printed), 130 Ctrl-C."
 )
-
-
-def bounded(kind: Callable[[str], float], low: float, high: float, name: str) -> Callable[[str], float]:
-    def check(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be between {plain(low)} and {plain(high)}, not {text}")
-        return value
-
-    return check
 
 
 def header(text: str) -> tuple[str, str]:
@@ -62,6 +56,12 @@ def header(text: str) -> tuple[str, str]:
     return name, value
 
 
+def header_name(text: str) -> str:
+    if not _TOKEN.match(text):
+        raise argparse.ArgumentTypeError(f"--sensitive-header must be a header name, not {text[:80]!r}")
+    return text.lower()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -71,23 +71,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("url", metavar="URL", help="an http://, https://, ws:// or wss:// URL")
     parser.add_argument("--header", "-H", type=header, action="append", default=[], help="'Name: value' (repeatable)")
+    parser.add_argument(
+        "--sensitive-header",
+        type=header_name,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a header not to send on when a redirect leads to another origin (repeatable; "
+        f"{', '.join(sorted(name.title() for name in CREDENTIAL_HEADERS))} never are)",
+    )
     parser.add_argument("--method", "-X", choices=("GET", "POST"), help="GET, or POST (the default with --data)")
     parser.add_argument("--data", "-d", help="the request body, or @FILE to send a file's bytes")
-    seconds, size = TIMEOUT_BOUNDS, MAX_BYTES_BOUNDS
+    seconds = TIMEOUT_BOUNDS
     parser.add_argument(
         "--timeout",
         type=bounded(float, *seconds, "--timeout"),
         default=DEFAULT_TIMEOUT,
         help=f"seconds for the whole exchange, {plain(seconds[0])}..{plain(seconds[1])} "
-        f"(default {plain(DEFAULT_TIMEOUT)}); "
+        f"(default {plain(DEFAULT_TIMEOUT)}), sending the request included; "
         "a stream still going then is judged on what arrived",
     )
-    parser.add_argument(
-        "--max-bytes",
-        type=bounded(int, *size, "--max-bytes"),
-        default=DEFAULT_MAX_BYTES,
-        help=f"bytes of body read at most, {size[0]}..{size[1]} (default {DEFAULT_MAX_BYTES})",
-    )
+    add_size_options(parser, "bytes of body read at most (a stream still going then is judged on what arrived)")
     parser.add_argument("--insecure", "-k", action="store_true", help="do not verify the TLS certificate")
     parser.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
     parser.add_argument(
@@ -113,7 +117,18 @@ def ask_of(args: argparse.Namespace) -> Ask:
         raise UsageError("--data needs --method POST (a GET carries no body)")
     if parts.scheme in ("ws", "wss") and method != "GET":
         raise UsageError("a WebSocket opens with a GET: --method POST and --data do not apply")
-    return Ask(args.url, method, tuple(args.header), data, args.timeout, args.max_bytes, args.insecure)
+    return Ask(
+        args.url,
+        method,
+        tuple(args.header),
+        data,
+        args.timeout,
+        args.max_bytes,
+        args.insecure,
+        sensitive=frozenset(args.sensitive_header),
+        max_decoded=args.max_decoded_bytes,
+        max_message=args.max_message_bytes,
+    )
 
 
 def body_of(data: str | None) -> bytes | None:
@@ -130,15 +145,18 @@ def diagnose(args: argparse.Namespace) -> int:
     try:
         diagnosis = Diagnosis.of(asyncio.run(exchange(ask)))
     except Failure as failure:
-        print(f"{PROG}: {failure}", file=sys.stderr)
+        say(f"{PROG}: {failure}", file=sys.stderr)
         return failure.exit_code
     if args.json:
         print(json.dumps(diagnosis.as_json(), indent=2))
     else:
-        print("\n".join(text_lines(diagnosis)))
+        say(*text_lines(diagnosis))
     if args.expect and diagnosis.judgement.verdict.value != args.expect:
-        print(f"{PROG}: expected {args.expect}, got {diagnosis.judgement.verdict.value}", file=sys.stderr)
+        say(f"{PROG}: expected {args.expect}, got {diagnosis.judgement.verdict.value}", file=sys.stderr)
         return EXIT_FAILED
+    if diagnosis.exchange.stopped_by:
+        say(f"{PROG}: {diagnosis.exchange.stopped_by}", file=sys.stderr)
+        return EXIT_TOO_LARGE
     return EXIT_OK
 
 

@@ -4,7 +4,6 @@ step's failure told apart, and every read bounded by the exchange's deadline."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import ssl
 import time
@@ -40,15 +39,24 @@ class Connection:
         return await asyncio.wait_for(self.reader.read(size), remaining)
 
     async def send(self, data: bytes) -> None:
+        """`data` written; TimeoutError when the peer has not taken it by the deadline."""
         self.writer.write(data)
-        await self.writer.drain()
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        await asyncio.wait_for(self.writer.drain(), remaining)
 
     async def close(self) -> None:
         """Closed for real before the command's loop ends (a close only scheduled would leave
-        the socket open); a peer that never finishes a TLS goodbye gets a second."""
+        the socket open); a peer that never finishes a TLS goodbye, or never reads what is
+        still to be written, gets a second, then the socket is dropped."""
         self.writer.close()
-        with contextlib.suppress(OSError, TimeoutError):
+        try:
             await asyncio.wait_for(self.writer.wait_closed(), CLOSE_SECONDS)
+        except TimeoutError:
+            self.writer.transport.abort()
+        except OSError:
+            pass
 
 
 class Clock:

@@ -20,6 +20,8 @@ class Ending(StrEnum):
     CUT = "cut"  # the connection closed before the framing said the body was whole
     TIMEOUT = "timeout"  # --timeout came first: judged on what arrived until then
     MAX_BYTES = "max-bytes"  # --max-bytes came first: judged on what arrived until then
+    MAX_DECODED = "max-decoded-bytes"  # the body decoded to more than --max-decoded-bytes
+    MAX_MESSAGE = "max-message-bytes"  # a line or an SSE event passed --max-message-bytes
 
 
 #: The headers that decide whether a stream streams, in the order they are shown.
@@ -47,6 +49,9 @@ class Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     #: URLs that redirected here, in order.
     redirects: list[str] = field(default_factory=list)
+    #: The user's request headers a redirect left behind (credentials kept from another
+    #: origin, a body's type dropped with the body), as the user named them.
+    withheld: list[str] = field(default_factory=list)
     connect_ms: float = 0.0
     headers_ms: float = 0.0
     arrivals: list[Arrival] = field(default_factory=list)
@@ -61,6 +66,8 @@ class Exchange:
     close_code: int | None = None
     #: Set when the body was not HTTP the reader could follow (bad chunk framing, bad gzip).
     body_error: str = ""
+    #: Set when a size bound stopped the reading: the line that names it and its option.
+    stopped_by: str = ""
 
     @property
     def wire_bytes(self) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from ...exits import EXIT_BAD_RESPONSE, EXIT_TIMEOUT
-from ...wire.coding import DECODABLE
-from ...wire.errors import WireError
+from ...wire.coding import DECODABLE, MAX_DECODED
+from ...wire.errors import Limit, TooLarge, WireError
 from ...wire.http import Head, encode_request, parse_head, request_target
+from ...wire.sse import MAX_EVENT
 from ...wire.websocket import (
     DATA_OPCODES,
     MAX_CONTROL_PAYLOAD,
@@ -28,20 +29,28 @@ from ...wire.websocket import (
     handshake_headers,
     handshake_key,
 )
+from ..options import stopped
 from .body import BodyReading
 from .connection import READ_SIZE, Clock, Connection, Failure, connect
 from .exchange import Ending, Exchange
+from .redirects import CREDENTIAL_HEADERS, DEFAULT_PORTS, Hop, follow
 from .verdict import Arrival
 
 #: Redirects followed before giving up, as browsers and curl cap them too (both at 20; a
 #: stream behind more than a few is a finding in itself).
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-SCHEMES = tuple(DEFAULT_PORTS)
 #: Encodings the reader can undo, so it asks for them as a browser would.
 ACCEPT_ENCODING = ", ".join(coding for coding in DECODABLE if not coding.startswith("x-"))
 USER_AGENT = "transport-lab-diagnose"
+#: How a reading stopped by each bound of the body's codecs ends.
+BOUND_ENDINGS = {
+    Limit.BODY: Ending.MAX_BYTES,
+    Limit.DECODED: Ending.MAX_DECODED,
+    Limit.LINE: Ending.MAX_MESSAGE,
+    Limit.EVENT: Ending.MAX_MESSAGE,
+    Limit.MESSAGE: Ending.MAX_MESSAGE,
+}
 
 
 @dataclass(frozen=True)
@@ -55,37 +64,34 @@ class Ask:
     timeout: float = 30.0
     max_bytes: int = 16 * 1024 * 1024
     insecure: bool = False
+    #: More header names (lower-cased) to withhold from another origin, beside CREDENTIAL_HEADERS.
+    sensitive: frozenset[str] = frozenset()
+    #: What the body may decode to, and the longest line or SSE event it may hold.
+    max_decoded: int = MAX_DECODED
+    max_message: int = MAX_EVENT
 
 
 async def exchange(ask: Ask) -> Exchange:
     """The exchange with `ask.url`, following at most MAX_REDIRECTS redirects."""
     deadline = time.monotonic() + ask.timeout
-    url, method, data = ask.url, ask.method, ask.data
+    hop = Hop(ask.url, ask.method, ask.headers, ask.data)
+    sensitive = CREDENTIAL_HEADERS | ask.sensitive
     redirects: list[str] = []
     while True:
-        result, location = await one_exchange(ask, url, method, data, deadline)
+        result, location = await one_exchange(ask, hop, deadline)
         if location is None:
             result.redirects = redirects
+            result.withheld = [name for name, value in ask.headers if (name, value) not in hop.headers]
             return result
         if len(redirects) == MAX_REDIRECTS:
             raise Failure(EXIT_BAD_RESPONSE, f"more than {MAX_REDIRECTS} redirects; the last pointed to {location}")
-        redirects.append(url)
-        url = redirect_target(url, location)
-        if result.status == 303 or (result.status in (301, 302) and method == "POST"):
-            method, data = "GET", None  # as browsers do
+        redirects.append(hop.url)
+        hop = follow(hop, result.status, location, sensitive)
 
 
-def redirect_target(url: str, location: str) -> str:
-    target = urljoin(url, location)
-    if urlsplit(target).scheme not in SCHEMES:
-        raise Failure(EXIT_BAD_RESPONSE, f"redirected to {target[:200]}, which is not http(s) or ws(s)")
-    return target
-
-
-async def one_exchange(
-    ask: Ask, url: str, method: str, data: bytes | None, deadline: float
-) -> tuple[Exchange, str | None]:
+async def one_exchange(ask: Ask, hop: Hop, deadline: float) -> tuple[Exchange, str | None]:
     """One request and its answer: (the exchange, a redirect's Location or None)."""
+    url, method, data = hop.url, hop.method, hop.data
     parts = urlsplit(url)
     websocket = parts.scheme in ("ws", "wss")
     result = Exchange(url=url, method=method)
@@ -96,7 +102,7 @@ async def one_exchange(
     try:
         result.connect_ms = round((time.perf_counter() - started) * 1000, 3)
         key = handshake_key() if websocket else ""
-        await connection.send(request_head(url, method, ask.headers, data, key))
+        await send_request(connection, request_head(url, method, hop.headers, data, key))
         clock = Clock()
         head, rest = await read_head(connection, websocket)
         result.headers_ms = clock.ms()
@@ -108,7 +114,8 @@ async def one_exchange(
             check_accept(result, key)
             await read_frames(connection, result, rest, ask.max_bytes, clock)
         else:
-            await read_body(connection, result, BodyReading(head, method), rest, ask.max_bytes, clock)
+            body = BodyReading(head, method, max_decoded=ask.max_decoded, max_message=ask.max_message)
+            await read_body(connection, result, body, rest, ask.max_bytes, clock)
         return result, None
     finally:
         await connection.close()
@@ -132,6 +139,17 @@ def request_head(url: str, method: str, headers: tuple[tuple[str, str], ...], da
         fields["content-type"] = "application/json" if data.lstrip()[:1] in (b"{", b"[") else "text/plain"
     fields |= {name.lower(): value for name, value in headers}
     return encode_request(method, target, host, fields.items(), data)
+
+
+async def send_request(connection: Connection, request: bytes) -> None:
+    """The request written, within the deadline: a server that never reads a large body
+    would otherwise hold the command for ever."""
+    try:
+        await connection.send(request)
+    except TimeoutError:
+        raise Failure(EXIT_TIMEOUT, "the request was not sent before --timeout: the server is not reading it") from None
+    except OSError as error:
+        raise Failure(EXIT_BAD_RESPONSE, f"the connection failed while sending the request: {error}") from None
 
 
 async def read_head(connection: Connection, websocket: bool) -> tuple[Head, bytes]:
@@ -185,6 +203,8 @@ async def read_body(
             ending = Ending.MAX_BYTES
             break
         ending = await next_read(connection, result, body, min(room, READ_SIZE), clock)
+    if result.stopped_by:
+        ending = result.ending  # the bound that stopped it, not the cut that followed
     result.ending, result.end_ms, result.reading = ending, clock.ms(), body.counter.reading
     result.chunks, result.framing_bytes = body.chunk_count, body.framing_bytes
 
@@ -205,10 +225,16 @@ async def next_read(connection: Connection, result: Exchange, body: BodyReading,
 
 
 def take(result: Exchange, body: BodyReading, data: bytes, clock: Clock) -> bool:
-    """Record one read; False when its framing or encoding cannot be followed."""
+    """Record one read; False when its framing or encoding cannot be followed, or it
+    passes a size bound (what it decodes to, a line or an event)."""
     t_ms = clock.ms()
     try:
         piece = body.feed(data)
+    except TooLarge as error:
+        result.stopped_by, result.ending = stopped(error), BOUND_ENDINGS[error.limit]
+        result.body_error = result.stopped_by.removeprefix("stopped: ")
+        result.arrivals.append(Arrival(t_ms, len(data), 0, 0))
+        return False
     except WireError as error:
         result.body_error = str(error)
         result.arrivals.append(Arrival(t_ms, len(data), 0, 0))
@@ -264,9 +290,11 @@ async def take_frames(
 async def answer_control(connection: Connection, result: Exchange, frame: Frame) -> None:
     """A ping gets its pong; a close frame gets a close back, and ends the reading."""
     if frame.opcode is Opcode.PING:
-        await connection.send(encode_frame(Opcode.PONG, frame.payload[:MAX_CONTROL_PAYLOAD], mask=True))
+        # A pong not sent by the deadline: the next read says so.
+        with contextlib.suppress(TimeoutError):
+            await connection.send(encode_frame(Opcode.PONG, frame.payload[:MAX_CONTROL_PAYLOAD], mask=True))
     elif frame.opcode is Opcode.CLOSE and result.close_code is None:
         result.close_code = close_code(frame.payload)
         # The server may have closed already: its close frame is what counts.
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, TimeoutError):
             await connection.send(encode_frame(Opcode.CLOSE, frame.payload[:2], mask=True))

@@ -37,6 +37,7 @@ class Diagnosis:
             "url": e.url,
             "method": e.method,
             "redirects": e.redirects,
+            "withheld_headers": e.withheld,
             "http_version": e.http_version,
             "status": e.status,
             "headers": e.headers,
@@ -86,6 +87,8 @@ def ms(value: float | None) -> str:
 def text_lines(diagnosis: Diagnosis) -> list[str]:
     e = diagnosis.exchange
     lines = [f"{e.method} {e.url}", *(f"  (redirected from {url})" for url in e.redirects)]
+    if e.withheld:
+        lines.append(f"  (not sent after the redirect: {', '.join(e.withheld)})")
     lines.append(f"  {e.http_version} {e.status} {e.reason}".rstrip())
     lines += ["", "headers that matter for streaming:"]
     lines += [f"  {name.title()}: {e.header(name) or '-'}" for name in STREAMING_HEADERS]
