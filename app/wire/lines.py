@@ -13,12 +13,38 @@ import codecs
 
 from .errors import Limit, TooLarge
 
-__all__ = ["MAX_LINE", "LineCounter", "LineSplitter"]
+__all__ = ["MAX_LINE", "LineCounter", "LineSplitter", "OpenLine"]
 
 _LF = b"\n"
 #: The longest line, in characters, unless its reader says otherwise: no message of a
 #: stream is this long, and a line without end would otherwise be held whole.
 MAX_LINE = 4 * 1024 * 1024
+
+
+class OpenLine:
+    """The line a decoder has begun and not ended, kept as the pieces that came and joined
+    once, when it ends: a long line costs time in proportion to its length, not a re-scan
+    of it per read. Shared by every text decoder (lines here, SSE's fields)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.length = 0
+
+    def carry(self, lines: list[str], rest: str) -> None:
+        """`lines` ended by a read (the first one completes the open line, joined in place)
+        and `rest`, what the read left open."""
+        if lines and self.pieces:
+            lines[0] = "".join([*self.pieces, lines[0]])
+            self.pieces, self.length = [], 0
+        if rest:
+            self.pieces.append(rest)
+            self.length += len(rest)
+
+    def take(self, tail: str = "") -> str:
+        """The open line (with `tail`), now ended by the stream's end."""
+        text = "".join([*self.pieces, tail])
+        self.pieces, self.length = [], 0
+        return text
 
 
 class LineSplitter:
@@ -31,33 +57,27 @@ class LineSplitter:
     def __init__(self, max_line: int | None = MAX_LINE) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._max_line = max_line
-        self._open: list[str] = []  # the pieces of the line not ended yet
-        self._open_length = 0
+        self._open = OpenLine()
 
     def feed(self, data: bytes) -> list[str]:
         """The lines completed by `data`, without their line end (a trailing CR is dropped too)."""
         *lines, rest = self._decoder.decode(data).split("\n")
-        if lines and self._open:
-            lines[0] = "".join([*self._open, lines[0]])
-            self._open, self._open_length = [], 0
-        if rest:
-            self._open.append(rest)
-            self._open_length += len(rest)
+        self._open.carry(lines, rest)
         lines = [line.removesuffix("\r") for line in lines]
         self._check(lines)
         return lines
 
     def close(self) -> list[str]:
         """At end of stream: the unterminated last line, if there is one."""
-        text = "".join([*self._open, self._decoder.decode(b"", final=True)])
-        self._open, self._open_length = [], 0
+        text = self._open.take(self._decoder.decode(b"", final=True))
         return [text.removesuffix("\r")] if text else []
 
     def _check(self, lines: list[str]) -> None:
         if self._max_line is None:
             return
         # A CR at the open line's end may be the first half of its CRLF: not the line's.
-        open_length = self._open_length - (self._open[-1].endswith("\r") if self._open else 0)
+        pieces = self._open.pieces
+        open_length = self._open.length - (pieces[-1].endswith("\r") if pieces else 0)
         if max(max(map(len, lines), default=0), open_length) > self._max_line:
             raise TooLarge(Limit.LINE, self._max_line)
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import Limit, TooLarge
+from .lines import OpenLine
 
 __all__ = [
     "BOM",
@@ -95,8 +96,7 @@ class SSEParser:
         self, last_event_id: str = "", max_line: int | None = MAX_LINE, max_event: int | None = MAX_EVENT
     ) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._open: list[str] = []  # the pieces of the line not ended yet
-        self._open_length = 0
+        self._open = OpenLine()
         self._skip_lf = False
         self._first = True
         self._pending = _Pending()
@@ -126,15 +126,10 @@ class SSEParser:
             text = text.removeprefix("\n")
             self._skip_lf = False
         *lines, rest = _LINE_ENDS.split(text)
-        if lines and self._open:
-            lines[0] = "".join([*self._open, lines[0]])
-            self._open, self._open_length = [], 0
-        if rest:
-            self._open.append(rest)
-            self._open_length += len(rest)
-        elif text.endswith("\r"):
+        self._open.carry(lines, rest)
+        if not rest and text.endswith("\r"):
             self._skip_lf = True
-        longest = max(self._open_length, max(map(len, lines), default=0))
+        longest = max(self._open.length, max(map(len, lines), default=0))
         if self._max_line is not None and longest > self._max_line:
             raise TooLarge(Limit.LINE, self._max_line)
         return lines
