@@ -42,6 +42,13 @@ def rss_kib(pid: int) -> int:
     return kib
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far, user and system (from /proc/<pid>/stat)."""
+    # The command name may hold spaces and parentheses: the fields follow its last ')'.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 

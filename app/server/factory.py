@@ -7,9 +7,18 @@ import jinja2
 from aiohttp import web
 
 from .errors import api_errors_as_json
+from .fairness import LoopShare, Turns
 from .framing import close_after_unframed_body
 from .hosts import AllowedHosts
-from .keys import allowed_hosts_key, loop_lag_key, settings_key, shutdown_key, stream_stats_key
+from .keys import (
+    allowed_hosts_key,
+    loop_lag_key,
+    relay_share_key,
+    settings_key,
+    shutdown_key,
+    stream_stats_key,
+    turns_key,
+)
 from .lag import LoopLag, lag_watch
 from .routes import PACKAGE, setup_routes
 from .security import add_security_headers, served_hosts_only
@@ -24,6 +33,7 @@ async def stop_streams(app: web.Application) -> None:
     before aiohttp's shutdown timeout would cut it; one waiting on a reader that
     stopped reading cannot, so it ends at once."""
     app[shutdown_key].start()
+    app[relay_share_key].open()
     cut_blocked(app[stream_stats_key])
 
 
@@ -36,6 +46,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[stream_stats_key] = StreamStats(max_streams=settings.max_streams, memory_budget=settings.memory_budget)
     app[shutdown_key] = Shutdown()
     app[loop_lag_key] = LoopLag()
+    app[turns_key] = Turns()
+    app[relay_share_key] = LoopShare()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(PACKAGE, "templates"),

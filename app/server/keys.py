@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .fairness import LoopShare, Turns
 from .hosts import AllowedHosts
 from .lag import LoopLag
 from .settings import Settings
@@ -18,3 +19,7 @@ shutdown_key = web.AppKey("shutdown", Shutdown)
 allowed_hosts_key = web.AppKey("allowed_hosts", AllowedHosts)
 #: How late the event loop runs, sampled all the time (reported by /healthz).
 loop_lag_key = web.AppKey("loop_lag", LoopLag)
+#: Busy streams (nothing to wait for) take the loop in turns, one slice per pass.
+turns_key = web.AppKey("turns", Turns)
+#: The share of the loop the culprit relays may use together (their compression).
+relay_share_key = web.AppKey("relay_share", LoopShare)

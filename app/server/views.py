@@ -14,7 +14,8 @@ from ..differences import differences_document
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, StreamParams, bounds_document, parse_params
 from .errors import json_error, unavailable
-from .keys import loop_lag_key, stream_stats_key
+from .fairness import Turn
+from .keys import loop_lag_key, stream_stats_key, turns_key
 from .memory import collector_snapshot
 from .streams import tracked
 from .transports import HANDLERS, TransportHandler
@@ -27,6 +28,10 @@ def stream_view(endpoint: Endpoint) -> Handler:
     transport = HANDLERS[endpoint.transport]
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        # A stream starts in its turn (fairness.py): thousands opened at once would each
+        # be admitted, answered and fill their socket's buffers in one pass of the loop,
+        # seconds of work before the loop accepts or answers anyone else.
+        await request.app[turns_key].next(Turn())
         admitted = _admit(request, endpoint, transport)
         if isinstance(admitted, web.StreamResponse):
             return admitted

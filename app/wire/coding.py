@@ -40,7 +40,7 @@ class ContentEncoder:
         self.encoding = encoding
         self._zlib = zlib.compressobj(wbits=_GZIP_WBITS if encoding == "gzip" else _ZLIB_WBITS)
 
-    def feed(self, data: bytes, flush: bool = False) -> bytes:
+    def feed(self, data: bytes | memoryview, flush: bool = False) -> bytes:
         """What the compressor lets out for `data`: little or nothing until its buffer fills,
         unless `flush` (a sync flush) puts everything so far on the wire, still compressed."""
         out = self._zlib.compress(data)

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from ...params import StreamParams
 from ...sources import Clock, epoch_ms
-from ..keys import shutdown_key
+from ..fairness import Turn, Turns
+from ..keys import shutdown_key, turns_key
 from ..shutdown import Shutdown
 from ..streams import Outcome, StreamRecord
 from .responses import Send
-
-#: A write to a fast reader never waits, and neither does a pause whose deadline has
-#: already passed (a tiny interval, or a stream running behind its schedule): a stream
-#: that has not slept for this many messages hands the loop to other clients (often
-#: enough to be fair, rare enough to be free), whatever its interval.
-YIELD_EVERY = 64
 
 
 def clock_for(params: StreamParams) -> Clock | None:
@@ -43,6 +38,8 @@ class Pacer:
     shutdown: Shutdown
     keepalive: Callable[[], Awaitable[int]] | None = None
     keepalive_every: float = 0.0
+    #: Where a stream with nothing to wait for waits its turn (fairness.py).
+    turns: Turns = field(default_factory=Turns)
 
     def pause(self, deadline: float, record: StreamRecord) -> Awaitable[bool]:
         """Sleep until `deadline` (loop time), returning early (True) on stop.
@@ -74,7 +71,7 @@ def pacer_for(
     keepalive_every: float = 0.0,
 ) -> Pacer:
     """The pacer of one stream of this app."""
-    return Pacer(params.interval, request.app[shutdown_key], keepalive, keepalive_every)
+    return Pacer(params.interval, request.app[shutdown_key], keepalive, keepalive_every, request.app[turns_key])
 
 
 async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: StreamRecord) -> None:
@@ -82,12 +79,18 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
 
     The schedule is absolute (message i+1 is due at start + (i+1) x interval), so time
     spent sending does not add up into drift over a long stream.
+
+    A write to a fast reader never waits, and neither does a pause whose deadline has
+    already passed (interval 0, or a stream behind its schedule): such a stream is busy,
+    and after each slice of the loop's time it waits for its turn (fairness.py), however
+    large or small its messages.
     """
     loop = asyncio.get_running_loop()
     start = loop.time()
     shutdown = pacer.shutdown
     interval = pacer.interval
-    yield_at = YIELD_EVERY
+    turns = pacer.turns
+    turn = Turn()
     for index, message in enumerate(messages, start=1):
         if shutdown.started:
             record.outcome = Outcome.SHUTDOWN
@@ -96,7 +99,5 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
         record.messages += 1
         if interval and (deadline := start + index * interval) > loop.time():
             await pacer.pause(deadline, record)
-            yield_at = index + YIELD_EVERY
-        elif index >= yield_at:
-            yield_at = index + YIELD_EVERY
-            await asyncio.sleep(0)
+        elif turn.over():
+            await turns.next(turn)

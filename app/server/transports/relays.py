@@ -15,8 +15,9 @@ class Relay(Protocol):
     #: The Via header a relay that stands for a proxy adds, as real proxies do.
     via: str | None
 
-    def feed(self, data: bytes) -> bytes:
-        """Take one message's bytes; return what goes on to the reader now."""
+    def feed(self, data: bytes | memoryview, whole: bool = True) -> bytes:
+        """Take one message's bytes (or a piece of them: `whole` is False for all but its
+        last); return what goes on to the reader now."""
         ...
 
     def end(self) -> bytes:
@@ -36,8 +37,8 @@ class Gzip:
     def __init__(self) -> None:
         self._encoder = ContentEncoder("gzip")
 
-    def feed(self, data: bytes) -> bytes:
-        return self._encoder.feed(data, self.flush)
+    def feed(self, data: bytes | memoryview, whole: bool = True) -> bytes:
+        return self._encoder.feed(data, self.flush and whole)
 
     def end(self) -> bytes:
         return self._encoder.end()
@@ -59,13 +60,13 @@ class BufferingProxy:
         self._block = block
         self._held = bytearray()
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes | memoryview, whole: bool = True) -> bytes:
         self._held += data
-        whole = len(self._held) - len(self._held) % self._block
-        if not whole:
+        blocks = len(self._held) - len(self._held) % self._block
+        if not blocks:
             return b""
-        out = bytes(self._held[:whole])
-        del self._held[:whole]
+        out = bytes(self._held[:blocks])
+        del self._held[:blocks]
         return out
 
     def end(self) -> bytes:
