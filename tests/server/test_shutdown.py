@@ -15,7 +15,12 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.server.settings import DEFAULT_SHUTDOWN_TIMEOUT
+from tests.machine import Preemption
 from tests.processes import free_port
+
+#: How long the process may take to exit once every stream ends itself at once, at a whole
+#: core (scaled by the share of one the machine gives meanwhile, tests/machine.py).
+PROMPT_EXIT_SECONDS = 1.0
 
 
 @pytest.fixture
@@ -81,3 +86,31 @@ async def test_shutdown_ends_every_stream_cleanly_and_promptly(server_process, s
     json.loads(cut_array.removesuffix(",\n") + "]")
     assert "ERROR" not in stderr and "Traceback" not in stderr, stderr
     assert "outcome=shutdown" in stderr
+
+
+async def _never_reading(port: int, path: str) -> asyncio.StreamWriter:
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    await writer.drain()
+    return writer
+
+
+async def test_shutdown_is_prompt_while_relays_compress_for_readers_that_never_read(server_process) -> None:
+    # Compressing for a reader that does not read is work nothing pushes back on: before the
+    # loop was shared by work done, four such streams made SIGTERM take the whole timeout.
+    process, port = server_process
+    paths = [f"/chunked?count=1000000&interval=0&size={1024 * 1024}&via=gzip"] * 4
+    paths += [f"/sse?count=1000000&interval=0&size={64 * 1024}&via=gzip-flush"] * 50
+    writers = await asyncio.gather(*(_never_reading(port, path) for path in paths))
+    await asyncio.sleep(0.5)
+    with Preemption() as machine:
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), DEFAULT_SHUTDOWN_TIMEOUT + 5)
+        elapsed = time.monotonic() - started
+    for writer in writers:
+        writer.transport.abort()
+    stderr = (await process.stderr.read()).decode()  # type: ignore[union-attr]
+    print(f"SIGTERM with {len(paths)} relays nobody reads: exited in {elapsed:.2f} s; {machine}")
+    assert elapsed < min(machine.allows(PROMPT_EXIT_SECONDS), DEFAULT_SHUTDOWN_TIMEOUT), stderr
+    assert "ERROR" not in stderr and "Traceback" not in stderr, stderr
