@@ -186,7 +186,7 @@ def add_size_options(parser: argparse.ArgumentParser, max_bytes_help: str, decod
     if decoding:
         sizes += [
             ("--max-decoded-bytes", DEFAULT_MAX_DECODED, "bytes a compressed body may decode to"),
-            ("--max-message-bytes", DEFAULT_MAX_MESSAGE, "characters of one line or SSE event, ended or not"),
+            ("--max-message-bytes", DEFAULT_MAX_MESSAGE, "bytes (not characters) of one line, event or message"),
         ]
     for option, default, text in sizes:
         parser.add_argument(

@@ -12,6 +12,7 @@ gives nothing until its end.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 from .errors import Limit, TooLarge, WireError
 
@@ -59,6 +60,8 @@ class ContentDecoder:
     A few hundred compressed bytes may inflate to megabytes (a thousand to one for a run of
     zeros), so the decompressor is drained in steps of at most INFLATE_STEP bytes, and the
     bound is checked after each: one read never inflates more than the bound and a step.
+    `steps` hands each step over before the next is inflated, so a reader that is done with
+    one before it takes the next holds a step, not a read's worth, however far it inflates.
     """
 
     def __init__(self, content_encoding: str = "", max_decoded: int | None = MAX_DECODED) -> None:
@@ -74,21 +77,29 @@ class ContentDecoder:
             raise WireError(f"cannot decode Content-Encoding {content_encoding!r}")
 
     def feed(self, data: bytes) -> bytes:
+        """All that `data` decodes to, at once (a read's worth: see `steps`)."""
+        return b"".join(self.steps(data))
+
+    def steps(self, data: bytes) -> Iterator[bytes]:
+        """What `data` decodes to, in pieces of at most INFLATE_STEP bytes (none empty), each
+        inflated only when the one before has been taken. Take them all: what `data` still
+        held when a caller stops taking is lost."""
         if self._zlib is None:
             self.decoded += len(data)  # no more than crossed the wire: the reader bounds that
-            return data
-        pieces: list[bytes] = []
-        try:
-            while True:
+            if data:
+                yield data
+            return
+        while True:
+            try:
                 piece = self._zlib.decompress(data, INFLATE_STEP)
-                pieces.append(self._counted(piece))
-                data = self._zlib.unconsumed_tail
-                # A full step may leave output inside zlib even with no input left.
-                if not data and len(piece) < INFLATE_STEP:
-                    break
-        except zlib.error as error:
-            raise WireError(f"bad {self.encoding} body: {error}") from None
-        return b"".join(pieces)
+            except zlib.error as error:
+                raise WireError(f"bad {self.encoding} body: {error}") from None
+            if piece:
+                yield self._counted(piece)
+            data = self._zlib.unconsumed_tail
+            # A full step may leave output inside zlib even with no input left.
+            if not data and len(piece) < INFLATE_STEP:
+                return
 
     def flush(self) -> bytes:
         """At the end of the body: whatever the decompressor still holds."""

@@ -9,75 +9,82 @@ per message ending in `\\n`: the server's hot path.)
 
 from __future__ import annotations
 
-import codecs
-
 from .errors import Limit, TooLarge
 
-__all__ = ["MAX_LINE", "LineCounter", "LineSplitter", "OpenLine"]
+__all__ = ["MAX_LINE", "LineCounter", "LineSplitter", "OpenLine", "as_text"]
 
 _LF = b"\n"
-#: The longest line, in characters, unless its reader says otherwise: no message of a
-#: stream is this long, and a line without end would otherwise be held whole.
+#: The longest line, in bytes, unless its reader says otherwise: no message of a stream is
+#: this long, and a line without end would otherwise be held whole.
 MAX_LINE = 4 * 1024 * 1024
 
 
 class OpenLine:
-    """The line a decoder has begun and not ended, kept as the pieces that came and joined
+    """The line a decoder has begun and not ended, kept as the bytes that came and joined
     once, when it ends: a long line costs time in proportion to its length, not a re-scan
-    of it per read. Shared by every text decoder (lines here, SSE's fields)."""
+    of it per read. Shared by every text decoder (lines here, SSE's fields).
+
+    Lines are split on the bytes and each decoded once it is whole: a line end is ASCII,
+    never part of a UTF-8 sequence, so the text is what decoding the stream would give, and
+    a bound counts the bytes a line has on the wire, whatever its characters."""
 
     def __init__(self) -> None:
-        self.pieces: list[str] = []
+        self.pieces: list[bytes] = []
+        #: Bytes held.
         self.length = 0
 
-    def carry(self, lines: list[str], rest: str) -> None:
+    def carry(self, lines: list[bytes], rest: bytes) -> None:
         """`lines` ended by a read (the first one completes the open line, joined in place)
         and `rest`, what the read left open."""
         if lines and self.pieces:
-            lines[0] = "".join([*self.pieces, lines[0]])
+            lines[0] = b"".join([*self.pieces, lines[0]])
             self.pieces, self.length = [], 0
         if rest:
             self.pieces.append(rest)
             self.length += len(rest)
 
-    def take(self, tail: str = "") -> str:
-        """The open line (with `tail`), now ended by the stream's end."""
-        text = "".join([*self.pieces, tail])
+    def take(self) -> bytes:
+        """The open line, now ended by the stream's end."""
+        line = b"".join(self.pieces)
         self.pieces, self.length = [], 0
-        return text
+        return line
+
+
+def as_text(line: bytes) -> str:
+    """A whole line's bytes as text: UTF-8, each bad sequence replaced by U+FFFD."""
+    return line.decode(errors="replace")
 
 
 class LineSplitter:
     """Complete lines out of arbitrary reads, decoded as UTF-8 (bad bytes replaced).
 
-    Only the new text of each read is searched for line ends; a line still open is kept as
+    Only the new bytes of each read are searched for line ends; a line still open is kept as
     its pieces, joined once it ends, so a long line costs time in proportion to its length.
-    TooLarge for a line of more than `max_line` characters, ended or not (None: no bound)."""
+    TooLarge for a line of more than `max_line` bytes, ended or not (None: no bound)."""
 
     def __init__(self, max_line: int | None = MAX_LINE) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._max_line = max_line
         self._open = OpenLine()
 
     def feed(self, data: bytes) -> list[str]:
         """The lines completed by `data`, without their line end (a trailing CR is dropped too)."""
-        *lines, rest = self._decoder.decode(data).split("\n")
+        *lines, rest = data.split(_LF)
         self._open.carry(lines, rest)
-        lines = [line.removesuffix("\r") for line in lines]
+        lines = [line.removesuffix(b"\r") for line in lines]
         self._check(lines)
-        return lines
+        return [as_text(line) for line in lines]
 
     def close(self) -> list[str]:
         """At end of stream: the unterminated last line, if there is one."""
-        text = self._open.take(self._decoder.decode(b"", final=True))
-        return [text.removesuffix("\r")] if text else []
+        line = self._open.take()
+        return [as_text(line.removesuffix(b"\r"))] if line else []
 
-    def _check(self, lines: list[str]) -> None:
+    def _check(self, lines: list[bytes]) -> None:
         if self._max_line is None:
             return
         # A CR at the open line's end may be the first half of its CRLF: not the line's.
         pieces = self._open.pieces
-        open_length = self._open.length - (pieces[-1].endswith("\r") if pieces else 0)
+        open_length = self._open.length - (pieces[-1].endswith(b"\r") if pieces else 0)
         if max(max(map(len, lines), default=0), open_length) > self._max_line:
             raise TooLarge(Limit.LINE, self._max_line)
 

@@ -23,11 +23,12 @@ def head(*fields: str) -> Head:
     return parsed[0]
 
 
-def read_split(reading: BodyReading, data: bytes, cut: int) -> tuple[bytes, int]:
+def read_split(reading: BodyReading, data: bytes, cut: int) -> tuple[int, int]:
+    """(bytes decoded, messages) of a body read in two."""
     pieces = [reading.feed(data[:cut]), reading.feed(data[cut:])]
     if not reading.done:
         pieces.append(reading.finish())
-    return b"".join(p.decoded for p in pieces), sum(p.messages for p in pieces)
+    return sum(p.decoded for p in pieces), sum(p.messages for p in pieces)
 
 
 def test_a_chunked_gzip_event_stream_decodes_and_counts_its_events_at_every_split() -> None:
@@ -37,7 +38,7 @@ def test_a_chunked_gzip_event_stream_decodes_and_counts_its_events_at_every_spli
     fields = ("Content-Type: text/event-stream", "Transfer-Encoding: chunked", "Content-Encoding: gzip")
     for cut in range(len(body) + 1):
         reading = BodyReading(head(*fields))
-        assert read_split(reading, body, cut) == (b"".join(events), 3)
+        assert read_split(reading, body, cut) == (len(b"".join(events)), 3)
         assert reading.done and reading.chunk_count == 4
 
 
@@ -45,14 +46,14 @@ def test_a_length_delimited_ndjson_body_counts_its_lines_and_ignores_what_follow
     body = b'{"a":1}\n{"a":2}\n{"a":3}'
     for cut in range(len(body) + 1):
         reading = BodyReading(head("Content-Type: application/x-ndjson", f"Content-Length: {len(body)}"))
-        assert read_split(reading, body + b"junk", cut) == (body, 3)
+        assert read_split(reading, body + b"junk", cut) == (len(body), 3)
 
 
 def test_a_body_delimited_by_close_ends_with_finish() -> None:
     reading = BodyReading(head("Content-Type: text/plain", "Content-Encoding: gzip"))
     data = gzip.compress(b"all of it")
     assert reading.delimited_by_close
-    assert read_split(reading, data, 3) == (b"all of it", 0)
+    assert read_split(reading, data, 3) == (len(b"all of it"), 0)
 
 
 def exchange_of(*fields: str, arrivals: list[Arrival], end_ms: float, reading: str = "bytes") -> Exchange:

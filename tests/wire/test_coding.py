@@ -83,3 +83,11 @@ def test_a_read_is_inflated_whole_in_steps_and_the_bound_counts_the_whole_body()
 def test_an_unencoded_body_is_not_held_to_the_decoded_bound() -> None:
     decoder = ContentDecoder("", max_decoded=4)
     assert decoder.feed(b"more than four") == b"more than four"
+
+
+def test_a_read_is_inflated_a_step_at_a_time_as_its_steps_are_taken() -> None:
+    decoder = ContentDecoder("gzip", max_decoded=None)
+    steps = decoder.steps(bomb(64 * INFLATE_STEP))
+    assert len(next(steps)) == INFLATE_STEP
+    assert decoder.decoded == INFLATE_STEP  # the rest of the read is still compressed
+    assert [len(step) for step in steps] == [INFLATE_STEP] * 63

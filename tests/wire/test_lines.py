@@ -94,3 +94,11 @@ def test_a_line_longer_than_the_bound_is_refused_ended_or_not() -> None:
     assert raised.value.limit is Limit.LINE
     with pytest.raises(TooLarge):
         LineSplitter(max_line=8).feed(b"123456789\n")
+
+
+def test_the_bound_counts_a_lines_bytes_not_its_characters() -> None:
+    four = "\U0001f600"  # one character, four bytes
+    splitter = LineSplitter(max_line=8)
+    assert splitter.feed(f"{four * 2}\n".encode()) == [four * 2]
+    with pytest.raises(TooLarge, match="line over 8 bytes"):
+        splitter.feed((four * 3).encode())  # 3 characters, 12 bytes, not ended

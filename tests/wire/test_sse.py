@@ -3,6 +3,9 @@ decoder counts the same dispatches, and the encoder writes what both read back."
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -159,3 +162,38 @@ def test_an_event_of_many_short_lines_past_the_bound_is_refused_before_its_blank
     with pytest.raises(TooLarge, match="event over 10 bytes") as raised:
         parser.feed(b"data: 01234\ndata: 56789\n")
     assert raised.value.limit is Limit.EVENT
+
+
+def test_the_bounds_count_bytes_not_characters() -> None:
+    four = "\U0001f600".encode()  # one character, four bytes
+    parser = SSEParser(max_line=16, max_event=10)
+    assert parser.feed(b"data: " + four * 2 + b"\n\n") == [SSEEvent("\U0001f600" * 2)]
+    with pytest.raises(TooLarge, match="line over 16 bytes"):
+        parser.feed(b"data: " + four * 3)  # 9 characters, 18 bytes
+    with pytest.raises(TooLarge, match="event over 10 bytes"):
+        SSEParser(max_line=16, max_event=10).feed(b"data: " + four * 2 + b"\ndata: " + four + b"\n")
+
+
+def line_read() -> bytes:
+    return b"x" * 65536
+
+
+def event_read() -> bytes:
+    return b"data: " + b"x" * 65529 + b"\n"
+
+
+@pytest.mark.parametrize(("opening", "read"), [(b"data: ", line_read), (b"", event_read)], ids=["line", "event"])
+def test_the_counter_holds_nothing_of_a_line_or_an_event_without_end(opening: bytes, read: Callable[[], bytes]) -> None:
+    counter = EventCounter()
+    tracemalloc.start()
+    try:
+        counter.feed(opening)
+        for _ in range(256):  # 16 MiB, each read a new one, as a socket gives them
+            counter.feed(read())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # A read and the few bytes before it, copied once: before, the event was held whole.
+    assert peak < 4 * 65536, peak
+    counter.feed(b"\n\n")
+    assert counter.messages == 1

@@ -6,7 +6,8 @@ puts a culprit (gzip, a buffering proxy) in front of a stream, shown beside the 
 one; `--drop` has the server cut each connection after N messages.
 Exit status: 0 all streams complete, 1 a stream was refused or failed, 2 bad usage
 (an unknown endpoint, a URL that is not http:// or https://), 3 the server could not be
-reached, 130 interrupted (Ctrl-C).
+reached, 5 a stream not over within --timeout, 7 a stream stopped by a size bound (its
+bytes, what it decodes to, or one of its messages: a WebSocket's too), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_stream_options(parser, stamp=True)
     add_timeout_option(parser)
-    add_size_options(parser, "bytes of each response read from the wire at most")
+    add_size_options(parser, "bytes of each stream read from the wire at most (SSE: all its connections together)")
     add_culprit_options(parser)
     parser.add_argument("--upper", action="store_true", help="upper-case each message as it arrives (processing)")
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON at the end, nothing else")
@@ -127,8 +128,11 @@ class Run:
     def sink(self, message: Message) -> None:
         if self.args.upper:
             message = replace(message, text=message.text.upper())
-        self.messages.append(message)
-        if not self.args.json:
+        if self.args.json:
+            # Kept for the document only: a stream of tiny messages (2 MiB of empty lines
+            # is 2 million) would otherwise hold a few hundred bytes for each, to no end.
+            self.messages.append(message)
+        else:
             say(message_line(message, self.start_epoch_ms, self.width))
 
     def note(self, stream: str, text: str) -> None:

@@ -13,7 +13,7 @@ import aiohttp
 from ...sources import split_stamp
 from ...wire.chunked import LAST_CHUNK_BYTES
 from ...wire.sse import SSEParser
-from .body import CountingBody, open_body
+from .body import CountingBody, WireBudget, open_body
 from .model import Context, StreamError, StreamResult, counted, deliver, refusal_message
 from .reconnection import Answer, Reconnection, classify
 
@@ -23,12 +23,13 @@ async def read_event_source(ctx: Context, result: StreamResult) -> None:
     cleanly or the server answers 204.
 
     Raises StreamError when an answer is neither a stream nor 204, GaveUp when
-    connections keep bringing nothing.
+    connections keep bringing nothing, TooLarge once the connections together read more
+    than --max-bytes (one budget for the stream: a cut does not renew it).
     """
-    state = Reconnection()
+    state, budget = Reconnection(), WireBudget(ctx.max_bytes)
     try:
         while True:
-            wait = await connect_once(ctx, result, state)
+            wait = await connect_once(ctx, result, state, budget)
             if wait is None:
                 break
             await asyncio.sleep(wait)  # EventSource's reconnection time: a wait, not a poll
@@ -37,7 +38,7 @@ async def read_event_source(ctx: Context, result: StreamResult) -> None:
         result.syntax_bytes = result.body_bytes - result.payload_bytes
 
 
-async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) -> float | None:
+async def connect_once(ctx: Context, result: StreamResult, state: Reconnection, budget: WireBudget) -> float | None:
     """One request: None when the EventSource is done, else the seconds before the next."""
     headers = state.request_headers()
     before = result.messages
@@ -47,7 +48,7 @@ async def connect_once(ctx: Context, result: StreamResult, state: Reconnection) 
             parser = await answered(ctx, result, state, response)
             if parser is None:
                 return None
-            await read_events(ctx, result, open_body(response, result, ctx), parser)
+            await read_events(ctx, result, open_body(response, result, ctx, budget), parser)
         how = "ended"
     except aiohttp.ClientPayloadError:
         how = "was cut"

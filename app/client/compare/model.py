@@ -90,7 +90,7 @@ class Context:
     start: float = field(default_factory=time.perf_counter)
     start_epoch_ms: float = field(default_factory=lambda: time.time() * 1000)
     #: Bytes of one response read from the wire, what its body may decode to, and the
-    #: longest line, SSE event or WebSocket message: past one, a stream stops (TooLarge).
+    #: longest line, SSE event, JSON item or WebSocket message: past one, a stream stops (TooLarge).
     max_bytes: int | None = None
     max_decoded: int | None = MAX_DECODED
     max_message: int | None = MAX_EVENT
@@ -112,14 +112,27 @@ def deliver(ctx: Context, result: StreamResult, text: str, sent_ms: float | None
     ctx.sink(message)
 
 
+#: The most of a refusal's body read for its message: an `{"error": ...}` is far shorter,
+#: and a refusal whose body never ends must not be read, and held, for ever.
+REFUSAL_BYTES = 64 * 1024
+
+
 async def refusal_message(response: aiohttp.ClientResponse) -> str:
     """The server's `{"error": ...}` text, or the start of whatever body it sent."""
-    body = await response.read()
+    body = await read_at_most(response.content, REFUSAL_BYTES)
     try:
         document = json.loads(body)
         return str(document["error"])
     except (ValueError, KeyError, TypeError):
         return body[:200].decode(errors="replace") or response.reason or "no message"
+
+
+async def read_at_most(content: aiohttp.StreamReader, limit: int) -> bytes:
+    """A body's first `limit` bytes (fewer if it ends first); the rest is left unread."""
+    body = bytearray()
+    while len(body) < limit and (data := await content.read(limit - len(body))):
+        body += data
+    return bytes(body)
 
 
 def new_result(

@@ -75,8 +75,28 @@ async def read_ndjson(ctx: Context, result: StreamResult, body: CountingBody) ->
             deliver(ctx, result, *unstamped_json(json.loads(line)), len(line.encode()))
 
 
+class ItemBound:
+    """A body as ijson reads it, counting the bytes read since the last item came out: ijson
+    holds an item until it ends, so one that does not (a string that goes on) would be held
+    to the body's own bounds. TooLarge once more than `max_message` bytes were read for one
+    item (counted from the item before it: off by what ijson reads ahead, a read at most)."""
+
+    def __init__(self, body: CountingBody, max_message: int | None) -> None:
+        self._body, self._max_message = body, max_message
+        self.since_item = 0
+
+    async def read(self, size: int = -1) -> bytes:
+        data = await self._body.read(size)
+        self.since_item += len(data)
+        if self._max_message is not None and self.since_item > self._max_message:
+            raise TooLarge(Limit.MESSAGE, self._max_message)
+        return data
+
+
 async def read_json_items(ctx: Context, result: StreamResult, body: CountingBody) -> None:
-    async for item in ijson.items_async(body, "item", use_float=True):
+    bounded = ItemBound(body, ctx.max_message)
+    async for item in ijson.items_async(bounded, "item", use_float=True):
+        bounded.since_item = 0  # the next item's count starts
         text, sent = unstamped_json(item)
         deliver(ctx, result, text, sent, len(text))
 

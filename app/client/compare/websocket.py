@@ -13,7 +13,7 @@ from .model import Context, StreamError, StreamResult, counted, deliver, refusal
 CLOSE_MEANINGS = {
     1001: " (going away: the server is shutting down)",
     1006: " (abnormal closure: the connection was cut without a close frame)",
-    1009: " (a message over --max-message-bytes)",
+    1009: " (message too big: the server would not take one it was sent)",
     1011: " (the server met an error)",
 }
 
@@ -29,6 +29,11 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
         result.status = 101
         result.ttfb_ms = round(ctx.now_ms(), 3)
         async for frame in ws:
+            if frame.type is aiohttp.WSMsgType.ERROR and ctx.max_message is not None and too_big(frame):
+                # aiohttp refused the message by its size and closed with 1009: a bound of
+                # ours stopped the stream, said as every other reader says it (exit 7).
+                result.close_code = ws.close_code
+                raise TooLarge(Limit.MESSAGE, ctx.max_message)
             if frame.type is aiohttp.WSMsgType.TEXT:
                 size = len(frame.data.encode())
                 result.body_bytes += size
@@ -40,6 +45,12 @@ async def read_websocket(ctx: Context, result: StreamResult) -> None:
     if ws.close_code not in (1000, None):
         ctx.note(result.stream, f"closed with code {ws.close_code} after {counted(result.messages, 'message')}")
         result.error = f"closed with code {ws.close_code}{CLOSE_MEANINGS.get(ws.close_code, '')}"
+
+
+def too_big(frame: aiohttp.WSMessage) -> bool:
+    """Whether aiohttp's reader failed the connection over a message past max_msg_size."""
+    error = frame.data
+    return isinstance(error, aiohttp.WebSocketError) and error.code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
 
 
 async def handshake_refusal(ctx: Context, result: StreamResult, error: aiohttp.WSServerHandshakeError) -> StreamError:

@@ -47,9 +47,9 @@ class MessageCounter:
 
 @dataclass(frozen=True)
 class Piece:
-    """What one read of the body gave: its decoded bytes and the messages it completed."""
+    """What one read of the body gave: how many bytes it decoded to, and the messages it completed."""
 
-    decoded: bytes
+    decoded: int
     messages: int
 
 
@@ -79,21 +79,27 @@ class BodyReading:
         return self._framing.delimited_by_close
 
     def feed(self, data: bytes) -> Piece:
-        """Raises WireError on framing or encoding that cannot be followed, TooLarge past a bound."""
+        """Raises WireError on framing or encoding that cannot be followed, TooLarge past a bound.
+
+        What the read decodes to is counted a step (INFLATE_STEP) at a time and let go: a
+        read of a gzip bomb costs a step of memory, not the bound's worth."""
         if self.done:
-            return Piece(b"", 0)  # what follows a whole body is not the body's
-        decoded = self._decoder.feed(self._unframe(data))
-        if self.done:
-            decoded += self._decoder.flush()
-        messages = self.counter.feed(decoded) + (self.counter.close() if self.done else 0)
-        return Piece(decoded, messages)
+            return Piece(0, 0)  # what follows a whole body is not the body's
+        decoded = messages = 0
+        for step in self._decoder.steps(self._unframe(data)):
+            decoded, messages = decoded + len(step), messages + self.counter.feed(step)
+        if not self.done:
+            return Piece(decoded, messages)
+        last = self._end()
+        return Piece(decoded + last.decoded, messages + last.messages)
 
     def finish(self) -> Piece:
         """The connection closed: whatever the decoder and the counter still hold."""
-        if self.done:
-            return Piece(b"", 0)
+        return Piece(0, 0) if self.done else self._end()
+
+    def _end(self) -> Piece:
         decoded = self._decoder.flush()
-        return Piece(decoded, self.counter.feed(decoded) + self.counter.close())
+        return Piece(len(decoded), self.counter.feed(decoded) + self.counter.close())
 
     def _unframe(self, data: bytes) -> bytes:
         payload = bytearray()

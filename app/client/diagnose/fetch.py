@@ -219,7 +219,7 @@ async def next_read(connection: Connection, result: Exchange, body: BodyReading,
     if not data:
         piece = body.finish()
         if piece.decoded or piece.messages:
-            result.arrivals.append(Arrival(clock.ms(), 0, len(piece.decoded), piece.messages))
+            result.arrivals.append(Arrival(clock.ms(), 0, piece.decoded, piece.messages))
         return Ending.CLOSED if body.delimited_by_close else Ending.CUT
     return Ending.COMPLETE if take(result, body, data, clock) else Ending.CUT
 
@@ -239,7 +239,7 @@ def take(result: Exchange, body: BodyReading, data: bytes, clock: Clock) -> bool
         result.body_error = str(error)
         result.arrivals.append(Arrival(t_ms, len(data), 0, 0))
         return False
-    result.arrivals.append(Arrival(t_ms, len(data), len(piece.decoded), piece.messages))
+    result.arrivals.append(Arrival(t_ms, len(data), piece.decoded, piece.messages))
     return True
 
 
