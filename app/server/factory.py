@@ -20,6 +20,7 @@ from .keys import (
     turns_key,
 )
 from .lag import LoopLag, lag_watch
+from .page import install as install_pages
 from .routes import PACKAGE, setup_routes
 from .security import add_security_headers, served_hosts_only
 from .settings import Settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         autoescape=jinja2.select_autoescape(default=True),
     )
     app[aiohttp_jinja2.static_root_key] = "/static"
+    install_pages(app)
     setup_routes(app)
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(close_after_unframed_body)

@@ -83,4 +83,7 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
         # Resource Timing of a lane's request (when it was sent, how long the browser queued
         # it, its encoded size) is zeros for a cross-origin page without this.
         response.headers[hdrs.TIMING_ALLOW_ORIGIN] = origin
-        response.headers[hdrs.VARY] = "Origin"
+        # Added to what the response varies on already (the page's Accept-Encoding), or a
+        # shared cache could hand a gzip page to a client that does not take gzip.
+        vary = response.headers.get(hdrs.VARY)
+        response.headers[hdrs.VARY] = f"{vary}, Origin" if vary else "Origin"

@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..culprits import misapplied
-from ..differences import differences_document
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, StreamParams, bounds_document, parse_params
 from .errors import json_error, unavailable
 from .fairness import Turn
 from .keys import loop_lag_key, stream_stats_key, turns_key
 from .memory import collector_snapshot
+from .page import pages_key, serve_page
 from .streams import tracked
 from .transports import HANDLERS, TransportHandler
 from .transports.sizes import MAX_BUFFERED_BYTES
-from .yours import stream_url
 
 
 def stream_view(endpoint: Endpoint) -> Handler:
@@ -95,16 +93,6 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", **snapshot, "event_loop": loop, "loop_lag": lag, "collector": collector})
 
 
-@aiohttp_jinja2.template("index.html")
-async def index(request: web.Request) -> dict[str, object]:
-    asked = request.query.get("stream", "")
-    stream = stream_url(asked)
-    return {
-        "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
-        "params": bounds_document(),
-        "max_duration": MAX_DURATION_SECONDS,
-        "differences": differences_document(list(dict.fromkeys(e.transport for e in ENDPOINTS))),
-        **culprits_document(),
-        "stream": stream,
-        "stream_refused": bool(asked) and stream is None,
-    }
+async def index(request: web.Request) -> web.StreamResponse:
+    """The dashboard, from memory: the same bytes for everyone with the same `?stream=`."""
+    return await serve_page(request, request.app[pages_key])
