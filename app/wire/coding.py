@@ -90,13 +90,17 @@ class ContentDecoder:
                 yield data
             return
         while True:
+            if self._zlib.eof and data:
+                # A gzip body may be several members one after another (RFC 1952, 2.2), as
+                # a server that compresses each write on its own sends it: each is inflated.
+                self._zlib = zlib.decompressobj(wbits=_EITHER_WBITS)
             try:
                 piece = self._zlib.decompress(data, INFLATE_STEP)
             except zlib.error as error:
                 raise WireError(f"bad {self.encoding} body: {error}") from None
             if piece:
                 yield self._counted(piece)
-            data = self._zlib.unconsumed_tail
+            data = self._zlib.unused_data if self._zlib.eof else self._zlib.unconsumed_tail
             # A full step may leave output inside zlib even with no input left.
             if not data and len(piece) < INFLATE_STEP:
                 return

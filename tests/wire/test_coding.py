@@ -29,6 +29,22 @@ def test_the_decoder_gives_back_the_body_across_every_split(flush: bool, encodin
         assert b"".join(decoder.feed(read) for read in reads) + decoder.flush() == b"".join(MESSAGES), reads
 
 
+def test_a_body_of_several_gzip_members_is_decoded_whole_across_every_split() -> None:
+    # A server that compresses each write on its own (Django's gzip on an async view) sends
+    # one gzip member per message: RFC 1952 makes the body their concatenation.
+    body = b"".join(gzip.compress(message, mtime=0) for message in MESSAGES)
+    for reads in splits(body):
+        decoder = ContentDecoder("gzip")
+        assert b"".join(decoder.feed(read) for read in reads) + decoder.flush() == b"".join(MESSAGES), reads
+        assert decoder.decoded == len(b"".join(MESSAGES))
+
+
+def test_bytes_after_a_gzip_member_that_are_not_one_are_refused() -> None:
+    decoder = ContentDecoder("gzip")
+    with pytest.raises(WireError, match="bad gzip body"):
+        decoder.feed(gzip.compress(MESSAGES[0]) + b"not gzip at all")
+
+
 def test_what_the_encoder_writes_is_gzip_any_reader_takes() -> None:
     assert gzip.decompress(b"".join(encoded(flush=True))) == b"".join(MESSAGES)
     assert zlib.decompress(b"".join(encoded(flush=False, encoding="deflate"))) == b"".join(MESSAGES)
