@@ -1,5 +1,5 @@
-"""diagnose's pure parts: response bodies taken apart at every split of their bytes, and causes
-claimed from evidence, never from a header alone. (Its frames are the wire codec's: tests/wire.)"""
+"""diagnose's pure parts: response bodies taken apart at every split of their bytes, and the
+timeline's report. (Its frames are the wire codec's: tests/wire; its causes: test_causes.py.)"""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import gzip
 import pytest
 
 from app.client.diagnose.body import BodyReading
-from app.client.diagnose.causes import causes, warnings
 from app.client.diagnose.exchange import Exchange
 from app.client.diagnose.report import Diagnosis, timing_lines
-from app.client.diagnose.verdict import Arrival, judge
+from app.client.diagnose.verdict import Arrival
 from app.wire.chunked import encode_chunked
 from app.wire.coding import ContentEncoder
 from app.wire.http import Head, parse_head
@@ -59,53 +58,6 @@ def test_a_body_delimited_by_close_ends_with_finish() -> None:
 def exchange_of(*fields: str, arrivals: list[Arrival], end_ms: float, reading: str = "bytes") -> Exchange:
     headers = dict(field.lower().split(": ", 1) for field in fields)
     return Exchange(url="http://127.0.0.1/", headers=headers, arrivals=arrivals, end_ms=end_ms, reading=reading)
-
-
-PROGRESSIVE = [Arrival(t, 40, 30) for t in (5, 1000, 2000, 3000, 4000)]
-AT_THE_END = [Arrival(2, 20, 0), Arrival(4000, 140, 150)]
-
-
-def ids_of(exchange: Exchange) -> list[str]:
-    return [finding.id for finding in causes(exchange, judge(exchange.arrivals, exchange.end_ms))]
-
-
-def test_a_compressed_stream_that_arrives_progressively_has_no_cause() -> None:
-    exchange = exchange_of("Content-Encoding: gzip", "Server: nginx", arrivals=PROGRESSIVE, end_ms=4005)
-    assert ids_of(exchange) == []
-
-
-def test_compression_is_claimed_when_the_encoded_bytes_came_early_and_the_content_late() -> None:
-    exchange = exchange_of("Content-Encoding: gzip", arrivals=AT_THE_END, end_ms=4005)
-    assert ids_of(exchange) == ["compression"]
-    evidence = causes(exchange, judge(exchange.arrivals, exchange.end_ms))[0].evidence
-    assert "20 bytes of gzip arrived in 1 read from 2 ms on" in evidence
-
-
-def test_a_named_proxy_is_claimed_unless_a_content_length_explains_the_wait() -> None:
-    streamed = exchange_of("Server: nginx/1.22.1", "Transfer-Encoding: chunked", arrivals=AT_THE_END, end_ms=4005)
-    built = exchange_of("Server: nginx/1.22.1", "Content-Length: 150", arrivals=[Arrival(4000, 150, 150)], end_ms=4005)
-    unnamed = exchange_of("Server: uvicorn", "Transfer-Encoding: chunked", arrivals=AT_THE_END, end_ms=4005)
-    assert ids_of(streamed) == ["proxy-buffering"]
-    assert ids_of(built) == ["content-length"]
-    assert ids_of(unnamed) == ["held-by-server"]
-
-
-def test_held_content_that_nothing_explains_is_said_to_be_held_by_the_server() -> None:
-    assert ids_of(exchange_of("Transfer-Encoding: chunked", arrivals=AT_THE_END, end_ms=4005)) == ["held-by-server"]
-
-
-@pytest.mark.parametrize(
-    ("fields", "expected"),
-    [
-        (("Content-Type: text/plain",), ["sniffing"]),
-        (("Content-Type: text/plain", "X-Content-Type-Options: nosniff"), []),
-        (("Content-Type: text/event-stream", "Via: 1.1 varnish"), ["no-transform"]),
-        (("Content-Type: text/event-stream", "CF-Ray: 1", "Cache-Control: no-cache, no-transform"), []),
-        (("Content-Type: application/x-ndjson",), []),
-    ],
-)
-def test_browser_warnings_follow_the_headers_whatever_the_verdict(fields: tuple[str, ...], expected: list[str]) -> None:
-    assert [w.id for w in warnings(exchange_of(*fields, arrivals=PROGRESSIVE, end_ms=4005))] == expected
 
 
 @pytest.mark.parametrize(

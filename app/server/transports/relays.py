@@ -14,6 +14,9 @@ class Relay(Protocol):
     content_encoding: str | None
     #: The Via header a relay that stands for a proxy adds, as real proxies do.
     via: str | None
+    #: The response's head waits for the first bytes the relay lets go, as a buffering
+    #: proxy's does (nginx sends a head under 1460 bytes only with its first block).
+    holds_head: bool
 
     def feed(self, data: bytes | memoryview, whole: bool = True) -> bytes:
         """Take one message's bytes (or a piece of them: `whole` is False for all but its
@@ -30,6 +33,8 @@ class Gzip:
 
     content_encoding: str | None = "gzip"
     via: str | None = None
+    #: A compression middleware sends the head at once (its gzip header follows it).
+    holds_head = False
 
     #: Flushed after every message, or only when the compressor's buffer fills.
     flush = False
@@ -55,6 +60,7 @@ class BufferingProxy:
 
     content_encoding: str | None = None
     via: str | None = "1.1 transport-lab (emulated buffering proxy)"
+    holds_head = True
 
     def __init__(self, block: int = PROXY_BLOCK_BYTES) -> None:
         self._block = block

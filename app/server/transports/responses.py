@@ -36,6 +36,13 @@ Write = Callable[[bytes], Awaitable[None]]
 Send = Callable[[str], Awaitable[None]]
 
 
+class HeldHeadResponse(web.StreamResponse):
+    """A response whose head goes out with the first bytes of its body, not before (aiohttp
+    sends a Response's head that way; a StreamResponse's at once)."""
+
+    _send_headers_immediately = False
+
+
 def stream_headers(content_type: str) -> dict[str, str]:
     """Headers of every streamed response."""
     return {hdrs.CONTENT_TYPE: content_type, **STREAM_HEADERS}
@@ -55,7 +62,8 @@ def stream_response(
     that ends when the connection closes (which framing.py makes sure of, keep-alive or
     not); with `content_length`, a body of that length.
     A relay that encodes the body names its encoding."""
-    response = web.StreamResponse(headers=stream_headers(content_type))
+    held = relay is not None and relay.holds_head
+    response = (HeldHeadResponse if held else web.StreamResponse)(headers=stream_headers(content_type))
     if relay is not None and relay.content_encoding is not None:
         response.headers[hdrs.CONTENT_ENCODING] = relay.content_encoding
     if relay is not None and relay.via is not None:
