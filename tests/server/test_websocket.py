@@ -1,4 +1,5 @@
-"""The WebSocket's inbound side: echoes, and clear close codes for what it will not take."""
+"""The WebSocket's inbound side: echoes, clear close codes for what it will not take, and
+a client read no faster than it is answered, within the memory budget."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from app.server.keys import stream_stats_key
+from app.server.transports.inbound import RECEIVE_BUFFER_BYTES
 from app.server.transports.ws import MAX_INBOUND_BYTES
 from app.wire.http import encode_request, parse_head
 from app.wire.websocket import Frame, FrameDecoder, Opcode, close_code, close_payload, encode_frame, handshake_headers
@@ -212,3 +214,52 @@ async def test_a_handshake_in_another_version_gets_426_naming_13(server, version
     assert head.status == 426
     assert head.headers["sec-websocket-version"] == "13"
     assert head.headers["upgrade"] == "websocket"
+
+
+# The pace a client is read at: no faster than its answers are written, within the budget.
+
+
+async def _flood_without_reading(writer: asyncio.StreamWriter, frames: int) -> None:
+    frame = encode_frame(Opcode.TEXT, b"x" * MAX_INBOUND_BYTES, mask=True)
+    for _ in range(frames):
+        writer.write(frame)
+        await writer.drain()
+
+
+async def test_a_client_that_sends_without_reading_is_read_no_faster_than_it_is_answered(server) -> None:
+    """40 texts of 64 KiB (2.6 MB, more than the sockets' buffers take) to a server that
+    answers each, read by nobody: the server holds one answer and one read, charged to
+    its memory budget."""
+    stats = server.app[stream_stats_key]
+    _, writer = await raw_websocket(server.port)
+    flood = asyncio.ensure_future(_flood_without_reading(writer, 40))
+    try:
+        await asyncio.sleep(0.5)
+        held = stats.inbound
+    finally:
+        flood.cancel()
+        writer.transport.abort()
+    assert MAX_INBOUND_BYTES < held <= MAX_INBOUND_BYTES + 4 * RECEIVE_BUFFER_BYTES, held
+    assert await wait_for_no_active_streams(server.app) == 0
+    assert (stats.inbound, stats.waiting) == (0, {})
+
+
+async def test_a_message_the_budget_has_no_room_for_waits_and_is_answered_once_it_has(
+    server, session: aiohttp.ClientSession
+) -> None:
+    stats = server.app[stream_stats_key]
+    async with session.ws_connect(server.make_url(QUIET)) as ws:
+        await ws.receive()
+        budget, stats.memory_budget = stats.memory_budget, stats.reserved + 10
+        try:
+            await ws.send_str("hello")
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(ws.receive(), 0.3)
+            assert len(stats.waiting) == 1
+        finally:
+            stats.memory_budget = budget
+        stats.freed(0)  # what a stream ending or an answer written does
+        echo = await asyncio.wait_for(ws.receive(), 5)
+    assert json.loads(echo.data)["echo"] == "hello"
+    assert await wait_for_no_active_streams(server.app) == 0
+    assert (stats.inbound, stats.waiting) == (0, {})
