@@ -28,8 +28,9 @@ EXIT_TLS = 4
 EXIT_TIMEOUT = 5
 #: `diagnose`: what came back is not HTTP (or WebSocket) it can follow, or redirects went on too long.
 EXIT_BAD_RESPONSE = 6
-#: A size bound stopped the reading: what a body decodes to (--max-decoded-bytes), a line or
-#: an SSE event (--max-message-bytes); for `compare` and `raw`, a body's bytes (--max-bytes).
+#: A size bound stopped the reading: what a body decodes to (--max-decoded-bytes); a line, an
+#: SSE event, a JSON item or a WebSocket message (--max-message-bytes); for `compare` and
+#: `raw`, a stream's bytes (--max-bytes: for SSE, all its connections together).
 EXIT_TOO_LARGE = 7
 #: 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130

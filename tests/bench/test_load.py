@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 
 from app.bench.load import read_body
-from tests.client.hostile import SSE_HEAD, MiB, endless, hostile
+from tests.hostile import SSE_HEAD, MiB, endless, hostile
 
 #: 64 MiB of body that never ends a line, or never ends an event, and then the close.
 ENDLESS = 64 * MiB

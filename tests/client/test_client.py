@@ -82,6 +82,7 @@ async def test_json_output_has_the_tutorial_messages_their_stamps_and_figures(
     assert texts(document, "ijson")[:2] == [" start_map None", " map_key items"]
     for message in document["messages"]:
         assert message["sent_ms"] is not None and -50 < message["delay_ms"] < 5000, message
+    assert [s["messages_not_kept"] for s in document["streams"]] == [0] * 6  # every message listed
     chunked = stream(document, "chunked")
     assert chunked["messages"] == 3 and chunked["chunks"] == 3
     stamped_line = len("Chunk 0 @1764000000000.000\n")

@@ -20,7 +20,7 @@ from app.client.options import DEFAULT_MAX_DECODED, DEFAULT_MAX_MESSAGE
 from app.exits import EXIT_FAILED, EXIT_TIMEOUT, EXIT_TOO_LARGE
 from app.wire.coding import INFLATE_STEP
 from app.wire.errors import byte_size
-from tests.client.hostile import BLOCK, SSE_HEAD, Handler, Main, MiB, endless, hostile, request_read, run
+from tests.hostile import BLOCK, SSE_HEAD, Handler, Main, MiB, endless, hostile, request_read, run
 
 
 def bomb_pieces() -> tuple[bytes, bytes]:

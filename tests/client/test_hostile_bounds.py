@@ -1,7 +1,7 @@
 """What each size bound counts, against hostile servers on loopback: --max-message-bytes counts
-the bytes of a message, not its characters; a WebSocket message past it stops `compare` as
-the other streams stop (exit 7, the bound named); --max-bytes covers an SSE stream across
-all its reconnections, not each connection afresh."""
+the bytes of a message, not its characters; a WebSocket message past it stops `compare` and
+`diagnose` as the other streams stop (exit 7, the bound named); --max-bytes covers an SSE
+stream across all its reconnections, not each connection afresh."""
 
 from __future__ import annotations
 
@@ -16,12 +16,25 @@ from app.client.options import DEFAULT_MAX_MESSAGE
 from app.exits import EXIT_FAILED, EXIT_TOO_LARGE
 from app.wire.chunked import encode_chunk
 from app.wire.sse import encode_event, encode_retry
-from app.wire.websocket import Opcode, accept_key, encode_frame
-from tests.client.hostile import BLOCK, SSE_HEAD, Handler, Main, MiB, endless, hostile, request_read, run
+from app.wire.websocket import Opcode
+from tests.hostile import (
+    BLOCK,
+    SSE_HEAD,
+    TEXT_HEAD,
+    Handler,
+    Main,
+    MiB,
+    endless,
+    endless_fragments,
+    hostile,
+    one_gib_frame,
+    request_read,
+    run,
+    websocket_accepted,
+)
 
 #: One character, four bytes of UTF-8.
 WIDE = "\U0001f600".encode()
-TEXT_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
 
 
 def one_message(head: bytes, opening: bytes, body: bytes, end: bytes) -> Handler:
@@ -64,32 +77,6 @@ async def test_the_message_bound_counts_bytes_not_characters(
     assert seconds < 10
 
 
-def websocket_accepted(request: bytes) -> bytes:
-    """The 101 that accepts the WebSocket handshake `request` asks for."""
-    fields = dict(line.split(b": ", 1) for line in request.split(b"\r\n")[1:] if b": " in line)
-    key = next(value for name, value in fields.items() if name.lower() == b"sec-websocket-key")
-    accept = f"Sec-WebSocket-Accept: {accept_key(key.decode())}\r\n\r\n".encode()
-    return b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + accept
-
-
-async def one_gib_frame(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A text frame whose header says 1 GiB, its payload sent for as long as it is read."""
-    writer.write(websocket_accepted(await request_read(reader)))
-    writer.write(bytes([0x80 | Opcode.TEXT, 127]) + (1024**3).to_bytes(8, "big"))
-    while True:
-        writer.write(b"x" * BLOCK)
-        await writer.drain()
-
-
-async def endless_fragments(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A text message of 64 KiB fragments that never has its final one."""
-    writer.write(websocket_accepted(await request_read(reader)))
-    writer.write(encode_frame(Opcode.TEXT, b"x" * BLOCK, fin=False))
-    while True:
-        writer.write(encode_frame(Opcode.CONTINUATION, b"x" * BLOCK, fin=False))
-        await writer.drain()
-
-
 @pytest.mark.parametrize("server", [one_gib_frame, endless_fragments], ids=["one-frame", "fragments"])
 async def test_a_websocket_message_past_the_bound_stops_compare_as_other_streams_stop(
     capsys: pytest.CaptureFixture[str], server: Handler
@@ -101,6 +88,38 @@ async def test_a_websocket_message_past_the_bound_stops_compare_as_other_streams
     assert "ws: stopped: message over --max-message-bytes 4 MiB" in err
     # aiohttp refuses a frame by its header, and fragments at the bound: nothing past it is held.
     assert peak < DEFAULT_MAX_MESSAGE + 4 * MiB, f"{peak / MiB:.1f} MiB"
+    assert seconds < 10
+
+
+async def a_frame_of_12_mib(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A whole text message of 12 MiB in one frame: within --max-bytes, past the message bound."""
+    writer.write(websocket_accepted(await request_read(reader)))
+    writer.write(bytes([0x80 | Opcode.TEXT, 127]) + (12 * MiB).to_bytes(8, "big"))
+    for _ in range(12 * MiB // BLOCK):
+        writer.write(b"x" * BLOCK)
+        await writer.drain()
+    await asyncio.sleep(10)
+
+
+@pytest.mark.parametrize(
+    "server", [one_gib_frame, endless_fragments, a_frame_of_12_mib], ids=["one-gib-frame", "fragments", "12-mib"]
+)
+async def test_a_websocket_message_past_the_bound_stops_diagnose_as_compare(
+    capsys: pytest.CaptureFixture[str], server: Handler
+) -> None:
+    async with hostile(server) as base:
+        ws = "ws" + base.removeprefix("http")
+        status, out, err, seconds, peak = await run(diagnose.main, capsys, f"{ws}/", "--json")
+    result = json.loads(out)
+    # Before, frames were held to --max-bytes (16 MiB), whole: the 1 GiB frame ended `cut`
+    # with exit 0, the fragments read on to 16 MiB, and the 12 MiB frame was held (RSS
+    # 39 -> 83 MB) and counted as a message, exit 0 each time.
+    assert status == EXIT_TOO_LARGE, err
+    assert "stopped: message over --max-message-bytes 4 MiB" in err
+    assert result["ending"] == "max-message-bytes"
+    assert result["wire_bytes"] <= DEFAULT_MAX_MESSAGE + 2 * BLOCK
+    # The bound is read from each frame's header: no frame past it is buffered.
+    assert peak < 2 * MiB, f"{peak / MiB:.1f} MiB"
     assert seconds < 10
 
 

@@ -44,6 +44,7 @@ from ..options import (
     timed_out,
 )
 from ..terminal import say
+from .document import KEPT_MESSAGES, KeptMessages
 from .model import Context, Message, StreamCut, StreamError, StreamResult, new_result
 from .plan import PlanError, drop_applies, plan_streams, via_applies
 from .readers import read_stream
@@ -71,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_size_options(parser, "bytes of each stream read from the wire at most (SSE: all its connections together)")
     add_culprit_options(parser)
     parser.add_argument("--upper", action="store_true", help="upper-case each message as it arrives (processing)")
-    parser.add_argument("--json", action="store_true", help="print the whole result as JSON at the end, nothing else")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help=f"print the result as JSON at the end, nothing else: every figure, and each stream's first "
+        f"{KEPT_MESSAGES} messages (its messages_not_kept counts the rest)",
+    )
     return parser
 
 
@@ -115,11 +121,14 @@ class Run:
     args: argparse.Namespace
     base: str
     results: list[StreamResult]
-    messages: list[Message] = field(default_factory=list)
     start_epoch_ms: float = 0.0
     now_ms: Callable[[], float] = lambda: 0.0
     #: Seconds every stream has, from the run's start, to end.
     timeout: float = 3600.0
+    kept: KeptMessages = field(init=False)  # what --json's document lists
+
+    def __post_init__(self) -> None:
+        self.kept = KeptMessages(self.results)
 
     @property
     def width(self) -> int:
@@ -129,9 +138,7 @@ class Run:
         if self.args.upper:
             message = replace(message, text=message.text.upper())
         if self.args.json:
-            # Kept for the document only: a stream of tiny messages (2 MiB of empty lines
-            # is 2 million) would otherwise hold a few hundred bytes for each, to no end.
-            self.messages.append(message)
+            self.kept.add(message)  # for the document only: the live view holds nothing it showed
         else:
             say(message_line(message, self.start_epoch_ms, self.width))
 
@@ -192,8 +199,9 @@ def settle(run: Run, outcomes: list[BaseException | StreamResult]) -> int:
 
 def report(run: Run, outcome: str) -> None:
     if run.args.json:
-        document = result_document(run.base, query_of(run.args), run.results, run.messages, outcome)
-        print(json.dumps(document, indent=2))
+        document = result_document(run.base, query_of(run.args), run.results, run.kept.messages, outcome)
+        json.dump(document, sys.stdout, indent=2)  # written as it is encoded, not built whole first
+        print()
     else:
         say("", *summary_table(run.results).splitlines())
 

@@ -52,6 +52,7 @@ class StreamResult:
     syntax_bytes: int = 0  # SSE's `id:`/`data:` fields and blank lines
     close_code: int | None = None
     error: str | None = None
+    messages_not_kept: int = 0  # --json: messages counted here but not listed (document.KEPT_MESSAGES)
 
 
 class StreamError(Exception):

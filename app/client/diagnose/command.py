@@ -148,7 +148,8 @@ def diagnose(args: argparse.Namespace) -> int:
         say(f"{PROG}: {failure}", file=sys.stderr)
         return failure.exit_code
     if args.json:
-        print(json.dumps(diagnosis.as_json(), indent=2))
+        json.dump(diagnosis.as_json(), sys.stdout, indent=2)  # written as it is encoded: a timeline may be long
+        print()
     else:
         say(*text_lines(diagnosis))
     if args.expect and diagnosis.judgement.verdict.value != args.expect:

@@ -1,40 +1,29 @@
 """One exchange with any URL, over a plain socket (TLS when asked), recorded read by read.
 
-No HTTP library in between: each read from the socket is one arrival on the timeline,
-with the bytes that crossed the wire and what they decode to. HTTP/1.1 is spoken (and
-asked for by ALPN over TLS), so the chunk framing is what the server or its proxy sent.
+No HTTP library in between: each read from the socket is recorded on the timeline, with
+the bytes that crossed the wire and what they decode to (reads within a millisecond are one
+arrival). HTTP/1.1 is spoken (and asked for by ALPN over TLS), so the chunk framing is what
+the server or its proxy sent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from ...exits import EXIT_BAD_RESPONSE, EXIT_TIMEOUT
 from ...wire.coding import DECODABLE, MAX_DECODED
-from ...wire.errors import Limit, TooLarge, WireError
+from ...wire.errors import TooLarge, WireError
 from ...wire.http import Head, encode_request, parse_head, request_target
 from ...wire.sse import MAX_EVENT
-from ...wire.websocket import (
-    DATA_OPCODES,
-    MAX_CONTROL_PAYLOAD,
-    Frame,
-    FrameDecoder,
-    Opcode,
-    accept_key,
-    close_code,
-    encode_frame,
-    handshake_headers,
-    handshake_key,
-)
-from ..options import stopped
+from ...wire.websocket import accept_key, handshake_headers, handshake_key
 from .body import BodyReading
 from .connection import READ_SIZE, Clock, Connection, Failure, connect
 from .exchange import Ending, Exchange
 from .redirects import CREDENTIAL_HEADERS, DEFAULT_PORTS, Hop, follow
 from .verdict import Arrival
+from .websocket import read_frames
 
 #: Redirects followed before giving up, as browsers and curl cap them too (both at 20; a
 #: stream behind more than a few is a finding in itself).
@@ -43,14 +32,6 @@ REDIRECTS = (301, 302, 303, 307, 308)
 #: Encodings the reader can undo, so it asks for them as a browser would.
 ACCEPT_ENCODING = ", ".join(coding for coding in DECODABLE if not coding.startswith("x-"))
 USER_AGENT = "transport-lab-diagnose"
-#: How a reading stopped by each bound of the body's codecs ends.
-BOUND_ENDINGS = {
-    Limit.BODY: Ending.MAX_BYTES,
-    Limit.DECODED: Ending.MAX_DECODED,
-    Limit.LINE: Ending.MAX_MESSAGE,
-    Limit.EVENT: Ending.MAX_MESSAGE,
-    Limit.MESSAGE: Ending.MAX_MESSAGE,
-}
 
 
 @dataclass(frozen=True)
@@ -66,7 +47,7 @@ class Ask:
     insecure: bool = False
     #: More header names (lower-cased) to withhold from another origin, beside CREDENTIAL_HEADERS.
     sensitive: frozenset[str] = frozenset()
-    #: What the body may decode to, and the longest line or SSE event it may hold.
+    #: What the body may decode to, and the longest line, SSE event or WebSocket message it may hold.
     max_decoded: int = MAX_DECODED
     max_message: int = MAX_EVENT
 
@@ -112,7 +93,7 @@ async def one_exchange(ask: Ask, hop: Hop, deadline: float) -> tuple[Exchange, s
             return result, location
         if websocket and result.status == 101:
             check_accept(result, key)
-            await read_frames(connection, result, rest, ask.max_bytes, clock)
+            await read_frames(connection, result, rest, clock, ask.max_bytes, ask.max_message)
         else:
             body = BodyReading(head, method, max_decoded=ask.max_decoded, max_message=ask.max_message)
             await read_body(connection, result, body, rest, ask.max_bytes, clock)
@@ -198,7 +179,7 @@ async def read_body(
     if first and not take(result, body, first, clock):
         ending = Ending.CUT
     while not body.done and ending is Ending.COMPLETE:
-        room = max_bytes - result.wire_bytes
+        room = max_bytes - result.received
         if room <= 0:
             ending = Ending.MAX_BYTES
             break
@@ -219,7 +200,7 @@ async def next_read(connection: Connection, result: Exchange, body: BodyReading,
     if not data:
         piece = body.finish()
         if piece.decoded or piece.messages:
-            result.arrivals.append(Arrival(clock.ms(), 0, piece.decoded, piece.messages))
+            result.record(Arrival(clock.ms(), 0, piece.decoded, piece.messages))
         return Ending.CLOSED if body.delimited_by_close else Ending.CUT
     return Ending.COMPLETE if take(result, body, data, clock) else Ending.CUT
 
@@ -231,70 +212,12 @@ def take(result: Exchange, body: BodyReading, data: bytes, clock: Clock) -> bool
     try:
         piece = body.feed(data)
     except TooLarge as error:
-        result.stopped_by, result.ending = stopped(error), BOUND_ENDINGS[error.limit]
-        result.body_error = result.stopped_by.removeprefix("stopped: ")
-        result.arrivals.append(Arrival(t_ms, len(data), 0, 0))
+        result.stop(error)
+        result.record(Arrival(t_ms, len(data), 0, 0))
         return False
     except WireError as error:
         result.body_error = str(error)
-        result.arrivals.append(Arrival(t_ms, len(data), 0, 0))
+        result.record(Arrival(t_ms, len(data), 0, 0))
         return False
-    result.arrivals.append(Arrival(t_ms, len(data), piece.decoded, piece.messages))
+    result.record(Arrival(t_ms, len(data), piece.decoded, piece.messages))
     return True
-
-
-async def read_frames(connection: Connection, result: Exchange, first: bytes, max_bytes: int, clock: Clock) -> None:
-    """A WebSocket's frames until its close frame, the connection's end, or a bound."""
-    result.reading = "messages"
-    decoder = FrameDecoder(max_payload=max_bytes)
-    data, ending = first, Ending.COMPLETE
-    while result.close_code is None:
-        if data and not await take_frames(connection, result, decoder, data, clock):
-            ending = Ending.CUT
-            break
-        if result.close_code is not None:
-            break
-        if result.wire_bytes >= max_bytes:
-            ending = Ending.MAX_BYTES
-            break
-        try:
-            data = await connection.read(min(READ_SIZE, max_bytes - result.wire_bytes))
-        except TimeoutError:
-            ending = Ending.TIMEOUT
-            break
-        except OSError:
-            data = b""
-        if not data:
-            ending = Ending.CUT
-            break
-    result.ending, result.end_ms = ending, clock.ms()
-
-
-async def take_frames(
-    connection: Connection, result: Exchange, decoder: FrameDecoder, data: bytes, clock: Clock
-) -> bool:
-    t_ms = clock.ms()
-    try:
-        frames = decoder.feed(data)
-    except WireError as error:
-        result.body_error = str(error)
-        return False
-    payload = sum(len(f.payload) for f in frames if f.opcode in DATA_OPCODES)
-    messages = sum(1 for f in frames if f.opcode in DATA_OPCODES and f.fin)
-    result.arrivals.append(Arrival(t_ms, len(data), payload, messages))
-    for frame in frames:
-        await answer_control(connection, result, frame)
-    return True
-
-
-async def answer_control(connection: Connection, result: Exchange, frame: Frame) -> None:
-    """A ping gets its pong; a close frame gets a close back, and ends the reading."""
-    if frame.opcode is Opcode.PING:
-        # A pong not sent by the deadline: the next read says so.
-        with contextlib.suppress(TimeoutError):
-            await connection.send(encode_frame(Opcode.PONG, frame.payload[:MAX_CONTROL_PAYLOAD], mask=True))
-    elif frame.opcode is Opcode.CLOSE and result.close_code is None:
-        result.close_code = close_code(frame.payload)
-        # The server may have closed already: its close frame is what counts.
-        with contextlib.suppress(OSError, TimeoutError):
-            await connection.send(encode_frame(Opcode.CLOSE, frame.payload[:2], mask=True))

@@ -57,6 +57,8 @@ class Diagnosis:
             "largest_gap_ms": j.largest_gap_ms,
             "end_share": j.end_share,
             "timeline": e.timeline(),
+            "reads": e.reads,
+            "resolution_ms": e.resolution_ms,
             "verdict": j.verdict.value,
             "reason": j.reason,
             "causes": [finding.as_json() for finding in self.causes],
@@ -107,7 +109,7 @@ def timing_lines(diagnosis: Diagnosis) -> list[str]:
         f"  |{sparkline(e)}|",
         f"  connect {ms(e.connect_ms)} · headers {ms(e.headers_ms)} · first content {ms(e.first_content_ms)} · "
         f"end {ms(e.end_ms)} ({e.ending.value})",
-        f"  {counted(len(e.arrivals), 'arrival')}{messages} · largest gap {ms(j.largest_gap_ms)} · "
+        f"  {arrivals(e)}{messages} · largest gap {ms(j.largest_gap_ms)} · "
         f"{e.wire_bytes:,} bytes on the wire, {e.decoded_bytes:,} decoded",
     ]
     if e.chunks:
@@ -126,6 +128,14 @@ def timing_lines(diagnosis: Diagnosis) -> list[str]:
         more = counted(len(e.arrivals) - SHOWN_ARRIVALS, "more arrival")
         lines.append(f"  ... {more} (--json lists them all)")
     return lines
+
+
+def arrivals(exchange: Exchange) -> str:
+    """`3 arrivals`, or `3 arrivals (7 reads, merged per 1 ms)` when reads shared a window."""
+    said = counted(len(exchange.arrivals), "arrival")
+    if exchange.reads <= len(exchange.arrivals):
+        return said
+    return f"{said} ({counted(exchange.reads, 'read')}, merged per {exchange.resolution_ms:g} ms)"
 
 
 def units(number: int, reading: str) -> str:
