@@ -30,8 +30,9 @@ function newRecord(spec, url) {
     // The longest a message was held (receive - send stamp), and the most messages one read carried.
     heldMax: null, burst: 0, sameRead: 0,
     // Someone's own stream: every read (ms since Run, decoded bytes), its status, type and
-    // headers' time, and the bound that stopped its reading, if one did.
-    arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null, headersT: null, capped: null,
+    // headers' time and what this page could see of its head, and the bound that stopped its reading, if one did.
+    arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null, headersT: null, head: null,
+    capped: null,
     // Its longest silence so far, from Run through the reads: kept as reads come, not re-sorted per frame.
     largestGap: 0,
   };
@@ -53,9 +54,10 @@ const APPLY = {
       record.arrivals.push({ t, bytes });
     }
   },
-  described(run, record, { status, contentType, at }) {
+  described(run, record, { status, contentType, head, at }) {
     record.status = status;
     record.contentType = contentType;
+    record.head = head;
     record.headersT = at - run.epoch0;
   },
   message(run, record, { at, text, stamp, id, payloadBytes, wireBytes }) {

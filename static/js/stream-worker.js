@@ -6,7 +6,7 @@
 //   {type: "started", at}                          the streams were opened
 //   {type: "opened", index, at}                    headers (or the socket) arrived
 //   {type: "received", index, bytes, at}           a read of `bytes` decoded bytes
-//   {type: "described", index, status, contentType, at}
+//   {type: "described", index, status, contentType, head, at}   head: your stream's (yours-reader.js), else null
 //   {type: "message", index, at, text, stamp, id, payloadBytes, wireBytes}
 //   {type: "wire-extra", index, bytes, framingBytes}   wire bytes of no message
 //   {type: "dropped" | "reconnected", index, at}
@@ -62,7 +62,9 @@ function sinkFor(index, signal, stream) {
   return {
     opened: live((t) => post({ type: "opened", index, at: epoch(t) })),
     received: live((bytes, t) => post({ type: "received", index, bytes, at: epoch(t) })),
-    described: live((status, contentType, t) => post({ type: "described", index, status, contentType, at: epoch(t) })),
+    described: live((status, contentType, t, head) => post({
+      type: "described", index, status, contentType, head: head ?? null, at: epoch(t),
+    })),
     message: live((text, stamp, t, id, payload, wire) => post({
       type: "message", index, at: epoch(t), text, stamp, id: id ?? null, payloadBytes: payload ?? null, wireBytes: wire ?? null,
     })),

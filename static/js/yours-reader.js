@@ -42,6 +42,11 @@ async function pumpUpTo(reader, framer, sink) {
   }
 }
 
+/** What this page may see of the head: a cross-origin answer shows only the headers CORS exposes. */
+function headOf(response) {
+  return { type: response.type, statusText: response.statusText, headers: Object.fromEntries(response.headers) };
+}
+
 /** An error status: its body is not a stream, and may be anything, so it is not read. */
 function refusal(response) {
   response.body?.cancel().catch(() => {});
@@ -65,7 +70,7 @@ export async function readYours({ url, signal, sink }) {
     const response = await fetch(url, options);
     const t = now();
     const contentType = response.headers.get("Content-Type") ?? "";
-    sink.described(response.status, contentType, t);
+    sink.described(response.status, contentType, t, headOf(response));
     if (!response.ok) return sink.failed(t, refusal(response));
     sink.opened(t);
     opened = true;

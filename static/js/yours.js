@@ -3,7 +3,8 @@
 // page's address (`?stream=`), so the server can let this page, and only it, read that
 // origin; `terminal=` carries the terminal's verdict, to compare with this browser's.
 
-import { setText } from "./dom.js";
+import { diagnose, exposedNames, UNSEEN } from "./causes.js";
+import { el, setText } from "./dom.js";
 import { formatMs } from "./stats.js";
 import { judge, VERDICTS } from "./verdict.js";
 import { YOURS_MAX_BYTES, YOURS_MAX_MS } from "./yours-reader.js";
@@ -114,9 +115,29 @@ export function shellWord(text) {
 
 const HELD = new Set(["buffered", "bursty"]);
 
-function comparison(terminal, verdict) {
+/** The terminal got an error status: said with what this browser got. */
+function erred(verdict, record) {
+  if (record.status >= 400) {
+    return `The terminal got an error status, and so did this browser (${record.status}): the server answered ` +
+      "with an error, not a stream, so there is no stream to judge; fix the request (URL, method, headers) first.";
+  }
+  if (!verdict) {
+    return "The terminal got an error status, not a stream, and this browser could not read it: nothing to compare.";
+  }
+  return `The terminal got an error status where this browser got a stream (${verdict}): the server answers the ` +
+    "two requests differently (it may refuse the terminal's User-Agent, or want a header a browser sends, such " +
+    "as Origin or Accept); the terminal printed the status it got.";
+}
+
+function comparison(terminal, verdict, record) {
   if (!terminal) return "";
   if (!VERDICTS.includes(terminal)) return `terminal=${terminal.slice(0, 40)} is not a verdict; it is ignored.`;
+  if (terminal === "error") return erred(verdict, record);
+  if (terminal === "not-upgraded") {
+    return "The terminal asked for a WebSocket (ws:// or wss://) and the server answered plain HTTP instead of " +
+      "101 Switching Protocols; this page reads the URL over HTTP, so the two did not read the same thing and " +
+      "there is nothing to compare.";
+  }
   if (!verdict) return `The terminal saw it ${terminal}; this browser could not read it, so there is nothing to compare.`;
   if (terminal === verdict) return `The terminal saw it ${terminal} too: the browser adds nothing in the way.`;
   const seen = `The terminal saw it ${terminal}, this browser ${verdict}`;
@@ -157,26 +178,163 @@ function renderVerdict(part, record, terminal) {
   setText(verdict, judged ? `Verdict in this browser: ${judged.verdict}` : failed ? "No verdict: nothing was read." : "Reading…");
   setText(reason, judged ? `${judged.reason}${partial(record)}.` : "");
   reason.hidden = !judged;
-  const text = judged || failed ? comparison(terminal, judged?.verdict) : "";
+  const text = judged || failed ? comparison(terminal, judged?.verdict, record) : "";
   setText(compare, text);
   compare.hidden = !text;
 }
 
-/** The column's verdict, its reason, the figures only this lane has, and the terminal's view. */
+/** How a reading's messages were counted, in diagnose's words. */
+function readingOf(record) {
+  if (!messagesKnown(record)) return "bytes";
+  return (record.contentType ?? "").split(";")[0].trim().toLowerCase() === "text/event-stream" ? "events" : "lines";
+}
+
+/**
+ * The exchange as causes.js takes it. Its times count from the request's sending when the
+ * browser says when that was (Resource Timing's requestStart), as the terminal's do; else
+ * from Run, and `sent` is false.
+ */
+export function exchangeOf(record) {
+  const head = record.head ?? { type: "cors", statusText: "", headers: { "content-type": record.contentType ?? "" } };
+  const sentT = record.timing?.requestStart ?? null;
+  const zero = sentT ?? 0;
+  return {
+    url: record.url, status: record.status, reason: head.statusText, httpVersion: "HTTP/1.1", headers: head.headers,
+    exposed: exposedNames(head.type, head.headers), sent: sentT !== null, sentT,
+    headersMs: record.headersT - zero, endMs: record.endT - zero, reading: readingOf(record),
+    // The browser decodes before the page reads: the bytes on the wire, read by read, are unseen.
+    arrivals: arrivalsOf(record).map((a) => ({ ...a, tMs: a.tMs - zero, wireBytes: null })),
+  };
+}
+
+/** The causes, warnings and unchecked rules of a judged reading, or null before its verdict. */
+export function findingsOf(record) {
+  if (!judgeable(record)) return null;
+  const exchange = exchangeOf(record);
+  const judged = verdictOf(record);
+  return { exchange, verdict: judged.verdict, ...diagnose(exchange, judged) };
+}
+
+/** A short name for each id, beside it in the list (the README documents each). */
+const NAMES = {
+  cached: "a cache's stored copy", "content-length": "a body built whole", compression: "a compressor",
+  "proxy-buffering": "a buffering proxy", "write-buffer": "a write buffer", "held-by-server": "held by the server",
+  sniffing: "MIME sniffing", "no-transform": "a proxy or CDN that may transform it",
+};
+
+function findingItem(finding) {
+  const item = el("li", "finding");
+  item.dataset.id = finding.id;
+  const title = el("h5");
+  title.append(el("code", "", finding.id), ` ${NAMES[finding.id] ?? ""}`);
+  const fix = el("p", "fix");
+  fix.append(el("strong", "", "Fix: "), finding.fix);
+  item.append(title, el("p", "evidence", finding.evidence), fix);
+  return item;
+}
+
+function group(title, findings, role) {
+  if (!findings.length) return [];
+  const list = el("ul", "findings");
+  list.dataset.role = role;
+  list.append(...findings.map(findingItem));
+  return [el("h4", "", title), list];
+}
+
+/** The rules not run, grouped by what this page did not see, and how to let it see more. */
+function uncheckedPart(found, record) {
+  if (!found.unchecked.length) return [];
+  const missing = new Map();
+  for (const { id, unseen } of found.unchecked) for (const why of unseen) missing.set(why, [...(missing.get(why) ?? []), id]);
+  const list = el("ul", "unchecked");
+  list.dataset.role = "unchecked";
+  for (const [why, ids] of missing) {
+    const item = el("li");
+    ids.forEach((id, i) => item.append(...(i ? [" "] : []), el("code", "", id)));
+    item.append(` — ${why}.`);
+    list.append(item);
+  }
+  const asks = [];
+  if ([...missing.keys()].some((why) => why.startsWith("CORS"))) asks.push("Access-Control-Expose-Headers: *");
+  if (missing.has(UNSEEN.sent)) asks.push("Timing-Allow-Origin: *");
+  const how = el("p", "causes-note");
+  const cacheHit = found.causes.length && found.unchecked.some((f) => f.id === "cached")
+    ? "A cache hit cannot be ruled out: if a cache answered, the causes above say nothing of the app. " : "";
+  how.append(`${cacheHit}The stream's server can let this page see more by sending ${asks.join(" and ")}; ` +
+    "a terminal sees it all: ", el("code", "", `transport-lab diagnose ${shellWord(record.url)}`));
+  return [el("h4", "", "Not checked in this browser"), list, how];
+}
+
+function timesNote(exchange) {
+  if (exchange.sent) {
+    return `Times here count from the request's sending (${formatMs(exchange.sentT)} after Run), as the terminal's do.`;
+  }
+  return "Times here count from Run: this browser did not say when the request was sent, so they include " +
+    "finding the server and connecting to it.";
+}
+
+function causesSection(article) {
+  let section = article.querySelector('[data-role="causes"]');
+  if (!section) {
+    section = el("section", "causes");
+    section.dataset.role = "causes";
+    // One stop for the keyboard: the region, labelled by its first heading, then its text.
+    section.tabIndex = 0;
+    section.setAttribute("role", "region");
+    article.querySelector('[data-role="verdict-compare"]').after(section);
+  }
+  return section;
+}
+
+const drawn = new WeakMap();
+
+/** Under the verdict: each cause and warning with its evidence and fix, and what could not be checked. */
+function renderCauses(article, record) {
+  const section = causesSection(article);
+  const found = findingsOf(record);
+  const key = found ? JSON.stringify(found) : "";
+  if (drawn.get(section) === key) return;
+  drawn.set(section, key);
+  // A held verdict whose every cause rests on what this page could not see says so, not nothing.
+  const none = found && !found.causes.length && found.unchecked.length && HELD.has(found.verdict)
+    ? [el("h4", "", "Likely causes"), el("p", "causes-none", "None this browser can claim: what they rest on was hidden.")]
+    : [];
+  const parts = found ? [
+    ...group("Likely causes", found.causes, "causes-list"), ...none,
+    ...group("Warnings", found.warnings, "warnings-list"), ...uncheckedPart(found, record),
+  ] : [];
+  if (found?.causes.length) parts.push(el("p", "causes-note", timesNote(found.exchange)));
+  section.replaceChildren(...parts);
+  section.hidden = !parts.length;
+  const heading = section.querySelector("h4");
+  if (heading) heading.id = "yours-causes-title";
+  section.setAttribute("aria-labelledby", "yours-causes-title");
+}
+
+/** The column's verdict, its reason, the figures only this lane has, the terminal's view, and the causes. */
 export function renderYours(article, record, terminal) {
   const part = (role) => article.querySelector(`[data-role="${role}"]`);
   renderFigures(part, record);
   renderVerdict(part, record, terminal);
+  renderCauses(article, record);
 }
 
 /** The lane in an export, in the terms of `diagnose --json` (times in ms from the fetch call). */
 export function yoursDocument(record) {
   const judged = judgeable(record) ? verdictOf(record) : null;
+  const found = findingsOf(record);
   const timeline = arrivalsOf(record).map((a) => ({ t_ms: a.tMs, decoded_bytes: a.decodedBytes, messages: a.messages }));
+  const exposed = record.head ? exposedNames(record.head.type, record.head.headers) : [];
   return {
-    status: record.status, content_type: record.contentType, headers_ms: record.headersT, end_ms: record.endT,
+    status: record.status, content_type: record.contentType, headers: record.head?.headers ?? {},
+    // Which headers this page could see ("all", or the names CORS let it see), and the request's
+    // sending (ms from the fetch call; null when the browser did not say): the causes' times count from it.
+    headers_seen: exposed ?? "all", sent_ms: record.timing?.requestStart ?? null,
+    headers_ms: record.headersT, end_ms: record.endT, wire_bytes: record.timing?.encodedBodySize ?? null,
     capped_at: record.capped, messages_known: messagesKnown(record), timeline,
     verdict: judged?.verdict ?? null, reason: judged?.reason ?? null,
+    causes: found?.causes ?? [], warnings: found?.warnings ?? [],
+    unchecked: found?.unchecked ?? [],
     limits: { max_bytes: YOURS_MAX_BYTES, max_ms: YOURS_MAX_MS },
   };
 }

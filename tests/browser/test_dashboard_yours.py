@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import shlex
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,6 +25,9 @@ from playwright.async_api import Page
 from pytest_aiohttp import AiohttpServer
 
 from app.client.diagnose.body import MessageCounter
+from app.client.diagnose.fetch import Ask
+from app.client.diagnose.fetch import exchange as fetch_exchange
+from app.client.diagnose.report import Diagnosis
 from app.client.diagnose.verdict import Arrival, judge
 from tests.browser.conftest import LOOP
 from tests.browser.dashboard import export_json, open_dashboard, page_url, run_until_settled
@@ -380,3 +384,160 @@ async def test_a_url_typed_in_reloads_the_page_with_a_link_to_share(page: Page, 
 async def test_screenshot_of_your_stream(page: Page, base_url: str, subject: str, artifacts: Path) -> None:
     await run_yours(page, base_url, f"{subject}/whole", terminal="progressive")
     await page.screenshot(path=str(artifacts / "your-stream.png"), full_page=True)
+
+
+# The causes under the verdict: the terminal's, in its words, from what this browser could see.
+
+CAUSES_SHOWN = """() => {
+    const section = document.querySelector('.column[data-endpoint="your-stream"] [data-role="causes"]');
+    const items = (role) => [...section.querySelectorAll(`[data-role="${role}"] > li`)].map((item) => ({
+        id: item.dataset.id, heading: item.querySelector('h5')?.textContent ?? null,
+        evidence: item.querySelector('.evidence').textContent,
+        fix: item.querySelector('.fix').textContent.replace(/^Fix: /, ''),
+    }));
+    return {
+        hidden: section.hidden, role: section.getAttribute('role'), tabIndex: section.tabIndex,
+        label: document.getElementById(section.getAttribute('aria-labelledby'))?.textContent ?? null,
+        headings: [...section.querySelectorAll('h4')].map((node) => node.textContent),
+        causes: section.querySelector('[data-role="causes-list"]') ? items('causes-list') : [],
+        warnings: section.querySelector('[data-role="warnings-list"]') ? items('warnings-list') : [],
+        unchecked: [...section.querySelectorAll('[data-role="unchecked"] > li')].map((item) => item.textContent),
+        text: section.textContent,
+    };
+}"""
+
+#: The contrast of every text in the causes against what it is drawn on (WCAG 2 relative luminance).
+CONTRAST = """() => {
+    const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+    const luminance = ([r, g, b]) => [r, g, b].map((v) => v / 255)
+        .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+        .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (node) => {
+        for (let at = node; at; at = at.parentElement) {
+            const color = rgb(getComputedStyle(at).backgroundColor);
+            if (color.length < 4 || color[3] > 0) return color.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    const section = document.querySelector('.column[data-endpoint="your-stream"] [data-role="causes"]');
+    return [...section.querySelectorAll('*')].filter((node) => [...node.childNodes]
+        .some((child) => child.nodeType === Node.TEXT_NODE && child.textContent.trim()))
+        .map((node) => {
+            const [a, b] = [luminance(rgb(getComputedStyle(node).color)), luminance(background(node))];
+            return { text: node.textContent.slice(0, 40), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
+        });
+}"""
+
+
+async def terminal_diagnosis(url: str) -> Diagnosis:
+    return Diagnosis.of(await fetch_exchange(Ask(url)))
+
+
+def without_times(text: str) -> str:
+    """Evidence with its times blanked: the browser's and the terminal's clocks differ by ms."""
+    return re.sub(r"\d+ ms", "N ms", text)
+
+
+@pytest.mark.parametrize(
+    ("query", "verdict", "causes", "warnings"),
+    [
+        ("count=5&interval=0.2&via=proxy", "buffered", ["proxy-buffering"], ["no-transform"]),
+        ("count=40&interval=0.05&size=200&via=proxy", "bursty", ["proxy-buffering"], ["no-transform"]),
+    ],
+    ids=["held", "blocks"],
+)
+async def test_a_held_stream_gets_the_terminals_causes_with_their_evidence_and_fixes(
+    page: Page, base_url: str, query: str, verdict: str, causes: list[str], warnings: list[str]
+) -> None:
+    """This lab's emulated proxy, read from this page's own origin: every header seen."""
+    url = f"{base_url}/chunked?{query}"
+    terminal = await terminal_diagnosis(url)
+    assert (terminal.judgement.verdict, [c.id for c in terminal.causes]) == (verdict, causes)
+    shown = await run_yours(page, base_url, url)
+    assert shown["verdict"] == verdict, shown
+    listed = await page.evaluate(CAUSES_SHOWN)
+    assert [c["id"] for c in listed["causes"]] == causes and [w["id"] for w in listed["warnings"]] == warnings
+    for mine, theirs in zip(listed["causes"] + listed["warnings"], terminal.causes + terminal.warnings, strict=True):
+        assert without_times(mine["evidence"]) == without_times(theirs.evidence)
+        assert mine["fix"] == theirs.fix
+    assert listed["headings"] == ["Likely causes", "Warnings"] and listed["unchecked"] == []
+    assert listed["causes"][0]["heading"] == "proxy-buffering a buffering proxy"
+    assert "Times here count from the request's sending" in listed["text"]
+    exported = next(e for e in (await export_json(page))["endpoints"] if e["name"] == "your-stream")["your_stream"]
+    assert [{k: c[k] for k in ("id", "evidence", "fix")} for c in listed["causes"]] == exported["causes"]
+    assert [w["id"] for w in exported["warnings"]] == warnings
+    assert (exported["unchecked"], exported["headers_seen"]) == ([], "all")
+    assert exported["headers"]["via"] == "1.1 transport-lab (emulated buffering proxy)"
+
+
+async def test_a_compressor_is_named_from_its_header_as_the_browser_sees_no_encoded_bytes(
+    page: Page, base_url: str
+) -> None:
+    await run_yours(page, base_url, f"{base_url}/chunked?count=5&interval=0.2&via=gzip")
+    listed = await page.evaluate(CAUSES_SHOWN)
+    assert [c["id"] for c in listed["causes"]] == ["compression"]
+    assert listed["causes"][0]["evidence"] == "the body is gzip-compressed and its content came only at the end"
+
+
+async def test_what_cors_hid_is_said_unchecked_never_claimed_absent(page: Page, base_url: str, subject: str) -> None:
+    """Another origin that exposes no header and no timing: the Content-Length is still seen."""
+    shown = await run_yours(page, base_url, f"{subject}/whole")
+    assert shown["verdict"] == "buffered"
+    listed = await page.evaluate(CAUSES_SHOWN)
+    assert [c["id"] for c in listed["causes"]] == ["content-length"]
+    assert "of silence" not in listed["causes"][0]["evidence"]  # the silence may have been the connection's
+    assert listed["headings"] == ["Likely causes", "Not checked in this browser"]
+    unchecked = " ".join(listed["unchecked"])
+    for rule in ("cached", "compression", "sniffing", "no-transform"):
+        assert rule in unchecked
+    assert "CORS did not let this page see Content-Encoding" in unchecked
+    assert "no Via, cache or CDN header" not in listed["text"]
+    assert "Access-Control-Expose-Headers: *" in listed["text"]
+    assert f"transport-lab diagnose {subject}/whole" in listed["text"]
+    assert "Times here count from Run" in listed["text"]
+    exported = next(e for e in (await export_json(page))["endpoints"] if e["name"] == "your-stream")["your_stream"]
+    assert {u["id"] for u in exported["unchecked"]} == {"cached", "compression", "sniffing", "no-transform"}
+    assert "via" not in exported["headers_seen"] and "content-length" in exported["headers_seen"]
+
+
+async def test_a_stream_that_streams_has_no_cause(page: Page, base_url: str, subject: str) -> None:
+    await run_yours(page, base_url, f"{subject}/ticks")
+    listed = await page.evaluate(CAUSES_SHOWN)
+    assert (listed["causes"], listed["warnings"]) == ([], [])
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+async def test_the_causes_are_a_labelled_region_reached_by_keyboard_and_readable(
+    page: Page, base_url: str, scheme: Literal["light", "dark"]
+) -> None:
+    await page.emulate_media(color_scheme=scheme)
+    await run_yours(page, base_url, f"{base_url}/chunked?count=5&interval=0.2&via=proxy")
+    listed = await page.evaluate(CAUSES_SHOWN)
+    assert (listed["role"], listed["tabIndex"], listed["label"]) == ("region", 0, "Likely causes")
+    for _ in range(200):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("() => document.activeElement.dataset.role === 'causes'"):
+            break
+    else:
+        pytest.fail("Tab never reached the causes")
+    contrasts = await page.evaluate(CONTRAST)
+    assert len(contrasts) >= 6
+    assert [c for c in contrasts if c["ratio"] < 4.5] == []
+
+
+@pytest.mark.parametrize(
+    ("where", "terminal", "said"),
+    [
+        ("subject:/whole", "error", "The terminal got an error status where this browser got a stream (buffered)"),
+        ("subject:/private", "error", "The terminal got an error status, not a stream, and this browser could not"),
+        ("lab:/no-such-stream", "error", "The terminal got an error status, and so did this browser (404)"),
+        ("subject:/ticks", "not-upgraded", "answered plain HTTP instead of 101 Switching Protocols"),
+    ],
+)
+async def test_the_terminals_error_and_not_upgraded_are_said_in_their_own_words(
+    page: Page, base_url: str, subject: str, where: str, terminal: str, said: str
+) -> None:
+    origin, path = where.split(":", 1)
+    shown = await run_yours(page, base_url, f"{subject if origin == 'subject' else base_url}{path}", terminal=terminal)
+    assert said in shown["compare"]
+    assert "run both again" not in shown["compare"]

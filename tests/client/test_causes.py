@@ -292,3 +292,9 @@ def test_every_cause_rule_says_what_evidence_it_rests_on() -> None:
 def test_browser_warnings_follow_the_headers_whatever_the_verdict(fields: tuple[str, ...], expected: list[str]) -> None:
     progressive = [Arrival(t, 40, 30) for t in (5, 1000, 2000, 3000, 4000)]
     assert [w.id for w in rules.warnings(exchange_of(*fields, arrivals=progressive, headers_ms=5))] == expected
+
+
+@pytest.mark.parametrize("name", ["age", "x-cache-hits"])
+def test_a_count_in_other_digits_than_ascii_is_no_sign_and_no_crash(name: str) -> None:
+    exchange = Exchange("http://x/", status=200, headers={name: "\u00b2"}, headers_ms=5.0, end_ms=1000.0)
+    assert rules.replay_signs(exchange) == []

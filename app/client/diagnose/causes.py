@@ -207,11 +207,17 @@ def cache_status_hit(value: str) -> bool:
     )
 
 
+def _count(text: str) -> int:
+    """A header's count, 0 unless it is ASCII digits (`str.isdigit` also takes `²`)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
 def replay_signs(exchange: Exchange) -> list[str]:
     """The headers that say a cache answered from a stored copy, each with what it means."""
     signs = []
     age = exchange.header("age").strip()
-    if age.isdigit() and int(age) > 0:
+    if _count(age) > 0:
         signs.append(f"Age: {age} (the stored copy is {age} s old)")
     if len(varnish := exchange.header("x-varnish").split()) >= 2:
         signs.append(f"X-Varnish: {' '.join(varnish)} (two ids: this request's and the one that stored the copy)")
@@ -219,7 +225,7 @@ def replay_signs(exchange: Exchange) -> list[str]:
         if stored_status(value := exchange.header(name.lower())):
             signs.append(f"{name}: {value}")
     hits = exchange.header("x-cache-hits")
-    if any(count.strip().isdigit() and int(count) > 0 for count in hits.split(",")):
+    if any(_count(count) > 0 for count in hits.split(",")):
         signs.append(f"X-Cache-Hits: {hits}")
     if cache_status_hit(status := exchange.header("cache-status")):
         signs.append(f"Cache-Status: {status}")
