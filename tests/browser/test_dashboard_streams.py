@@ -90,7 +90,7 @@ def hostile_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The chunked endpoint, sending (and described by) text that is also HTML."""
     from dataclasses import replace
 
-    from app.server import routes, views
+    from app.server import page, routes, views
     from app.sources import Body
 
     def source(params, clock):  # type: ignore[no-untyped-def]
@@ -100,6 +100,7 @@ def hostile_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     patched = (hostile, *ENDPOINTS[1:])
     monkeypatch.setattr(routes, "ENDPOINTS", patched)
     monkeypatch.setattr(views, "ENDPOINTS", patched)
+    monkeypatch.setattr(page, "ENDPOINTS", patched)  # the page is rendered there
     yield
 
 
