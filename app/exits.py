@@ -4,8 +4,10 @@ from __future__ import annotations
 
 __all__ = [
     "EXIT_BAD_RESPONSE",
+    "EXIT_ERROR_STATUS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
+    "EXIT_NOT_UPGRADED",
     "EXIT_OK",
     "EXIT_TIMEOUT",
     "EXIT_TLS",
@@ -32,5 +34,11 @@ EXIT_BAD_RESPONSE = 6
 #: SSE event, a JSON item or a WebSocket message (--max-message-bytes); for `compare` and
 #: `raw`, a stream's bytes (--max-bytes: for SSE, all its connections together).
 EXIT_TOO_LARGE = 7
+#: `diagnose`: the server answered an error status (400 and above): an error, not a stream
+#: (verdict `error`; the result is still printed).
+EXIT_ERROR_STATUS = 8
+#: `diagnose`: a ws:// or wss:// URL was answered without 101 Switching Protocols: not a
+#: WebSocket (verdict `not-upgraded`; the result is still printed).
+EXIT_NOT_UPGRADED = 9
 #: 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130

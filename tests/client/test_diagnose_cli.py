@@ -237,3 +237,5 @@ def test_help_names_every_exit_status() -> None:
     assert done.returncode == 0
     for status in ("3 unreachable", "4 TLS failed", "5 timed out", "6 not HTTP", "1 --expect did not match"):
         assert status in text
+    assert "8 an error status (400 or above: verdict error)" in text
+    assert "9 a ws:// or wss:// URL answered without 101 (verdict not-upgraded)" in text

@@ -75,3 +75,74 @@ def test_the_timeline_says_one_arrival_and_two_arrivals(arrivals: list[Arrival],
     assert "chunked: 1 chunk, 5 bytes of framing" in text
     # each arrival's own line, one line each
     assert sum(line.endswith("B decoded  1 line") for line in text.splitlines()) == len(arrivals)
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "reason", "verdict", "said"),
+    [
+        ("http://127.0.0.1/", 404, "Not Found", "error", "the server answered 404 Not Found: an error, not a stream"),
+        ("http://127.0.0.1/", 503, "", "error", "the server answered 503 Service Unavailable: an error, not a stream"),
+        ("http://127.0.0.1/", 599, "", "error", "the server answered 599: an error, not a stream"),
+        ("https://127.0.0.1/", 399, "Odd", "inconclusive", "no content arrived, so there is nothing to judge"),
+        (
+            "wss://127.0.0.1/",
+            200,
+            "OK",
+            "not-upgraded",
+            "the server answered HTTP 200 OK instead of switching protocols (101): not a WebSocket",
+        ),
+        (
+            "ws://127.0.0.1/",
+            404,
+            "",
+            "not-upgraded",
+            "the server answered HTTP 404 Not Found instead of switching protocols (101): not a WebSocket",
+        ),
+        (
+            "ws://127.0.0.1/",
+            101,
+            "Switching Protocols",
+            "inconclusive",
+            "no content arrived, so there is nothing to judge",
+        ),
+    ],
+)
+def test_an_answer_that_is_not_a_stream_gets_its_own_verdict(
+    url: str, status: int, reason: str, verdict: str, said: str
+) -> None:
+    """An error status (the standard phrase when none was sent), a WebSocket URL not upgraded
+    (whatever its status); anything else is for the timeline rules."""
+    exchange = Exchange(url=url, status=status, reason=reason, end_ms=10)
+    diagnosis = Diagnosis.of(exchange)
+    assert (diagnosis.judgement.verdict, diagnosis.judgement.reason) == (verdict, said)
+    assert diagnosis.judged == (verdict == "inconclusive")
+
+
+@pytest.mark.parametrize(
+    ("headers", "shown", "dropped"),
+    [
+        ({"upgrade": "websocket"}, " (Upgrade: websocket)", True),
+        (
+            {"upgrade": "WebSocket", "sec-websocket-version": "13, 8"},
+            " (Upgrade: WebSocket, Sec-WebSocket-Version: 13, 8)",
+            True,
+        ),
+        (
+            {"upgrade": "websocket", "sec-websocket-version": "8, 7"},
+            " (Upgrade: websocket, Sec-WebSocket-Version: 8, 7)",
+            False,
+        ),
+        ({"upgrade": "h2c"}, " (Upgrade: h2c)", False),
+        ({}, "", False),
+    ],
+)
+def test_a_426_that_wants_the_handshake_it_was_sent_blames_a_hop(
+    headers: dict[str, str], shown: str, dropped: bool
+) -> None:
+    """Upgrade: websocket on a 426 means the server never saw this request's Upgrade and
+    Connection: a hop dropped them. Not when it lists versions without ours (13)."""
+    exchange = Exchange(url="ws://127.0.0.1/", status=426, reason="Upgrade Required", headers=headers, end_ms=1)
+    diagnosis = Diagnosis.of(exchange)
+    assert diagnosis.judgement.reason.endswith(f"not a WebSocket{shown}")
+    assert [cause.id for cause in diagnosis.causes] == (["upgrade-dropped"] if dropped else [])
+    assert diagnosis.warnings == []

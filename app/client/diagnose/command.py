@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ...exits import EXIT_FAILED, EXIT_OK, EXIT_TOO_LARGE
+from ...exits import EXIT_ERROR_STATUS, EXIT_FAILED, EXIT_NOT_UPGRADED, EXIT_OK, EXIT_TOO_LARGE
 from ...params import plain
 from ..options import (
     DEFAULT_TIMEOUT,
@@ -42,8 +42,12 @@ EXIT_HELP = (
     "Exit status: 0 diagnosed (and, with --expect, the verdict matched), 1 --expect did not match, "
     "2 usage, 3 unreachable (no such host, refused), 4 TLS failed, 5 timed out before an answer, "
     f"6 not HTTP it can follow (or more than {MAX_REDIRECTS} redirects), 7 stopped by --max-decoded-bytes "
-    "or --max-message-bytes (the result is still printed), 130 Ctrl-C."
+    "or --max-message-bytes, 8 an error status (400 or above: verdict error), 9 a ws:// or wss:// URL "
+    "answered without 101 (verdict not-upgraded) (8 and 9 are 0 with --expect naming that verdict; "
+    "the result is printed for 1 and 7-9), 130 Ctrl-C."
 )
+#: The verdicts that say the answer is not a stream, each with its exit status.
+NOT_A_STREAM = {Verdict.ERROR: EXIT_ERROR_STATUS, Verdict.NOT_UPGRADED: EXIT_NOT_UPGRADED}
 
 
 def header(text: str) -> tuple[str, str]:
@@ -97,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--expect",
         choices=[verdict.value for verdict in Verdict],
-        help="a check for CI: exit 1 unless the verdict is this one",
+        help="a check for CI: exit 1 unless the verdict is this one (8 for an error status, 9 for a "
+        "WebSocket URL not upgraded, unless it is that one)",
     )
     return parser
 
@@ -152,8 +157,19 @@ def diagnose(args: argparse.Namespace) -> int:
         print()
     else:
         say(*text_lines(diagnosis))
-    if args.expect and diagnosis.judgement.verdict.value != args.expect:
-        say(f"{PROG}: expected {args.expect}, got {diagnosis.judgement.verdict.value}", file=sys.stderr)
+    return exit_status(diagnosis, args.expect)
+
+
+def exit_status(diagnosis: Diagnosis, expect: str | None) -> int:
+    """The outcome for a script: an answer that is not a stream has its own status (unless
+    --expect asked for that very verdict), before --expect's 1 and the bounds' 7."""
+    verdict = diagnosis.judgement.verdict
+    if expect and verdict.value != expect:
+        say(f"{PROG}: expected {expect}, got {verdict.value}", file=sys.stderr)
+    if verdict in NOT_A_STREAM and verdict.value != expect:
+        say(f"{PROG}: {diagnosis.judgement.reason}", file=sys.stderr)
+        return NOT_A_STREAM[verdict]
+    if expect and verdict.value != expect:
         return EXIT_FAILED
     if diagnosis.exchange.stopped_by:
         say(f"{PROG}: {diagnosis.exchange.stopped_by}", file=sys.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from ...wire.errors import Limit, TooLarge
 from ..options import TIMEOUT_BOUNDS, stopped
@@ -37,8 +38,8 @@ class Ending(StrEnum):
     COMPLETE = "complete"  # the body's framing said it was whole (or the close frame came)
     CLOSED = "closed"  # the server closed the connection, which is how this body ends
     CUT = "cut"  # the connection closed before the framing said the body was whole
-    TIMEOUT = "timeout"  # --timeout came first: judged on what arrived until then
-    MAX_BYTES = "max-bytes"  # --max-bytes came first: judged on what arrived until then
+    TIMEOUT = "timeout"  # --timeout came first (or NOT_A_STREAM_SECONDS): judged on what arrived until then
+    MAX_BYTES = "max-bytes"  # --max-bytes came first (or NOT_A_STREAM_BYTES): judged on what arrived until then
     MAX_DECODED = "max-decoded-bytes"  # the body decoded to more than --max-decoded-bytes
     MAX_MESSAGE = "max-message-bytes"  # a line, an SSE event or a WebSocket message passed --max-message-bytes
 
@@ -103,6 +104,9 @@ class Exchange:
     body_error: str = ""
     #: Set when a size bound stopped the reading: the line that names it and its option.
     stopped_by: str = ""
+    #: The start of the body of an answer that is not a stream (an error status, a WebSocket
+    #: URL not upgraded), whitespace folded: what it says, to show.
+    body_preview: str = ""
 
     @property
     def wire_bytes(self) -> int:
@@ -119,6 +123,20 @@ class Exchange:
     @property
     def messages_known(self) -> bool:
         return self.reading != "bytes"
+
+    @property
+    def upgrade_asked(self) -> bool:
+        """A ws:// or wss:// URL: the WebSocket handshake was asked for."""
+        return urlsplit(self.url).scheme in ("ws", "wss")
+
+    @property
+    def not_upgraded(self) -> bool:
+        """The WebSocket handshake was asked for and answered without 101 Switching Protocols."""
+        return self.upgrade_asked and self.status != 101
+
+    @property
+    def error_status(self) -> bool:
+        return self.status >= 400
 
     @property
     def first_content_ms(self) -> float | None:

@@ -18,7 +18,7 @@ from ...wire.errors import TooLarge, WireError
 from ...wire.http import Head, encode_request, parse_head, request_target
 from ...wire.sse import MAX_EVENT
 from ...wire.websocket import accept_key, handshake_headers, handshake_key
-from .body import BodyReading
+from .body import BodyReading, MessageCounter
 from .connection import READ_SIZE, Clock, Connection, Failure, connect
 from .exchange import Ending, Exchange
 from .redirects import CREDENTIAL_HEADERS, DEFAULT_PORTS, Hop, follow
@@ -32,6 +32,15 @@ REDIRECTS = (301, 302, 303, 307, 308)
 #: Encodings the reader can undo, so it asks for them as a browser would.
 ACCEPT_ENCODING = ", ".join(coding for coding in DECODABLE if not coding.startswith("x-"))
 USER_AGENT = "transport-lab-diagnose"
+#: An answer that is not a stream (an error status, a WebSocket URL not upgraded) is read for
+#: what it says, not for its timing, which proves nothing: at most this many bytes, for at most
+#: this long after its head (within --max-bytes and --timeout), so that a plain 200 streaming
+#: in place of a WebSocket does not hold the command until --timeout...
+NOT_A_STREAM_BYTES = 64 * 1024
+NOT_A_STREAM_SECONDS = 2.0
+#: ...and the start of what it decodes to is kept, then shown this long at most.
+PREVIEW_BYTES = 1024
+PREVIEW_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,8 @@ async def one_exchange(ask: Ask, hop: Hop, deadline: float) -> tuple[Exchange, s
         if websocket and result.status == 101:
             check_accept(result, key)
             await read_frames(connection, result, rest, clock, ask.max_bytes, ask.max_message)
+        elif result.not_upgraded or result.error_status:
+            await read_not_a_stream(connection, result, head, rest, ask, clock)
         else:
             body = BodyReading(head, method, max_decoded=ask.max_decoded, max_message=ask.max_message)
             await read_body(connection, result, body, rest, ask.max_bytes, clock)
@@ -169,6 +180,38 @@ def note_head(result: Exchange, head: Head) -> None:
 def check_accept(result: Exchange, key: str) -> None:
     if result.header("sec-websocket-accept") != accept_key(key):
         raise Failure(EXIT_BAD_RESPONSE, "the server switched protocols without a valid Sec-WebSocket-Accept")
+
+
+class KeptCounter(MessageCounter):
+    """Counts a body's messages as MessageCounter does, and keeps its first `keep` decoded bytes."""
+
+    def __init__(self, content_type: str, max_message: int | None, keep: int) -> None:
+        super().__init__(content_type, max_message)
+        self.kept = bytearray()
+        self._keep = keep
+
+    def feed(self, data: bytes) -> int:
+        if len(self.kept) < self._keep:
+            self.kept += data[: self._keep - len(self.kept)]
+        return super().feed(data)
+
+
+async def read_not_a_stream(
+    connection: Connection, result: Exchange, head: Head, first: bytes, ask: Ask, clock: Clock
+) -> None:
+    """The body of an error or of a WebSocket URL's plain HTTP answer, read within
+    NOT_A_STREAM_BYTES and NOT_A_STREAM_SECONDS, its start kept in `body_preview`."""
+    body = BodyReading(head, result.method, max_decoded=ask.max_decoded, max_message=ask.max_message)
+    body.counter = kept = KeptCounter(head.headers.get("content-type", ""), ask.max_message, PREVIEW_BYTES)
+    connection.deadline = min(connection.deadline, time.monotonic() + NOT_A_STREAM_SECONDS)
+    await read_body(connection, result, body, first, min(ask.max_bytes, NOT_A_STREAM_BYTES), clock)
+    result.body_preview = preview(bytes(kept.kept))
+
+
+def preview(data: bytes) -> str:
+    """The start of a body as text, whitespace folded to single spaces, PREVIEW_CHARS at most."""
+    text = " ".join(data.decode(errors="replace").split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
 async def read_body(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from urllib.parse import urlencode
 
+from ...wire.websocket import handshake_headers
 from ..compare.model import counted
 from .causes import Finding, causes, warnings
 from .exchange import STREAMING_HEADERS, Exchange
-from .verdict import Judgement, judge
+from .metrics import FIELDS, Metrics, idle_warning, measure
+from .verdict import JUDGED, Judgement, Verdict, judge
 
 SPARK = " ▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 48
@@ -25,11 +29,28 @@ class Diagnosis:
     judgement: Judgement
     causes: list[Finding]
     warnings: list[Finding]
+    #: The token-stream figures; None for an answer that is not a stream.
+    metrics: Metrics | None = None
 
     @classmethod
     def of(cls, exchange: Exchange) -> Diagnosis:
+        """The verdict of the timeline rules with its causes, warnings and figures; or, for an
+        answer that is not a stream (a WebSocket URL not upgraded, an error status), that
+        verdict alone: the timing of a 404's body proves nothing of the stream."""
         judgement = judge(exchange.arrivals, exchange.end_ms, exchange.messages_known)
-        return cls(exchange, judgement, causes(exchange, judgement), warnings(exchange))
+        if exchange.not_upgraded:
+            said = replace(judgement, verdict=Verdict.NOT_UPGRADED, reason=not_upgraded(exchange))
+            return cls(exchange, said, [finding] if (finding := upgrade_dropped(exchange)) else [], [])
+        if exchange.error_status:
+            return cls(exchange, replace(judgement, verdict=Verdict.ERROR, reason=error_reason(exchange)), [], [])
+        metrics = measure(exchange)
+        idle = [finding] if (finding := idle_warning(exchange, metrics)) else []
+        return cls(exchange, judgement, causes(exchange, judgement), warnings(exchange) + idle, metrics)
+
+    @property
+    def judged(self) -> bool:
+        """Judged by the timeline rules: the answer is a stream."""
+        return self.judgement.verdict in JUDGED
 
     def as_json(self) -> dict[str, object]:
         e, j = self.exchange, self.judgement
@@ -54,8 +75,10 @@ class Diagnosis:
             "framing_bytes": e.framing_bytes,
             "close_code": e.close_code,
             "body_error": e.body_error or None,
+            "body_preview": e.body_preview if not self.judged else None,
             "largest_gap_ms": j.largest_gap_ms,
             "end_share": j.end_share,
+            **(self.metrics.as_json() if self.metrics else dict.fromkeys(FIELDS)),
             "timeline": e.timeline(),
             "reads": e.reads,
             "resolution_ms": e.resolution_ms,
@@ -63,8 +86,61 @@ class Diagnosis:
             "reason": j.reason,
             "causes": [finding.as_json() for finding in self.causes],
             "warnings": [finding.as_json() for finding in self.warnings],
-            "browser": browser_link(e.url, j.verdict.value) if e.url.startswith("http") else None,
+            "browser": browser_link(e.url, j.verdict.value) if self.in_browser else None,
         }
+
+    @property
+    def in_browser(self) -> bool:
+        """The page's "your stream" lane can read it (an http(s):// URL), and compare what it
+        gets with this verdict: an error status too, which a browser's request may not get."""
+        return self.exchange.url.startswith("http")
+
+
+def status_line(exchange: Exchange) -> str:
+    """`404 Not Found`: the status and its reason phrase (the standard one when none was sent)."""
+    reason = exchange.reason
+    if not reason:
+        with contextlib.suppress(ValueError):
+            reason = HTTPStatus(exchange.status).phrase
+    return f"{exchange.status} {reason}".rstrip()
+
+
+def error_reason(exchange: Exchange) -> str:
+    return f"the server answered {status_line(exchange)}: an error, not a stream"
+
+
+#: The answer's headers that say what a server not upgrading wants instead.
+UPGRADE_HEADERS = ("Upgrade", "Sec-WebSocket-Version")
+#: The version this client asks for (RFC 6455's 13).
+WEBSOCKET_VERSION = dict(handshake_headers(""))["Sec-WebSocket-Version"]
+
+
+def not_upgraded(exchange: Exchange) -> str:
+    told = [f"{name}: {value}" for name in UPGRADE_HEADERS if (value := exchange.header(name.lower()))]
+    headers = f" ({', '.join(told)})" if told else ""
+    return (
+        f"the server answered HTTP {status_line(exchange)} instead of switching protocols (101): "
+        f"not a WebSocket{headers}"
+    )
+
+
+def upgrade_dropped(exchange: Exchange) -> Finding | None:
+    """The server wants the WebSocket handshake this request made, so it did not get it. Rests
+    on a 426 naming websocket in its Upgrade header, without a Sec-WebSocket-Version that
+    leaves out this client's 13 (a version refused is another story): the request carried
+    Upgrade: websocket and Connection: Upgrade, so a hop on the way dropped them."""
+    versions = {version.strip() for version in exchange.header("sec-websocket-version").split(",")} - {""}
+    refused = bool(versions) and WEBSOCKET_VERSION not in versions
+    if exchange.status != 426 or "websocket" not in exchange.header("upgrade").lower() or refused:
+        return None
+    return Finding(
+        "upgrade-dropped",
+        f"the server answered {status_line(exchange)} with Upgrade: {exchange.header('upgrade')}: it asks for the "
+        "WebSocket handshake, though this request carried Upgrade: websocket and Connection: Upgrade, so a hop on "
+        "the way did not pass them on (nginx drops both unless told, and speaks HTTP/1.0 to the app)",
+        "pass the handshake on: nginx proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+        'proxy_set_header Connection "upgrade"; another proxy or CDN: its WebSocket setting',
+    )
 
 
 def browser_link(url: str, verdict: str) -> str:
@@ -92,10 +168,12 @@ def text_lines(diagnosis: Diagnosis) -> list[str]:
     if e.withheld:
         lines.append(f"  (not sent after the redirect: {', '.join(e.withheld)})")
     lines.append(f"  {e.http_version} {e.status} {e.reason}".rstrip())
+    if not diagnosis.judged:
+        lines.append(f"  body: {e.body_preview or '(empty)'}")
     lines += ["", "headers that matter for streaming:"]
     lines += [f"  {name.title()}: {e.header(name) or '-'}" for name in STREAMING_HEADERS]
     lines += ["", *timing_lines(diagnosis), "", *finding_lines(diagnosis)]
-    if e.url.startswith("http"):
+    if diagnosis.in_browser:
         lines += ["", "the same check in a browser (MIME sniffing, extensions, service workers): run `transport-lab`,"]
         lines.append(f"  then open {browser_link(e.url, diagnosis.judgement.verdict.value)}")
     return lines
@@ -111,6 +189,7 @@ def timing_lines(diagnosis: Diagnosis) -> list[str]:
         f"end {ms(e.end_ms)} ({e.ending.value})",
         f"  {arrivals(e)}{messages} · largest gap {ms(j.largest_gap_ms)} · "
         f"{e.wire_bytes:,} bytes on the wire, {e.decoded_bytes:,} decoded",
+        *metrics_lines(diagnosis),
     ]
     if e.chunks:
         framing = counted(e.framing_bytes, "byte")
@@ -128,6 +207,27 @@ def timing_lines(diagnosis: Diagnosis) -> list[str]:
         more = counted(len(e.arrivals) - SHOWN_ARRIVALS, "more arrival")
         lines.append(f"  ... {more} (--json lists them all)")
     return lines
+
+
+def metrics_lines(diagnosis: Diagnosis) -> list[str]:
+    """The token-stream figures: the first message, the gaps between messages, the rate, and
+    the longest silences (without a message; without a byte, as an idle timeout counts)."""
+    e, m = diagnosis.exchange, diagnosis.metrics
+    if m is None:
+        return []
+    kind = e.reading if e.messages_known else "reads of content (no messages to count)"
+    told = [f"first {ms(m.first_ms)}"] if m.first_ms is not None else ["none completed"]
+    if m.gaps is not None:
+        g = m.gaps
+        told.append(f"gaps p50 {ms(g.p50)}, p90 {ms(g.p90)}, p99 {ms(g.p99)}, max {ms(g.max)}")
+    if m.per_s is not None:
+        told.append(f"{m.per_s:,.1f} a second")
+    between = e.reading if e.messages_known else "reads of content"
+    return [
+        f"  {kind}: {' · '.join(told)}",
+        f"  longest silence: {ms(m.silence_ms)} between {between}, {ms(m.idle_ms)} between any bytes "
+        "(what idle timeouts count)",
+    ]
 
 
 def arrivals(exchange: Exchange) -> str:
