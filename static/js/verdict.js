@@ -179,6 +179,12 @@ export function judge(arrivals, lifeMs, messagesKnown = false) {
     return verdict("buffered", `${percent(share)} of the content${counts} arrived in the last ${ms(window)} of ` +
       `${ms(lifeMs)}: it was held and delivered at the end`);
   }
+  if (counted && atEnd / messages >= BUFFERED_SHARE) {
+    // The early bytes carried no message (`:` comments, keep-alives): the messages were held.
+    return verdict("buffered", `${atEnd} of its ${messages} messages arrived in the last ${ms(window)} of ` +
+      `${ms(lifeMs)} (only ${percent(share)} of its bytes: what came before carried no message, such as ` +
+      "comments or keep-alives): it was held and delivered at the end");
+  }
   if (isBursty(shape, counted)) return verdict("bursty", burstyReason(shape, counted));
   if (share >= BUFFERED_SHARE) {
     return verdict("progressive", `${pieces(content.length, lifeMs)}: ${percent(share)} of its bytes came in the ` +

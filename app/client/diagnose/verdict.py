@@ -229,6 +229,14 @@ def held_reason(share: float, window: float, life_ms: float, counts: tuple[int, 
     )
 
 
+def held_messages_reason(share: float, window: float, life_ms: float, counts: tuple[int, int]) -> str:
+    return (
+        f"{counts[0]} of its {counts[1]} messages arrived in the last {window:.0f} ms of {life_ms:.0f} ms "
+        f"(only {share:.0%} of its bytes: what came before carried no message, such as comments or "
+        "keep-alives): it was held and delivered at the end"
+    )
+
+
 def spread_reason(pieces: int, life_ms: float, window: float, share: float, counts: tuple[int, int] | None) -> str:
     spread = f"the content arrived in {pieces} piece{'' if pieces == 1 else 's'} spread over {life_ms:.0f} ms"
     if counts is None:
@@ -270,6 +278,10 @@ def judge(arrivals: Sequence[Arrival], life_ms: float, messages_known: bool = Fa
         )
     if share >= BUFFERED_SHARE and (message_share is None or message_share >= BUFFERED_SHARE):
         return verdict(Verdict.BUFFERED, held_reason(share, window, life_ms, counts))
+    if counts is not None and message_share is not None and message_share >= BUFFERED_SHARE:
+        # The early bytes carried no message (`:` comments, keep-alives): the messages,
+        # which are what a reader waits for, were held.
+        return verdict(Verdict.BUFFERED, held_messages_reason(share, window, life_ms, counts))
     if is_bursty(shape, counted):
         return verdict(Verdict.BURSTY, bursty_reason(shape, counted))
     return verdict(Verdict.PROGRESSIVE, spread_reason(len(content), life_ms, window, share, counts))
