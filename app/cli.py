@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .exits import EXIT_INTERRUPTED, EXIT_USAGE
+from .exits import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -81,4 +82,10 @@ def run() -> None:
         # importing and starting): one line and the shell's status, not a traceback.
         print("transport-lab: interrupted", file=sys.stderr)
         status = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (`diagnose --json URL | head`): routine for a
+        # command in a pipe, so no traceback; what is still buffered for stdout goes nowhere,
+        # or flushing it at exit would fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = EXIT_BROKEN_PIPE
     sys.exit(status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "EXIT_BAD_RESPONSE",
+    "EXIT_BROKEN_PIPE",
     "EXIT_ERROR_STATUS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
@@ -42,3 +43,5 @@ EXIT_ERROR_STATUS = 8
 EXIT_NOT_UPGRADED = 9
 #: 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE: what a shell reports for a command whose reader went away (`| head`).
+EXIT_BROKEN_PIPE = 141

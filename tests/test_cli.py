@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from app.cli import SUBCOMMANDS
-from app.exits import EXIT_INTERRUPTED, EXIT_USAGE
-from tests.processes import PROJECT_ROOT, run_app_command
+from app.exits import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE
+from tests.processes import PROJECT_ROOT, app_server, run_app_command
 
 #: Parses each terminal command's arguments (and every `--help`) the way `transport-lab`
 #: does, then names the web app's template modules that got loaded.
@@ -105,3 +107,22 @@ def test_ctrl_c_while_compare_waits_on_a_silent_server_is_one_line_and_status_13
 def test_the_readme_names_every_command_that_help_lists() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert all(f"`{name}`" in readme for name in SUBCOMMANDS)
+
+
+@pytest.mark.parametrize("command", ["diagnose", "compare"])
+def test_output_to_a_reader_that_went_away_ends_quietly(command: str, tmp_path: Path) -> None:
+    # `transport-lab diagnose --json URL | head`: the pipe's reader is gone before a line is written.
+    with app_server(tmp_path) as server:
+        target = server.make_url("/chunked?count=3&interval=0") if command == "diagnose" else server.base_url
+        args = [command, "--json", target] if command == "diagnose" else [command, "--json", "--url", target]
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            run = subprocess.run(
+                [sys.executable, "-m", "app", *args], cwd=PROJECT_ROOT, stdout=write, stderr=subprocess.PIPE,
+                text=True, timeout=60, check=False,
+            )  # fmt: skip
+        finally:
+            os.close(write)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == EXIT_BROKEN_PIPE
