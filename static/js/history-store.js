@@ -27,16 +27,19 @@ function openDb() {
   return request(req);
 }
 
+// A record kept by an older page may lack any field: one without a number counts as 0.
+const numberOr0 = (value) => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+
 /** Newest first; what falls outside the bounds. */
 function overBounds(entries) {
   let bytes = 0;
   return entries.filter((entry, i) => {
-    bytes += entry.bytes;
+    bytes += numberOr0(entry?.bytes);
     return i > 0 && (i >= MAX_RUNS || bytes > MAX_TOTAL_BYTES);
   });
 }
 
-const newestFirst = (entries) => entries.sort((a, b) => b.savedAt - a.savedAt);
+const newestFirst = (entries) => entries.sort((a, b) => numberOr0(b?.savedAt) - numberOr0(a?.savedAt));
 
 export async function openStore() {
   let db = null;

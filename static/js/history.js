@@ -4,7 +4,7 @@
 
 import { el, setText } from "./dom.js";
 import { MAX_RUNS, openStore } from "./history-store.js";
-import { entryFromDocument, entryFromRun, MAX_KEPT_MESSAGES, recordsFromEntry, SAMPLE_PER_STREAM } from "./run-entry.js";
+import { entryFromDocument, entryFromRun, entryProblem, MAX_KEPT_MESSAGES, recordsFromEntry, SAMPLE_PER_STREAM } from "./run-entry.js";
 import { formatBytes, formatCount, formatMs } from "./stats.js";
 
 /** What the comparison shows of each stream's summary (the export's own figures). */
@@ -83,6 +83,8 @@ export function createRunHistory({ timeline, showCurrent }) {
     compareRows: $("runs-compare-rows"), compareWhich: $("runs-compare-which"),
   };
   let entries = [];
+  /** What of the kept runs cannot be shown (stored by an older page, or damaged): skipped, said. */
+  let skipped = [];
   const chosen = { a: null, b: null };
   let running = false;
   let overlaid = false;
@@ -94,6 +96,24 @@ export function createRunHistory({ timeline, showCurrent }) {
     chosen.a = byId(a)?.id ?? entries[0]?.id ?? null;
     chosen.b = byId(b) && b !== chosen.a ? b : (entries.find((entry) => entry.id !== chosen.a)?.id ?? null);
   }
+
+  /** The kept runs that can be shown; the others are skipped with a note, never breaking the list. */
+  function showable(list) {
+    skipped = [];
+    const good = list.filter((entry) => {
+      const problem = entryProblem(entry);
+      if (problem) skipped.push(problem);
+      return !problem;
+    });
+    for (const problem of skipped) console.warn(`Transport Lab: a kept run is skipped: ${problem}`);
+    return good;
+  }
+
+  const skippedNote = () =>
+    skipped.length
+      ? ` ${skipped.length === 1 ? "One kept run" : `${skipped.length} kept runs`} could not be shown ` +
+        `(kept by an older version of this page, or damaged: ${skipped[0]}) and ${skipped.length === 1 ? "is" : "are"} skipped.`
+      : "";
 
   function render() {
     ui.table.hidden = !entries.length;
@@ -123,12 +143,12 @@ export function createRunHistory({ timeline, showCurrent }) {
   async function keep(entry, sentence) {
     const store = await ready;
     const previous = chosen.a;
-    entries = await store.keep(entry);
+    entries = showable(await store.keep(entry));
     choose(entry.id, previous);
     render();
     const sampled = entry.whole ? "" : ` Its ${formatCount(entry.total)} messages are more than the ` +
       `${formatCount(MAX_KEPT_MESSAGES)} a kept run may hold: it is kept as its summary and a sample of message times.`;
-    say(`${sentence}${sampled}`);
+    say(`${sentence}${sampled}${skippedNote()}`);
   }
 
   async function loadFile(file) {
@@ -181,14 +201,21 @@ export function createRunHistory({ timeline, showCurrent }) {
   ui.forget.addEventListener("click", async () => {
     await (await ready).forget();
     entries = [];
+    skipped = [];
     choose(null, null);
     render();
     say("Forgotten: this browser keeps no run of this page now.");
   });
   ready.then(async (store) => {
-    entries = await store.all();
+    try {
+      entries = showable(await store.all());
+    } catch (error) {
+      entries = [];
+      say(`The kept runs could not be read (${error?.message ?? error}): new runs are still kept.`);
+    }
     choose(null, null);
     render();
+    if (skipped.length) say(`${ui.status.textContent} ${skippedNote()}`.trim());
     ui.table.closest("section").dataset.ready = "true";
   });
 

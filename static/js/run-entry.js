@@ -74,12 +74,124 @@ export function entryFromRun(run) {
   });
 }
 
-/** A document of Export JSON (format 2 on); throws an Error that says what is wrong. */
-export function entryFromDocument(doc, fileName) {
-  if (doc?.tool !== "Transport Lab" || !Array.isArray(doc.endpoints) || !doc.run) {
-    throw new Error("it is not a run exported by this page (Export JSON)");
+// What the Runs panel and the timeline read of a run, checked before it is kept and again
+// before a kept one is shown: a file that fails says which field is wrong and is not kept.
+
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+const finite = (value) => typeof value === "number" && Number.isFinite(value);
+const finiteOrNull = (value) => value === null || value === undefined || finite(value);
+const count = (value) => Number.isInteger(value) && value >= 0;
+const text = (value) => typeof value === "string";
+const nonEmpty = (value) => typeof value === "string" && value !== "";
+const textOrNull = (value) => value === null || value === undefined || text(value);
+const date = (value) => nonEmpty(value) && Number.isFinite(Date.parse(value));
+const scalar = (value) => value === null || ["string", "number", "boolean"].includes(typeof value);
+const scalars = (value) => isObject(value) && Object.values(value).every(scalar);
+const times = (value) => Array.isArray(value) && value.every(finite);
+const numbers = (value) => (Array.isArray(value) || value instanceof Float64Array) && Array.from(value).every((n) => typeof n === "number");
+
+function shown(value) {
+  if (Array.isArray(value)) return "a list";
+  if (isObject(value)) return "an object";
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 24 ? `${json.slice(0, 24)}…` : json;
+}
+
+/** Throws an Error naming `path` when `ok(value)` fails: "run.started_at must be a date, not "yesterday"". */
+function need(ok, value, path, expected) {
+  if (ok(value)) return;
+  throw new Error(`${path} ${value === undefined ? "is missing" : `must be ${expected}, not ${shown(value)}`}`);
+}
+
+const SUMMARY_TIMES = ["queued_ms", "request_ms", "ttfb_ms", "first_byte_ms", "first_ms", "last_ms", "end_ms"];
+const SUMMARY_BYTES = ["wire_bytes", "payload_bytes", "framing_bytes", "extra_wire_bytes"];
+
+function checkSummary(summary, path) {
+  need(isObject, summary, path, "an object");
+  need(nonEmpty, summary.outcome, `${path}.outcome`, "a word");
+  need(textOrNull, summary.error, `${path}.error`, "text or null");
+  need(count, summary.message_count, `${path}.message_count`, "a whole number");
+  for (const name of SUMMARY_TIMES) need(finiteOrNull, summary[name], `${path}.${name}`, "a number of ms or null");
+  for (const name of SUMMARY_BYTES) need(finiteOrNull, summary[name], `${path}.${name}`, "a number of bytes or null");
+}
+
+/** Throws an Error that says which field of an Export JSON document (format 2 on) is wrong. */
+export function checkDocument(doc) {
+  if (!isObject(doc) || doc.tool !== "Transport Lab") throw new Error("it is not a run exported by this page (Export JSON)");
+  if (!(finite(doc.format) && doc.format >= 2)) throw new Error("it was exported by an older page, without per-stream summaries");
+  need(isObject, doc.run, "run", "an object");
+  need(date, doc.run.started_at, "run.started_at", "a date");
+  need(finiteOrNull, doc.run.duration_ms, "run.duration_ms", "a number of ms or null");
+  need(finiteOrNull, doc.run.stopped_ms, "run.stopped_ms", "a number of ms or null");
+  need(textOrNull, doc.run.user_agent, "run.user_agent", "text or null");
+  need((v) => v === null || v === undefined || scalars(v), doc.params, "params", "an object of values");
+  need((v) => Array.isArray(v) && v.length > 0, doc.endpoints, "endpoints", "a list of streams");
+  doc.endpoints.forEach((endpoint, i) => {
+    let path = `endpoints[${i}]`;
+    need(isObject, endpoint, path, "an object");
+    need(nonEmpty, endpoint.name, `${path}.name`, "a name");
+    path = `${path} (${endpoint.name})`;
+    need(textOrNull, endpoint.label, `${path}.label`, "text");
+    need(finiteOrNull, endpoint.index, `${path}.index`, "a number");
+    need(textOrNull, endpoint.via, `${path}.via`, "text or null");
+    need(nonEmpty, endpoint.transport, `${path}.transport`, "a word");
+    need(text, endpoint.url, `${path}.url`, "text");
+    need((v) => v === null || v === undefined || isObject(v), endpoint.params, `${path}.params`, "an object or null");
+    checkSummary(endpoint.summary, `${path}.summary`);
+    need((v) => v === undefined || times(v), endpoint.dropped_ms, `${path}.dropped_ms`, "a list of ms");
+    need((v) => v === undefined || times(v), endpoint.reconnected_ms, `${path}.reconnected_ms`, "a list of ms");
+    need(Array.isArray, endpoint.messages, `${path}.messages`, "a list");
+    endpoint.messages.forEach((row, k) => {
+      const at = `${path}.messages[${k}]`;
+      need(isObject, row, at, "an object");
+      need(finite, row.receive_ms, `${at}.receive_ms`, "a number of ms");
+      need(finiteOrNull, row.server_sent_ms, `${at}.server_sent_ms`, "a number of ms or null");
+      need(finiteOrNull, row.wire_bytes, `${at}.wire_bytes`, "a number of bytes or null");
+      need(finiteOrNull, row.payload_bytes, `${at}.payload_bytes`, "a number of bytes or null");
+    });
+  });
+}
+
+/** Null when a kept run (perhaps stored by an older page) can be shown, else what is wrong with it. */
+export function entryProblem(entry) {
+  try {
+    need(isObject, entry, "the run", "an object");
+    need(nonEmpty, entry.id, "id", "text");
+    need(nonEmpty, entry.source, "source", "a word");
+    need(textOrNull, entry.fileName, "fileName", "text or null");
+    need(date, entry.startedAt, "startedAt", "a date");
+    need((v) => v === null || finite(v), entry.durationMs, "durationMs", "a number of ms or null");
+    need((v) => v === null || finite(v), entry.stoppedMs, "stoppedMs", "a number of ms or null");
+    need(scalars, entry.typed, "typed", "an object of values");
+    need(count, entry.total, "total", "a whole number");
+    need((v) => typeof v === "boolean", entry.whole, "whole", "true or false");
+    need(Array.isArray, entry.streams, "streams", "a list");
+    entry.streams.forEach((stream, i) => {
+      const path = `streams[${i}]`;
+      need(isObject, stream, path, "an object");
+      need(nonEmpty, stream.name, `${path}.name`, "a name");
+      need(text, stream.label, `${path}.label`, "text");
+      need(finite, stream.index, `${path}.index`, "a number");
+      need(textOrNull, stream.transport, `${path}.transport`, "text");
+      checkSummary(stream.summary, `${path}.summary`);
+      need(times, stream.drops, `${path}.drops`, "a list of ms");
+      need(times, stream.reconnects, `${path}.reconnects`, "a list of ms");
+      need(isObject, stream.messages, `${path}.messages`, "an object");
+      const { t } = stream.messages;
+      need(numbers, t, `${path}.messages.t`, "a list of times");
+      for (const name of ["sent", "wire", "payload"]) {
+        need((v) => numbers(v) && v.length === t.length, stream.messages[name], `${path}.messages.${name}`, "a list as long as t");
+      }
+    });
+    return null;
+  } catch (error) {
+    return error.message;
   }
-  if (!(doc.format >= 2)) throw new Error("it was exported by an older page, without per-stream summaries");
+}
+
+/** A document of Export JSON (format 2 on); throws an Error that says which field is wrong. */
+export function entryFromDocument(doc, fileName) {
+  checkDocument(doc);
   const total = doc.endpoints.reduce((sum, endpoint) => sum + endpoint.messages.length, 0);
   const whole = total <= MAX_KEPT_MESSAGES;
   const fromRow = (row) => ({ t: row.receive_ms, sent: row.server_sent_ms, wire: row.wire_bytes, payload: row.payload_bytes });

@@ -224,3 +224,96 @@ async def test_only_the_last_runs_are_kept(page: Page, base_url: str) -> None:
     assert len(listed) == MAX_RUNS, sizes
     # Newest first, and the two oldest (size 1 and 2) are the ones gone.
     assert f"size {MAX_RUNS + 2}" in sizes[0] and "size 3" in sizes[-1], sizes
+
+
+#: The Runs panel's status line says this of a file it refused.
+STATUS_SAYS = "(words) => words.every((word) => document.getElementById('runs-status').textContent.includes(word))"
+
+
+async def status_says(page: Page, *words: str) -> str:
+    await page.wait_for_function(STATUS_SAYS, arg=list(words))
+    return await page.text_content("#runs-status") or ""
+
+
+def without(document: dict[str, Any], field: str) -> dict[str, Any]:
+    broken = json.loads(json.dumps(document))
+    del broken["endpoints"][0][field]
+    return broken
+
+
+async def test_a_bad_file_is_refused_with_the_field_named_and_never_kept(
+    page: Page, base_url: str, tmp_path: Path
+) -> None:
+    await open_dashboard(page, base_url, endpoints="chunked", count=2, interval=0)
+    await run_until_settled(page)
+    await kept_runs(page, 1)
+    document = json.loads((await download(page, "#export-json")).read_text(encoding="utf-8"))
+    bad_date = json.loads(json.dumps(document))
+    bad_date["run"]["started_at"] = "yesterday"
+    wrong_types = json.loads(json.dumps(document))
+    wrong_types["endpoints"][0]["summary"]["first_ms"] = "fast"
+    wrong_count = json.loads(json.dumps(document))
+    wrong_count["endpoints"][0]["summary"]["message_count"] = None
+    bad_files = {
+        "no-summary.json": (json.dumps(without(document, "summary")), ["summary is missing"]),
+        "no-messages.json": (json.dumps(without(document, "messages")), ["messages is missing"]),
+        "bad-date.json": (json.dumps(bad_date), ["run.started_at must be a date", "yesterday"]),
+        "not-json.json": ('{"tool": "Transport Lab", "run": ', ["it is not JSON"]),
+        "wrong-types.json": (json.dumps(wrong_types), ["summary.first_ms must be a number", "fast"]),
+        "wrong-count.json": (json.dumps(wrong_count), ["summary.message_count must be a whole number"]),
+    }
+    for name, (text, words) in bad_files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        await page.set_input_files("#runs-file", str(tmp_path / name))
+        said = await status_says(page, f"{name} was not loaded", *words)
+        assert not any(raw in said for raw in ("Cannot read", "undefined", "TypeError", "Invalid Date")), said
+        assert len(await kept_runs(page, 1)) == 1, name  # nothing kept: the run of this page alone
+
+    # Nothing of them was stored: after a reload the panel is ready, and a new run is listed.
+    await page.reload()
+    await page.wait_for_selector("#runs[data-ready=true]", state="attached")
+    await kept_runs(page, 1)
+    await run_until_settled(page)
+    newer, _ = await kept_runs(page, 2)
+    assert newer["source"] == "page"
+    assert "Invalid Date" not in json.dumps(await page.evaluate(LISTED))
+
+
+#: A kept run as an older version of the page might have stored it: copies of the one kept
+#: here, newer, one without its streams' summaries and one with a date that is none.
+STORE_OLD_RECORDS = """() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('transport-lab');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+        const db = open.result;
+        const read = db.transaction('runs').objectStore('runs').getAll();
+        read.onsuccess = () => {
+            const [kept] = read.result;
+            const noSummary = { ...kept, id: 'old 1', savedAt: kept.savedAt + 1,
+                streams: kept.streams.map(({ summary, ...stream }) => stream) };
+            const badDate = { ...kept, id: 'old 2', savedAt: kept.savedAt + 2, startedAt: 'yesterday' };
+            const tx = db.transaction('runs', 'readwrite');
+            tx.objectStore('runs').put(noSummary);
+            tx.objectStore('runs').put(badDate);
+            tx.oncomplete = () => { db.close(); resolve(read.result.length); };
+            tx.onerror = () => reject(tx.error);
+        };
+    };
+})"""
+
+
+async def test_a_kept_run_that_cannot_be_shown_is_skipped_with_a_note(page: Page, base_url: str) -> None:
+    await open_dashboard(page, base_url, endpoints="chunked", count=2, interval=0)
+    await run_until_settled(page)
+    [kept] = await kept_runs(page, 1)
+    assert await page.evaluate(STORE_OLD_RECORDS) == 1
+
+    await page.reload()
+    await page.wait_for_selector("#runs[data-ready=true]", state="attached")
+    [still] = await kept_runs(page, 1)
+    assert still["id"] == kept["id"]
+    await status_says(page, "2 kept runs could not be shown", "skipped")
+    await run_until_settled(page)  # a new run is kept and listed beside the one before
+    newer, older = await kept_runs(page, 2)
+    assert (newer["source"], older["id"]) == ("page", kept["id"])
+    assert "Invalid Date" not in json.dumps(await page.evaluate(LISTED))
