@@ -83,12 +83,9 @@ class Turns:
         self._batch = 1
         self._last = 0.0
 
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)
-
-    async def next(self, turn: Turn) -> None:
-        """Wait for this stream's next turn, then start it."""
+    async def next(self, turn: Turn | None = None) -> None:
+        """Wait for a turn, then start `turn`'s next slice (a one-off piece of work, such
+        as a stream's start, has no slice to time)."""
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         self._waiting.append(waiter)
@@ -97,7 +94,8 @@ class Turns:
             self._last = 0.0
             loop.call_soon(self._release)
         await waiter
-        turn.restart()
+        if turn is not None:
+            turn.restart()
 
     def _release(self) -> None:
         """Wake the next batch. The next call is scheduled behind it, so it runs once the
@@ -128,8 +126,6 @@ class LoopShare:
     def __init__(self, share: float = RELAY_SHARE, burst: float = RELAY_BURST_SECONDS) -> None:
         self.share = share
         self.burst = burst
-        self.charged = 0.0
-        self.waits = 0
         self._balance = burst
         self._stamp = perf_counter()
         self._waiting: deque[asyncio.Future[None]] = deque()
@@ -139,7 +135,6 @@ class LoopShare:
     def charge(self, seconds: float) -> None:
         self._refill()
         self._balance -= seconds
-        self.charged += seconds
 
     def spent(self) -> bool:
         """True when work must wait for its turn (the share is used, or others wait)."""
@@ -152,7 +147,6 @@ class LoopShare:
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         self._waiting.append(waiter)
-        self.waits += 1
         self._arm(loop)
         await waiter
 

@@ -27,7 +27,6 @@ from aiohttp.helpers import ETAG_ANY, ETag
 from ..differences import differences_document
 from ..endpoints import ENDPOINTS, culprits_document
 from ..params import MAX_DURATION_SECONDS, bounds_document
-from .fairness import Turn
 from .keys import turns_key
 from .yours import stream_url
 
@@ -184,7 +183,7 @@ def unchanged(if_none_match: tuple[ETag, ...] | None, etag: str) -> bool:
 async def serve_page(request: web.Request, pages: Pages) -> web.StreamResponse:
     # In turn with the streams (fairness.py): a thousand clients that each pipelined
     # requests for the page would otherwise all be answered in one pass of the loop.
-    await request.app[turns_key].next(Turn())
+    await request.app[turns_key].next()
     coding = GZIP if accepts_gzip(request.headers.get(hdrs.ACCEPT_ENCODING, "")) else None
     page = pages.get(page_key(request.query.get("stream", "")), coding)
     # no-cache: a browser may keep the page but asks each time, and gets a 304 if unchanged.

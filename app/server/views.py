@@ -12,7 +12,6 @@ from ..culprits import misapplied
 from ..endpoints import ENDPOINTS, Endpoint, culprits_document
 from ..params import MAX_DURATION_SECONDS, ParamError, StreamParams, bounds_document, parse_params
 from .errors import json_error, unavailable
-from .fairness import Turn
 from .keys import loop_lag_key, stream_stats_key, turns_key
 from .memory import collector_snapshot
 from .page import pages_key, serve_page
@@ -29,7 +28,7 @@ def stream_view(endpoint: Endpoint) -> Handler:
         # A stream starts in its turn (fairness.py): thousands opened at once would each
         # be admitted, answered and fill their socket's buffers in one pass of the loop,
         # seconds of work before the loop accepts or answers anyone else.
-        await request.app[turns_key].next(Turn())
+        await request.app[turns_key].next()
         admitted = _admit(request, endpoint, transport)
         if isinstance(admitted, web.StreamResponse):
             return admitted

@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .errors import WireError
+from .errors import Limit, TooLarge, WireError
 
 __all__ = [
     "DATA_OPCODES",
@@ -128,13 +128,16 @@ def parse_header(data: bytes | bytearray, position: int = 0) -> tuple[int, int, 
 class FrameDecoder:
     """Frames decoded strictly, read by read: a server's plain frames (`masked=False`, what a
     client reads) or a client's masked ones, unmasked. WireError for a frame masked the other
-    way, an unknown opcode, a control frame over its bounds, or a payload over `max_payload`
-    (refused before it is buffered)."""
+    way, an unknown opcode, a control frame over its bounds, or a payload over `max_payload`;
+    TooLarge(MESSAGE) for a message over `max_message` over all its fragments (None: no
+    bound). Both are refused by the length a header declares, before the payload is held."""
 
-    def __init__(self, max_payload: int, masked: bool = False) -> None:
+    def __init__(self, max_payload: int, masked: bool = False, max_message: int | None = None) -> None:
         self._buffer = bytearray()
         self._max_payload = max_payload
         self._masked = masked
+        self._max_message = max_message
+        self._begun = 0  # bytes of the message begun: its fragments so far (a control frame may come between)
 
     def feed(self, data: bytes) -> list[Frame]:
         self._buffer += data
@@ -155,7 +158,13 @@ class FrameDecoder:
         if masked:
             payload = apply_mask(payload, bytes(self._buffer[offset - _MASK_BYTES : offset]))
         del self._buffer[: offset + size]
+        if opcode in DATA_OPCODES:
+            self._begun = 0 if first & 0x80 else self._message_bytes(opcode, size)
         return Frame(opcode, payload, bool(first & 0x80))
+
+    def _message_bytes(self, opcode: Opcode, size: int) -> int:
+        """The message's bytes with a data frame of `size`: a continuation adds to it."""
+        return (self._begun if opcode is Opcode.CONTINUATION else 0) + size
 
     def _check(self, first: int, size: int, masked: bool) -> Opcode:
         if masked is not self._masked:
@@ -166,6 +175,9 @@ class FrameDecoder:
         opcode = Opcode(first & 0x0F)
         if opcode not in DATA_OPCODES and (size > MAX_CONTROL_PAYLOAD or not first & 0x80):
             raise WireError(f"a {opcode.name} frame of {size} bytes: control frames are final and short")
+        bound = self._max_message
+        if opcode in DATA_OPCODES and bound is not None and self._message_bytes(opcode, size) > bound:
+            raise TooLarge(Limit.MESSAGE, bound)
         if size > self._max_payload:
             raise WireError(f"a frame of {size} bytes is more than the {self._max_payload} allowed")
         return opcode

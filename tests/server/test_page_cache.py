@@ -154,10 +154,10 @@ async def test_each_coding_has_its_own_etag(client: TestClient[web.Request, None
 async def test_a_page_answer_takes_its_turn_with_the_streams(
     client: TestClient[web.Request, None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    taken: list[Turn] = []
+    taken: list[Turn | None] = []
     take = Turns.next
 
-    async def counted(turns: Turns, turn: Turn) -> None:
+    async def counted(turns: Turns, turn: Turn | None = None) -> None:
         taken.append(turn)
         await take(turns, turn)
 

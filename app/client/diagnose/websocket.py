@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
-from ...wire.errors import Limit, TooLarge, WireError
+from ...wire.errors import TooLarge, WireError
 from ...wire.websocket import (
     DATA_OPCODES,
     MAX_CONTROL_PAYLOAD,
@@ -14,50 +14,10 @@ from ...wire.websocket import (
     Opcode,
     close_code,
     encode_frame,
-    parse_header,
 )
 from .connection import READ_SIZE, Clock, Connection
 from .exchange import Ending, Exchange
 from .verdict import Arrival
-
-
-class MessageBound:
-    """The bytes of the message being read, over all its frames, held to `max_message`.
-
-    Each frame's header is read as it arrives (its payload skipped), so a message is refused
-    by the length its header declares, before FrameDecoder buffers the frame it would hold
-    whole; TooLarge(MESSAGE) then, as `compare` says of its WebSocket. Only a header cut by
-    the end of a read is kept."""
-
-    def __init__(self, max_message: int) -> None:
-        self._max_message = max_message
-        self._message = 0  # the current message's bytes, as its frames' headers declared them
-        self._left = 0  # the current frame's payload bytes still to come
-        self._head = b""
-
-    def feed(self, data: bytes) -> None:
-        if self._head:
-            data, self._head = self._head + data, b""
-        position, end = 0, len(data)
-        while position < end:
-            if self._left:
-                taken = min(self._left, end - position)
-                self._left, position = self._left - taken, position + taken
-                continue
-            header = parse_header(data, position)
-            if header is None:
-                self._head = data[position:]
-                return
-            first, self._left, header_bytes, _ = header
-            position += header_bytes
-            self._frame(first & 0x0F, self._left)
-
-    def _frame(self, opcode: int, size: int) -> None:
-        if opcode not in DATA_OPCODES:
-            return  # a control frame may come between fragments; FrameDecoder bounds it
-        self._message = size if opcode != Opcode.CONTINUATION else self._message + size
-        if self._message > self._max_message:
-            raise TooLarge(Limit.MESSAGE, self._max_message)
 
 
 async def read_frames(
@@ -65,7 +25,7 @@ async def read_frames(
 ) -> None:
     """A WebSocket's frames until its close frame, the connection's end, or a bound."""
     result.reading = "messages"
-    frames = FrameDecoder(max_payload=max_message), MessageBound(max_message)
+    frames = FrameDecoder(max_payload=max_message, max_message=max_message)
     data, ending = first, Ending.COMPLETE
     while result.close_code is None:
         if data and not await take_frames(connection, result, frames, data, clock):
@@ -92,14 +52,12 @@ async def read_frames(
 
 
 async def take_frames(
-    connection: Connection, result: Exchange, frames: tuple[FrameDecoder, MessageBound], data: bytes, clock: Clock
+    connection: Connection, result: Exchange, frames: FrameDecoder, data: bytes, clock: Clock
 ) -> bool:
     """Record one read; False when its frames cannot be followed or a message passes the bound."""
     t_ms = clock.ms()
-    decoder, bound = frames
     try:
-        bound.feed(data)  # first: the decoder would buffer a frame the bound refuses
-        decoded = decoder.feed(data)
+        decoded = frames.feed(data)
     except TooLarge as error:
         result.stop(error)
         result.record(Arrival(t_ms, len(data), 0, 0))
