@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .culprits import CULPRITS, DROP_DOC, DROP_TRANSPORTS, VIA_TRANSPORTS
+from .culprits import CULPRITS, DROP_TRANSPORTS, FAULTS, VIA_TRANSPORTS
 from .params import StreamParams
 from .sources import Source, ijson_events, json_array, ndjson_lines, nested_json, text_lines
 from .transport import Transport
@@ -118,6 +118,7 @@ class Endpoint:
             "plan": self.rule.describe(),
             "vias": [culprit.name for culprit in CULPRITS if self.transport in VIA_TRANSPORTS],
             "drop": self.transport in DROP_TRANSPORTS,
+            "faults": [fault.name for fault in FAULTS if self.transport in fault.transports],
             "format": {
                 "message": self.example(stamp=False),
                 "stamped": self.example(stamp=True) if self.stampable else None,
@@ -229,8 +230,10 @@ ENDPOINTS_BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint i
 def culprits_document() -> dict[str, object]:
     """The culprits and faults for /api/endpoints and the page, with the endpoints each applies to."""
     vias = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport in VIA_TRANSPORTS]
-    drops = [endpoint.name for endpoint in ENDPOINTS if endpoint.transport in DROP_TRANSPORTS]
     return {
         "culprits": [culprit.describe(vias) for culprit in CULPRITS],
-        "faults": [{"name": "drop", "doc": DROP_DOC, "applies_to": drops}],
+        "faults": [
+            fault.describe([endpoint.name for endpoint in ENDPOINTS if endpoint.transport in fault.transports])
+            for fault in FAULTS
+        ],
     }

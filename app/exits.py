@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "EXIT_BAD_RESPONSE",
     "EXIT_BROKEN_PIPE",
+    "EXIT_CUT",
     "EXIT_ERROR_STATUS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
@@ -41,6 +42,9 @@ EXIT_ERROR_STATUS = 8
 #: `diagnose`: a ws:// or wss:// URL was answered without 101 Switching Protocols: not a
 #: WebSocket (verdict `not-upgraded`; the result is still printed).
 EXIT_NOT_UPGRADED = 9
+#: `diagnose`: the connection was cut before the stream was whole (no last chunk, no close
+#: frame; cause `idle-timeout` or `connection-cut`; the result is still printed).
+EXIT_CUT = 10
 #: 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130
 #: 128 + SIGPIPE: what a shell reports for a command whose reader went away (`| head`).

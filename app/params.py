@@ -44,6 +44,8 @@ BOUNDS: dict[str, Bound] = {
         Bound("size", 0, 1_048_576, True, "padding bytes added to each message"),
         Bound("stamp", 0, 1, True, "1 = each message carries its server send time (Unix epoch ms)"),
         Bound("drop", 1, 1_000_000, True, "cut the connection after this many messages of it (a fault to watch)"),
+        Bound("idle", 0.1, 3600, False, "cut the connection after this many seconds with nothing sent (idle timeout)"),
+        Bound("heartbeat", 0.05, 3600, False, "heartbeat after this many seconds without a message (SSE, WebSocket)"),
     )
 }
 #: Parameters that take one of a few names.
@@ -78,6 +80,10 @@ class StreamParams:
     via: str | None = None
     #: Cut each connection after this many of its messages, or None.
     drop: int | None = None
+    #: Cut the connection after this many seconds in which nothing was sent, or None.
+    idle: float | None = None
+    #: Send a heartbeat after this many seconds without a message, or None (the default's).
+    heartbeat: float | None = None
 
 
 def _parse_number(bound: Bound, raw: str) -> float:
@@ -137,6 +143,8 @@ def parse_params(
         stamp=bool(values.get("stamp", defaults.stamp)),
         via=_parse_choice("via", query.get("via")),
         drop=int(values["drop"]) if "drop" in values else None,
+        idle=values.get("idle"),
+        heartbeat=values.get("heartbeat"),
     )
     sent = messages(params)
     seconds = sent * params.interval

@@ -114,4 +114,6 @@ def test_every_bound_reads_as_its_readme_range() -> None:
         "size": "between 0 and 1048576",
         "stamp": "between 0 and 1",
         "drop": "between 1 and 1000000",
+        "idle": "between 0.1 and 3600",
+        "heartbeat": "between 0.05 and 3600",
     }

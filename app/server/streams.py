@@ -25,6 +25,8 @@ class Outcome(StrEnum):
     STALLED = "stalled"
     #: Cut on purpose after `drop` messages (the culprits lab's fault).
     DROPPED = "dropped"
+    #: Cut after `idle` seconds with nothing sent (the lab's idle timeout).
+    IDLE = "idle"
     SHUTDOWN = "shutdown"
     ERROR = "error"
 
@@ -208,6 +210,7 @@ _LOG_LEVELS = {
     Outcome.CLIENT_GONE: logging.DEBUG,
     Outcome.STALLED: logging.INFO,
     Outcome.DROPPED: logging.INFO,
+    Outcome.IDLE: logging.INFO,
     Outcome.ERROR: logging.ERROR,
 }
 

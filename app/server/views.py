@@ -53,7 +53,7 @@ def _admit(
         params = parse_params(request.query, endpoint.defaults, counts, endpoint.messages)
     except ParamError as error:
         return json_error(400, error.message, error.param)
-    wrong = misapplied(endpoint.transport, params.via, params.drop)
+    wrong = misapplied(endpoint.transport, params.via, drop=params.drop, idle=params.idle, heartbeat=params.heartbeat)
     if wrong is not None:
         return json_error(400, wrong[1], wrong[0])
     refusal = transport.precheck(request, endpoint, params)

@@ -23,7 +23,16 @@ async def test_api_endpoints_lists_the_registry(client: TestClient[web.Request, 
         assert entry["defaults"]["count"] == endpoint.defaults.count
         assert entry["format"]["message"]
         assert (entry["format"]["stamped"] is None) == (not endpoint.stampable)
-    assert {param["name"] for param in document["params"]} == {"count", "interval", "size", "stamp", "drop", "via"}
+    assert {param["name"] for param in document["params"]} == {
+        "count",
+        "interval",
+        "size",
+        "stamp",
+        "drop",
+        "idle",
+        "heartbeat",
+        "via",
+    }
 
 
 async def test_api_endpoints_gives_the_bounds_as_json_numbers(client: TestClient[web.Request, None]) -> None:
@@ -36,6 +45,8 @@ async def test_api_endpoints_gives_the_bounds_as_json_numbers(client: TestClient
         "size": (0, 1048576),
         "stamp": (0, 1),
         "drop": (1, 1000000),
+        "idle": (0.1, 3600),
+        "heartbeat": (0.05, 3600),
     }
     assert all(type(end) in (int, float) for pair in ranges.values() for end in pair)
 

@@ -19,8 +19,9 @@ from aiohttp.test_utils import TestServer
 
 from app.culprits import CULPRITS, DROP_RETRY_MS, PROXY_BLOCK_BYTES, VIA_TRANSPORTS
 from app.endpoints import ENDPOINTS, Endpoint
+from app.params import StreamParams
 from app.server.keys import stream_stats_key
-from app.server.transports.sizes import RELAY_BYTES
+from app.server.transports.sizes import streaming_reservation
 from app.wire.chunked import PartKind
 from app.wire.http import body_reader, parse_head
 from app.wire.sse import SSEParser
@@ -240,5 +241,10 @@ async def test_a_dropped_sse_stream_resumes_with_last_event_id_and_delivers_each
     assert ends == [False, False, True]
 
 
-def test_every_culprit_has_its_relay_memory_reserved() -> None:
-    assert set(RELAY_BYTES) == {culprit.name for culprit in CULPRITS}
+@pytest.mark.parametrize("culprit", CULPRITS, ids=lambda culprit: culprit.name)
+def test_every_culprit_has_what_its_relay_holds_reserved(culprit) -> None:
+    chunked = next(endpoint for endpoint in ENDPOINTS if endpoint.name == "chunked")
+    params = StreamParams(count=1000, interval=0)
+    healthy = streaming_reservation(chunked, params)
+    relayed = streaming_reservation(chunked, StreamParams(count=1000, interval=0, via=culprit.name))
+    assert relayed > healthy

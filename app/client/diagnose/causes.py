@@ -23,6 +23,8 @@ from .exchange import Exchange
 from .verdict import Arrival, Judgement, Verdict
 
 HELD = (Verdict.BUFFERED, Verdict.BURSTY)
+#: The one type many CDNs and tunnels stream (they hold the others whole).
+STREAMED_TYPE = "text/event-stream"
 #: Headers that proxies, caches and CDNs add (`Server` is not one: origins send it too).
 HOP_HEADERS = (
     "Via",
@@ -327,6 +329,34 @@ def proxy_buffering(exchange: Exchange, judgement: Judgement) -> Finding | None:
     )
 
 
+def content_type_buffering(exchange: Exchange, judgement: Judgement) -> Finding | None:
+    """A CDN or tunnel that streams only text/event-stream held the body whole. Rests on a
+    held verdict, a hop that is no nginx (a CDN's header, or X-Accel-Buffering: no that
+    reached the client: nginx acts on it and removes it), another type than
+    text/event-stream, and no buffer-sized blocks (those are a proxy's buffer)."""
+    kind = exchange.header("content-type").split(";", 1)[0].strip().lower()
+    if judgement.verdict not in HELD or kind == STREAMED_TYPE or length_known(exchange, judgement):
+        return None
+    seen = Evidence.of(exchange)
+    cdn = [sign for sign in seen.hops if sign.split(":", 1)[0].lower() in CDN_HEADERS]
+    passed = exchange.header("x-accel-buffering").lower() == "no"
+    if not seen.hops or seen.buffer or not (cdn or passed):
+        return None
+    told = [f"{shown(seen.hops)} a proxy, CDN or tunnel on the way", f"the body is {kind or '(no type)'}"]
+    if passed:
+        told.append("X-Accel-Buffering: no reached this client: the hop is no nginx (nginx acts on it, removes it)")
+    told.append(
+        f"CDNs and tunnels that stream only {STREAMED_TYPE} (Cloudflare Tunnel, Azure front ends) hold any "
+        "other type whole"
+    )
+    return Finding(
+        "content-type-buffering",
+        "; ".join(told),
+        f"serve the stream as {STREAMED_TYPE} (as SSE, or the same body with that type), or turn the CDN's "
+        "buffering off for the path where it can be",
+    )
+
+
 def write_buffer(exchange: Exchange, judgement: Judgement) -> Finding | None:
     """A write buffer let the content go a block at a time: in the server itself (a CGI's or
     a subprocess's block-buffered stdout, a buffered writer) or in a hop that names itself
@@ -402,6 +432,7 @@ CAUSES: tuple[Callable[[Exchange, Judgement], Finding | None], ...] = (
     content_length,
     compression,
     proxy_buffering,
+    content_type_buffering,
     write_buffer,
 )
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ...exits import EXIT_ERROR_STATUS, EXIT_FAILED, EXIT_NOT_UPGRADED, EXIT_OK, EXIT_TOO_LARGE
+from ...exits import EXIT_CUT, EXIT_ERROR_STATUS, EXIT_FAILED, EXIT_NOT_UPGRADED, EXIT_OK, EXIT_TOO_LARGE
 from ...params import plain
 from ..options import (
     DEFAULT_TIMEOUT,
@@ -28,6 +28,7 @@ from ..options import (
 )
 from ..terminal import say
 from .connection import Failure
+from .exchange import Ending
 from .fetch import MAX_REDIRECTS, Ask, exchange
 from .redirects import CREDENTIAL_HEADERS, SCHEMES
 from .report import Diagnosis, text_lines
@@ -43,8 +44,9 @@ EXIT_HELP = (
     "2 usage, 3 unreachable (no such host, refused), 4 TLS failed, 5 timed out before an answer, "
     f"6 not HTTP it can follow (or more than {MAX_REDIRECTS} redirects), 7 stopped by --max-decoded-bytes "
     "or --max-message-bytes, 8 an error status (400 or above: verdict error), 9 a ws:// or wss:// URL "
-    "answered without 101 (verdict not-upgraded) (8 and 9 are 0 with --expect naming that verdict; "
-    "the result is printed for 1 and 7-9), 130 Ctrl-C."
+    "answered without 101 (verdict not-upgraded) (8 and 9 are 0 with --expect naming that verdict), "
+    "10 the connection was cut before the stream was whole (cause idle-timeout or connection-cut; before "
+    "--expect's 1); the result is printed for 1 and 7-10; 130 Ctrl-C."
 )
 #: The verdicts that say the answer is not a stream, each with its exit status.
 NOT_A_STREAM = {Verdict.ERROR: EXIT_ERROR_STATUS, Verdict.NOT_UPGRADED: EXIT_NOT_UPGRADED}
@@ -169,6 +171,9 @@ def exit_status(diagnosis: Diagnosis, expect: str | None) -> int:
     if verdict in NOT_A_STREAM and verdict.value != expect:
         say(f"{PROG}: {diagnosis.judgement.reason}", file=sys.stderr)
         return NOT_A_STREAM[verdict]
+    if diagnosis.exchange.ending is Ending.CUT:
+        say(f"{PROG}: the connection was cut before the stream was whole", file=sys.stderr)
+        return EXIT_CUT
     if expect and verdict.value != expect:
         return EXIT_FAILED
     if diagnosis.exchange.stopped_by:

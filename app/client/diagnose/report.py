@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from ...wire.websocket import handshake_headers
 from ..compare.model import counted
 from .causes import Finding, causes, warnings
+from .cuts import cut_cause
 from .exchange import STREAMING_HEADERS, Exchange
 from .metrics import FIELDS, Metrics, idle_warning, measure
 from .verdict import JUDGED, Judgement, Verdict, judge
@@ -44,8 +45,10 @@ class Diagnosis:
         if exchange.error_status:
             return cls(exchange, replace(judgement, verdict=Verdict.ERROR, reason=error_reason(exchange)), [], [])
         metrics = measure(exchange)
-        idle = [finding] if (finding := idle_warning(exchange, metrics)) else []
-        return cls(exchange, judgement, causes(exchange, judgement), warnings(exchange) + idle, metrics)
+        cut = [finding] if (finding := cut_cause(exchange)) else []
+        # A cut that an idle timeout explains is the cause, not a warning besides.
+        idle = [] if cut else [finding] if (finding := idle_warning(exchange, metrics)) else []
+        return cls(exchange, judgement, cut + causes(exchange, judgement), warnings(exchange) + idle, metrics)
 
     @property
     def judged(self) -> bool:

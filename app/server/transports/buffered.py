@@ -8,23 +8,16 @@ from ...endpoints import Endpoint
 from ...params import StreamParams
 from ..errors import json_error, unavailable
 from ..streams import Outcome, StreamRecord, client_may_leave
+from .faults import Quiet, idle_cut, timed_out
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import stream_response, write_whole
-from .sizes import MAX_BUFFERED_BYTES, body_bytes
+from .sizes import over_cap
 
 
 def precheck(request: web.Request, endpoint: Endpoint, params: StreamParams) -> web.Response | None:
     """A 400 when the buffered body would be over the cap, else None."""
-    size = body_bytes(endpoint, params)
-    if size <= MAX_BUFFERED_BYTES:
-        return None
-    param = "size" if params.size else "count"
-    return json_error(
-        400,
-        f"the buffered body would be about {size} bytes, over the {MAX_BUFFERED_BYTES} byte cap "
-        "(count x message size); lower count or size, or use a streaming endpoint",
-        param,
-    )
+    over = over_cap(endpoint, params, "buffered")
+    return None if over is None else json_error(400, f"{over[1]}, or use a streaming endpoint", over[0])
 
 
 async def serve_buffered(
@@ -36,7 +29,11 @@ async def serve_buffered(
         body.extend(message.encode())
 
     source = endpoint.source(params, clock_for(params))
-    await send_paced(collect, source.messages, pacer_for(request, params), record)
+    # Nothing reaches the wire while the body is built: an idle timeout counts from the start.
+    idle = idle_cut(request, record, params.idle, Quiet(), None)
+    await send_paced(collect, source.messages, pacer_for(request, params, idle=idle), record)
+    if record.outcome is Outcome.IDLE:
+        return timed_out(params.idle or 0)
     if record.outcome is Outcome.SHUTDOWN:
         # A shortened body with a Content-Length would pass for the whole one.
         return unavailable("the server is shutting down")

@@ -7,23 +7,27 @@ from aiohttp import web
 from ...endpoints import Endpoint
 from ...params import StreamParams
 from ..streams import Outcome, StreamRecord, client_may_leave
-from .faults import cut, until_drop
+from .faults import Quiet, cut, idle_cut, timed_out, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .relays import relay_for
-from .responses import body_writer, end_body, sender, stream_response
+from .responses import begin, body_writer, end_body, sender, stream_response
 
 
 async def serve_chunked(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
-    relay = relay_for(params.via)
+    relay = relay_for(params.via, endpoint.content_type)
     response = stream_response(request, endpoint.content_type, relay=relay)
     body = endpoint.source(params, clock_for(params))
     messages, drop_due = until_drop(body.messages, params.drop)
+    quiet = Quiet()
+    idle = idle_cut(request, record, params.idle, quiet, response)
     with client_may_leave(record):
-        await response.prepare(request)
-        send = sender(request, body_writer(request, relay), record)
-        await send_paced(send, messages, pacer_for(request, params), record)
+        await begin(request, response, relay)
+        send = sender(request, body_writer(request, relay, quiet.marking if idle else None), record)
+        await send_paced(send, messages, pacer_for(request, params, idle=idle), record)
+        if record.outcome is Outcome.IDLE:
+            return response if response.prepared else timed_out(params.idle or 0)
         if record.outcome is Outcome.DONE and drop_due():
             cut(request, record)
             return response
@@ -31,5 +35,5 @@ async def serve_chunked(
         # `]` after a cut would make a partial array pass for a whole one.
         if body.tail and record.outcome is not Outcome.SHUTDOWN:
             await send(body.tail)
-        await end_body(response, relay)
+        await end_body(request, response, relay)
     return response

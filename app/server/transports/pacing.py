@@ -7,6 +7,7 @@ stream cleanly at once instead of waiting out (or cutting) its schedule.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from ..fairness import Turn, Turns
 from ..keys import shutdown_key, turns_key
 from ..shutdown import Shutdown
 from ..streams import Outcome, StreamRecord
+from .faults import IdleCut
 from .responses import Send
 
 
@@ -31,7 +33,8 @@ class Pacer:
     """When to send: every `interval` seconds, until the server shuts down.
 
     `keepalive`, when given, is called after every `keepalive_every` seconds of a long
-    pause, so a proxy does not take a quiet stream for a dead one.
+    pause (a heartbeat), so a proxy does not take a quiet stream for a dead one; `idle`,
+    when given, cuts the stream once it has put nothing on the wire for its seconds.
     """
 
     interval: float
@@ -40,28 +43,40 @@ class Pacer:
     keepalive_every: float = 0.0
     #: Where a stream with nothing to wait for waits its turn (fairness.py).
     turns: Turns = field(default_factory=Turns)
+    idle: IdleCut | None = None
+    #: The connection is cut right after this many of its messages (`drop`): no pause.
+    drop: int | None = None
 
     def pause(self, deadline: float, record: StreamRecord) -> Awaitable[bool]:
-        """Sleep until `deadline` (loop time), returning early (True) on stop.
+        """Sleep until `deadline` (loop time), returning early (True) on stop, or once the
+        idle timeout cut the stream.
 
-        Without keepalives this is the shutdown's own pause, awaited directly: a stream
-        spends its life in a pause, and a coroutine of ours around it would be one more
-        frame per stream.
+        Without keepalives or an idle timeout this is the shutdown's own pause, awaited
+        directly: a stream spends its life in a pause, and a coroutine of ours around it
+        would be one more frame per stream.
         """
-        if self.keepalive is None:
+        if self.keepalive is None and self.idle is None:
             return self.shutdown.pause_until(deadline)
-        return self._pause_keeping_alive(deadline, record, self.keepalive)
+        return self._pause_watched(deadline, record)
 
-    async def _pause_keeping_alive(
-        self, deadline: float, record: StreamRecord, keepalive: Callable[[], Awaitable[int]]
-    ) -> bool:
+    async def _pause_watched(self, deadline: float, record: StreamRecord) -> bool:
         loop = asyncio.get_running_loop()
-        while (remaining := deadline - loop.time()) > 0:
-            if await self.shutdown.pause_until(loop.time() + min(remaining, self.keepalive_every)):
+        keepalive, idle = self.keepalive, self.idle
+        beat = loop.time() + self.keepalive_every if keepalive is not None else math.inf
+        while True:
+            # Read again each time: a heartbeat that reached the wire moved it.
+            cut_at = idle.due if idle is not None else math.inf
+            if await self.shutdown.pause_until(min(deadline, beat, cut_at)):
                 return True
-            if self.keepalive_every < remaining:
+            now = loop.time()
+            if idle is not None and now >= idle.due:
+                idle.on_cut()
+                return True
+            if now >= deadline:
+                return False
+            if keepalive is not None and now >= beat:
                 record.bytes_sent += await keepalive()
-        return False
+                beat = loop.time() + self.keepalive_every
 
 
 def pacer_for(
@@ -69,9 +84,11 @@ def pacer_for(
     params: StreamParams,
     keepalive: Callable[[], Awaitable[int]] | None = None,
     keepalive_every: float = 0.0,
+    idle: IdleCut | None = None,
 ) -> Pacer:
     """The pacer of one stream of this app."""
-    return Pacer(params.interval, request.app[shutdown_key], keepalive, keepalive_every, request.app[turns_key])
+    shutdown, turns = request.app[shutdown_key], request.app[turns_key]
+    return Pacer(params.interval, shutdown, keepalive, keepalive_every, turns, idle, params.drop)
 
 
 async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: StreamRecord) -> None:
@@ -97,7 +114,10 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
             return
         await send(message)
         record.messages += 1
+        if index == pacer.drop:
+            return
         if interval and (deadline := start + index * interval) > loop.time():
-            await pacer.pause(deadline, record)
+            if await pacer.pause(deadline, record) and record.outcome is Outcome.IDLE:
+                return
         elif turn.over():
             await turns.next(turn)

@@ -67,26 +67,38 @@ def stream_response(
     if relay is not None and relay.content_encoding is not None:
         response.headers[hdrs.CONTENT_ENCODING] = relay.content_encoding
     if relay is not None and relay.via is not None:
-        # As nginx does: it names itself, and keeps X-Accel-Buffering to itself.
         response.headers[hdrs.VIA] = relay.via
+    if relay is not None and relay.takes_accel_buffering:
+        # As nginx does: X-Accel-Buffering is a header for it, not for the client.
         del response.headers[X_ACCEL_BUFFERING]
+    # A relay that holds the whole response sets its length once the body is whole (end_body).
+    whole = relay is not None and relay.whole_response
     if content_length is not None:
         response.content_length = content_length
-    elif request.version >= HttpVersion11:
+    elif request.version >= HttpVersion11 and not whole:
         response.enable_chunked_encoding()
     bound_write_buffer(request)
     return response
 
 
-def body_writer(request: web.Request, relay: Relay | None) -> Write:
+async def begin(request: web.Request, response: web.StreamResponse, relay: Relay | None) -> None:
+    """Send the head, unless the relay holds the whole response (end_body sends it then)."""
+    if relay is None or not relay.whole_response:
+        await response.prepare(request)
+
+
+def body_writer(request: web.Request, relay: Relay | None, wire: Callable[[Write], Write] | None = None) -> Write:
     """Writes to the response's body, through the relay when the stream has one: to the
     connection's payload writer (the response's own, once it is prepared), as
     `response.write` would add a coroutine per message only to check that the body is
-    not over, which the transports know."""
-    writer = request.writer
+    not over, which the transports know. `wire` wraps the write that puts bytes on the
+    wire (the idle timeout watches it)."""
+    write: Write = request.writer.write
+    if wire is not None:
+        write = wire(write)
     if relay is None:
-        return writer.write
-    return RelayWriter(relay, writer.write, request.app[relay_share_key])
+        return write
+    return RelayWriter(relay, write, request.app[relay_share_key])
 
 
 class RelayWriter:
@@ -117,9 +129,15 @@ class RelayWriter:
                 await self._write(out)
 
 
-async def end_body(response: web.StreamResponse, relay: Relay | None) -> None:
-    """Whatever the relay still holds, then the end of the body."""
-    if relay is not None and (held := relay.end()):
+async def end_body(request: web.Request, response: web.StreamResponse, relay: Relay | None) -> None:
+    """Whatever the relay still holds, then the end of the body; a relay that held the
+    whole response sends it now, head and all, with its length."""
+    if relay is not None and relay.whole_response:
+        body = relay.end()
+        response.content_length = len(body)
+        await response.prepare(request)
+        await write_whole(request, response, body)
+    elif relay is not None and (held := relay.end()):
         await response.write(held)
     await response.write_eof()
 

@@ -3,9 +3,9 @@ reserves for it before it starts, and the buffered body's cap."""
 
 from __future__ import annotations
 
-from ...culprits import PROXY_BLOCK_BYTES
 from ...endpoints import Endpoint
 from ...params import StreamParams
+from .relays import held_bytes, holds_whole
 from .responses import WRITE_BUFFER_BYTES
 
 #: The largest body the buffered endpoint will hold in memory.
@@ -17,9 +17,6 @@ _FRAMING_BYTES = 64
 #: source's padding, the message text, its encoded bytes and the socket's unsent copy,
 #: and for /ijson the parser's buffers besides (5.6 copies at 1 MiB).
 HELD_COPIES = 6
-#: What a culprit's relay holds besides: zlib's deflate state at its defaults (by zlib's
-#: own formula, (1 << (15 + 2)) + (1 << (8 + 9)) bytes = 256 KiB), or one proxy block.
-RELAY_BYTES = {"gzip": 256 * 1024, "gzip-flush": 256 * 1024, "proxy": PROXY_BLOCK_BYTES}
 
 
 def message_bytes(endpoint: Endpoint, params: StreamParams) -> int:
@@ -35,9 +32,24 @@ def body_bytes(endpoint: Endpoint, params: StreamParams) -> int:
 
 def streaming_reservation(endpoint: Endpoint, params: StreamParams) -> int:
     """A stream holds the message being written (in several forms) and what its socket
-    has not sent yet."""
-    relay = RELAY_BYTES[params.via] if params.via is not None else 0
+    has not sent yet; through a culprit, what the relay holds besides (its compressor's
+    state, a block, or the whole body)."""
+    relay = held_bytes(params.via)
+    if holds_whole(params.via, endpoint.content_type):
+        relay += body_bytes(endpoint, params)
     return HELD_COPIES * (message_bytes(endpoint, params) + _FRAMING_BYTES) + WRITE_BUFFER_BYTES + relay
+
+
+def over_cap(endpoint: Endpoint, params: StreamParams, held_by: str) -> tuple[str, str] | None:
+    """(param, message) when a body held whole would be over MAX_BUFFERED_BYTES."""
+    size = body_bytes(endpoint, params)
+    if size <= MAX_BUFFERED_BYTES:
+        return None
+    return (
+        "size" if params.size else "count",
+        f"the body {held_by} would be about {size} bytes, over the {MAX_BUFFERED_BYTES} byte cap "
+        "(count x message size); lower count or size",
+    )
 
 
 def buffered_reservation(endpoint: Endpoint, params: StreamParams) -> int:

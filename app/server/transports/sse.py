@@ -16,13 +16,14 @@ from ...params import MAX_VALUE_LENGTH, StreamParams
 from ...wire.sse import encode_comment, encode_event, encode_retry
 from ..errors import json_error
 from ..streams import Outcome, StreamRecord, client_may_leave
-from .faults import cut, until_drop
+from .faults import Quiet, cut, idle_cut, timed_out, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .relays import relay_for
-from .responses import body_writer, end_body, sender, stream_response
+from .responses import begin, body_writer, end_body, sender, stream_response
 
 LAST_EVENT_ID = "Last-Event-ID"
-#: A comment line EventSource ignores, sent during long pauses so proxies keep the stream.
+#: A comment line EventSource ignores, sent during long pauses so proxies keep the stream:
+#: after every KEEPALIVE_SECONDS without a message, or `heartbeat` seconds when asked.
 KEEPALIVE = encode_comment("keep-alive")
 KEEPALIVE_SECONDS = 15.0
 #: A stream that will be dropped asks EventSource to come back soon (the default is ~3 s).
@@ -58,9 +59,11 @@ async def serve_sse(
     request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> web.StreamResponse:
     start = first_event_id(request, params)
-    relay = relay_for(params.via)
+    relay = relay_for(params.via, endpoint.content_type)
     response = stream_response(request, endpoint.content_type, relay=relay)
-    write = body_writer(request, relay)
+    quiet = Quiet()
+    idle = idle_cut(request, record, params.idle, quiet, response)
+    write = body_writer(request, relay, quiet.marking if idle else None)
     event_ids = itertools.count(start)
     send = sender(request, write, record, lambda message: encode_event(next(event_ids), message).encode())
 
@@ -71,13 +74,16 @@ async def serve_sse(
     source = itertools.islice(endpoint.source(params, clock_for(params)).messages, start, None)
     messages, drop_due = until_drop(source, params.drop)
     with client_may_leave(record):
-        await response.prepare(request)
+        await begin(request, response, relay)
         if params.drop is not None:
             await write(DROP_RETRY)
             record.bytes_sent += len(DROP_RETRY)
-        await send_paced(send, messages, pacer_for(request, params, keepalive, KEEPALIVE_SECONDS), record)
+        every = params.heartbeat or KEEPALIVE_SECONDS
+        await send_paced(send, messages, pacer_for(request, params, keepalive, every, idle), record)
+        if record.outcome is Outcome.IDLE:
+            return response if response.prepared else timed_out(params.idle or 0)
         if record.outcome is Outcome.DONE and drop_due():
             cut(request, record)
             return response
-        await end_body(response, relay)
+        await end_body(request, response, relay)
     return response

@@ -18,14 +18,17 @@ from ..keys import allowed_hosts_key, stream_stats_key, turns_key
 from ..origins import is_allowed_origin
 from ..streams import Outcome, StreamRecord, client_may_leave, forget_frames
 from .client_frames import CheckedWebSocketResponse
-from .faults import cut, until_drop
+from .faults import Quiet, cut, idle_cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
-from .responses import WRITE_BUFFER_BYTES, bound_write_buffer, sender
+from .responses import WRITE_BUFFER_BYTES, Write, bound_write_buffer, sender
 
 #: The largest message a client may send (64 KiB); past it the socket is closed with 1009.
 MAX_INBOUND_BYTES = 64 * 1024
-#: Server pings keep a quiet socket alive through proxies' idle timeouts.
+#: Server pings keep a quiet socket alive through proxies' idle timeouts (aiohttp's own,
+#: after this long without hearing from the client; `heartbeat` adds the stream's own).
 HEARTBEAT_SECONDS = 20.0
+#: A ping without payload on the wire: two bytes of frame header.
+PING_BYTES = 2
 #: How long a close handshake may wait for the client's answer. A browser answers only
 #: after it has read every earlier message, so a busy tab at the end of a firehose needs
 #: time; cutting it short would lose the tail of the stream (close 1006).
@@ -152,13 +155,26 @@ async def _stream(
     ws: CheckedWebSocketResponse, request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> None:
     """Send the stream while another task answers the client, then close."""
+    quiet = Quiet()
+    idle = idle_cut(request, record, params.idle, quiet, ws)
     # Encoded once, to send and to count (send_str would encode it again).
-    send = sender(request, partial(ws.send_frame, opcode=WSMsgType.TEXT), record)
+    write: Write = partial(ws.send_frame, opcode=WSMsgType.TEXT)
+    send = sender(request, quiet.marking(write) if idle else write, record)
     messages, drop_due = until_drop(endpoint.source(params, clock_for(params)).messages, params.drop)
+
+    async def ping() -> int:
+        await ws.ping()
+        quiet.sent()
+        return PING_BYTES
+
+    heartbeat = ping if params.heartbeat is not None else None
+    pacer = pacer_for(request, params, heartbeat, params.heartbeat or 0.0, idle)
     echoer = asyncio.ensure_future(_echo_incoming(ws, request))
     try:
         with client_may_leave(record):
-            await send_paced(send, messages, pacer_for(request, params), record)
+            await send_paced(send, messages, pacer, record)
+            if record.outcome is Outcome.IDLE:
+                return
             if record.outcome is Outcome.DONE and drop_due():
                 cut(request, record)  # no close frame: the client sees 1006
             else:
