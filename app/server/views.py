@@ -17,7 +17,7 @@ from .memory import collector_snapshot
 from .page import pages_key, serve_page
 from .streams import tracked
 from .transports import HANDLERS, TransportHandler
-from .transports.sizes import MAX_BUFFERED_BYTES
+from .transports.sizes import MAX_BUFFERED_BYTES, held_whole_over_cap
 
 
 def stream_view(endpoint: Endpoint) -> Handler:
@@ -54,6 +54,7 @@ def _admit(
     except ParamError as error:
         return json_error(400, error.message, error.param)
     wrong = misapplied(endpoint.transport, params.via, drop=params.drop, idle=params.idle, heartbeat=params.heartbeat)
+    wrong = wrong or held_whole_over_cap(endpoint, params)
     if wrong is not None:
         return json_error(400, wrong[1], wrong[0])
     refusal = transport.precheck(request, endpoint, params)

@@ -52,6 +52,14 @@ def over_cap(endpoint: Endpoint, params: StreamParams, held_by: str) -> tuple[st
     )
 
 
+def held_whole_over_cap(endpoint: Endpoint, params: StreamParams) -> tuple[str, str] | None:
+    """(param, message) when a culprit that holds the whole body (cdn, middleware) would
+    hold more than a buffered response may."""
+    if not holds_whole(params.via, endpoint.content_type):
+        return None
+    return over_cap(endpoint, params, f"held whole by via={params.via}")
+
+
 def buffered_reservation(endpoint: Endpoint, params: StreamParams) -> int:
     """A buffered response holds its whole body until the last byte is written, besides
     what any stream holds while it makes its messages."""
