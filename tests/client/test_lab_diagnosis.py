@@ -102,3 +102,13 @@ def test_a_culprit_fixed_by_another_lane_names_one_that_streams(culprit) -> None
     if culprit.fixed_by is not None:
         fix = next(other for other in CULPRITS if other.name == culprit.fixed_by)
         assert (fix.diagnosed.verdict, fix.diagnosed.cause) == ("progressive", None)
+
+
+def test_the_readmes_table_says_what_the_registry_documents() -> None:
+    rows = [line for line in (PROJECT_ROOT / "README.md").read_text().splitlines() if line.startswith("| `via=")]
+    for culprit in CULPRITS:
+        row = next((row for row in rows if f"`via={culprit.name}`" in row.split("|")[1]), None)
+        assert row is not None, culprit.name
+        said = row.split("|")[3]
+        assert f"`{culprit.diagnosed.verdict}`" in said, (culprit.name, said)
+        assert culprit.diagnosed.cause is None or f"`{culprit.diagnosed.cause}`" in said, (culprit.name, said)
