@@ -46,8 +46,8 @@ HEARTBEAT_TRANSPORTS = (Transport.SSE, Transport.WEBSOCKET)
 #: buffered response on 4096 bytes at a time (the first block less its headers). Go's
 #: net/http writes a response through a 4096-byte bufio.Writer too.
 PROXY_BLOCK_BYTES = 4096
-#: With `drop`, SSE asks EventSource to reconnect after this many milliseconds (browsers
-#: wait about 3 s by default), so the recovery is quick to watch.
+#: With `drop` or `idle`, SSE asks EventSource to reconnect after this many milliseconds
+#: (browsers wait about 3 s by default), so the recovery is quick to watch.
 DROP_RETRY_MS = 500
 #: The content type the emulated CDN passes at once (cloudflared, Azure Front Door).
 STREAMED_TYPE = "text/event-stream"

@@ -1,5 +1,6 @@
-"""`compare --via` and `--drop` end to end against the real server: each culprit beside the
-healthy stream, each disconnect as the user sees it, and SSE's EventSource recovery.
+"""`compare --via` and the faults end to end against the real server: every culprit beside
+the healthy stream, each disconnect (`--drop`, `--idle`) as the user sees it, a heartbeat
+that keeps a stream alive, and SSE's EventSource recovery.
 
 The JSON runs call `main()` in a worker thread while the test's loop serves; what the user
 reads in a terminal runs `python -m app compare` in a process from the project root.
@@ -16,7 +17,10 @@ import pytest
 
 import app.client.compare.command as compare
 from app.client.compare.reconnection import DEFAULT_RETRY_MS
-from app.culprits import CULPRITS
+from app.culprits import CULPRITS, FAULTS, STREAMED_TYPE, Culprit, Via
+from app.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME
+from app.params import BOUNDS
+from app.wire.coding import ENCODINGS
 from tests.processes import run_app_command
 
 #: Three messages 150 ms apart: a held stream gets them together, 300 ms after the first was sent.
@@ -42,29 +46,47 @@ def spread_ms(messages: list[dict[str, Any]]) -> float:
     return messages[-1]["t_ms"] - messages[0]["t_ms"]
 
 
-@pytest.mark.parametrize(("via", "held"), [("gzip", True), ("proxy", True), ("gzip-flush", False)])
-async def test_a_culprit_is_shown_beside_the_healthy_stream(
-    capsys: pytest.CaptureFixture[str], base_url: str, via: str, held: bool
+def held_by(culprit: Culprit, endpoint: str) -> bool:
+    """What the registry expects of a culprit's lane: held when `diagnose` calls it buffered,
+    except that a CDN passes the one type it streams (SSE) at once."""
+    if culprit.via is Via.CDN and ENDPOINTS_BY_NAME[endpoint].content_type == STREAMED_TYPE:
+        return False
+    return culprit.diagnosed.verdict == "buffered"
+
+
+def compresses(culprit: Culprit) -> bool:
+    return culprit.name.removesuffix("-flush") in ENCODINGS
+
+
+@pytest.mark.parametrize("culprit", CULPRITS, ids=[culprit.name for culprit in CULPRITS])
+async def test_every_culprit_is_shown_beside_the_healthy_stream(
+    capsys: pytest.CaptureFixture[str], base_url: str, culprit: Culprit
 ) -> None:
-    status, document, err = await run(capsys, base_url, "--endpoints", "chunked", "--via", via, *PACED)
+    via = culprit.name
+    status, document, err = await run(capsys, base_url, "--endpoints", "chunked,sse", "--via", via, *PACED)
     assert status == 0, err
-    assert [s["stream"] for s in document["streams"]] == ["chunked", f"chunked via {via}"]
-    healthy, culprit = arrivals(document, "chunked"), arrivals(document, f"chunked via {via}")
-    assert [m["text"] for m in culprit] == [m["text"] for m in healthy] == ["Chunk 0", "Chunk 1", "Chunk 2"]
-    assert spread_ms(healthy) > 250
-    if held:
-        assert spread_ms(culprit) < 50  # all together, at the end
-        assert culprit[0]["delay_ms"] > 250  # the first was held while the others were sent
-    else:
-        assert spread_ms(culprit) > 250
-        assert all(m["delay_ms"] < 100 for m in culprit)
-    row = stream(document, f"chunked via {via}")
-    assert (row["endpoint"], row["via"], row["connections"]) == ("chunked", via, 1)
-    assert stream(document, "chunked")["via"] is None
-    assert row["url"].endswith(f"/chunked?count=3&interval=0.15&stamp=1&via={via}")
+    assert [s["stream"] for s in document["streams"]] == ["chunked", f"chunked via {via}", "sse", f"sse via {via}"]
+    for name, texts in (
+        ("chunked", ["Chunk 0", "Chunk 1", "Chunk 2"]),
+        ("sse", [f"SSE message {i}" for i in range(3)]),
+    ):
+        healthy, beside = arrivals(document, name), arrivals(document, f"{name} via {via}")
+        assert [m["text"] for m in beside] == [m["text"] for m in healthy] == texts
+        assert spread_ms(healthy) > 250
+        if held_by(culprit, name):
+            assert spread_ms(beside) < 50, name  # all together, at the end
+            assert beside[0]["delay_ms"] > 250, name  # the first was held while the others were sent
+        else:
+            assert spread_ms(beside) > 250, name
+            assert all(m["delay_ms"] < 100 for m in beside), name
+        row, plain = stream(document, f"{name} via {via}"), stream(document, name)
+        assert (row["endpoint"], row["via"], row["connections"], plain["via"]) == (name, via, 1, None)
+        assert row["body_bytes"] == plain["body_bytes"]  # decoded: byte for byte the healthy body
+        assert (row["encoded_bytes"] is not None) == compresses(culprit), name
+        assert row["url"].endswith(f"/{name}?count=3&interval=0.15&stamp=1&via={via}")
 
 
-@pytest.mark.parametrize("via", ["gzip", "gzip-flush"])
+@pytest.mark.parametrize("via", [culprit.name for culprit in CULPRITS if compresses(culprit)])
 async def test_compressed_bytes_on_the_wire_are_counted_apart_from_the_decoded_body(
     capsys: pytest.CaptureFixture[str], base_url: str, via: str
 ) -> None:
@@ -147,6 +169,37 @@ async def test_the_terminal_shows_the_culprit_beside_the_stream_and_every_discon
     assert all("cut short: the connection closed after 2 messages" in line for line in err)
 
 
+async def test_idle_cuts_a_quiet_stream_and_a_buffered_one_is_answered_504(
+    capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    # 400 ms between messages, an idle timeout of 200 ms: cut after the first
+    argv = ["--endpoints", "chunked,non-chunked,ws", "--idle", "0.2", "--count", "2", "--interval", "0.4"]
+    status, document, err = await run(capsys, base_url, *argv)
+    assert status == compare.EXIT_FAILED
+    for name in ("chunked", "ws"):
+        row = stream(document, name)
+        assert (row["messages"], row["idle"], row["heartbeat"], row["connections"]) == (1, 0.2, None, 1), row
+    assert "chunked: cut short: the connection closed after 1 message, before the chunked body's last chunk" in err
+    assert "ws: closed with code 1006 (abnormal closure: the connection was cut without a close frame)" in err
+    # nothing of a buffered body is sent before it is whole: the timeout answers for it
+    assert stream(document, "non-chunked")["status"] == 504
+    assert "non-chunked: refused with HTTP 504: nothing was sent for 0.2 s: the idle timeout (idle) cut" in err
+    assert stream(document, "chunked")["url"].endswith("/chunked?count=2&interval=0.4&stamp=1&idle=0.2")
+
+
+async def test_a_heartbeat_keeps_a_quiet_stream_whole_under_idle(
+    capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    argv = ["--endpoints", "sse,ws", "--idle", "0.25", "--heartbeat", "0.05", "--count", "2", "--interval", "0.35"]
+    status, document, err = await run(capsys, base_url, *argv)
+    assert status == 0, err
+    assert [m["text"] for m in arrivals(document, "sse")] == ["SSE message 0", "SSE message 1"]  # comments unseen
+    for name in ("sse", "ws"):
+        row = stream(document, name)
+        assert (row["messages"], row["connections"], row["error"]) == (2, 1, None), row
+        assert (row["idle"], row["heartbeat"]) == (0.25, 0.05)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -154,6 +207,11 @@ async def test_the_terminal_shows_the_culprit_beside_the_stream_and_every_discon
         (["--drop", "2", "--endpoints", "non-chunked"], "--drop applies to chunked,"),
         (["--via", "brotli"], "argument --via: invalid choice: 'brotli'"),
         (["--drop", "two"], "argument --drop: invalid int value: 'two'"),
+        (
+            ["--heartbeat", "0.2", "--endpoints", "chunked,ndjson"],
+            "--heartbeat applies to sse, ws; not to chunked, ndjson: only SSE (a comment) and a WebSocket (a ping) "
+            "have a heartbeat a reader ignores",
+        ),
     ],
 )
 def test_a_culprit_or_fault_that_cannot_apply_is_a_usage_error(argv: list[str], message: str) -> None:
@@ -169,11 +227,33 @@ async def test_a_drop_out_of_bounds_is_the_servers_refusal(capsys: pytest.Captur
     assert stream(document, "chunked")["status"] == 400
 
 
-def test_help_names_every_culprit_and_where_each_option_applies() -> None:
-    done = run_app_command("compare", "--help")
+def help_entries(lines: list[str], heading: str) -> list[str]:
+    """The entries of a help table, each as one line: a line at two spaces starts one, a
+    line further in goes on with it; a blank line ends the table."""
+    entries: list[str] = []
+    for line in lines[lines.index(heading) + 1 :]:
+        if not line.strip():
+            break
+        if line.startswith("   "):
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(" ".join(line.split()))
+    return entries
+
+
+def test_help_lists_every_culprit_on_its_own_line_and_where_each_option_applies() -> None:
+    done = run_app_command("compare", "--help", env={"COLUMNS": "80"})
     assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    # one entry per culprit, its name first, then its cause's first clause: a table to read
+    entries = help_entries(lines, "culprits (--via CULPRIT), each shown beside the healthy stream:")
+    assert entries == [f"{culprit.name} {culprit.cause.split(':')[0]}" for culprit in CULPRITS]
     text = " ".join(done.stdout.split())
-    for culprit in CULPRITS:
-        assert f"{culprit.name}: {culprit.cause.split(':')[0]}" in text, culprit.name
     assert "Repeatable. Applies to chunked, json, json-nested, ijson, ndjson, sse --drop N" in text
-    assert "after N messages (between 1 and 1000000)" in text and "ndjson, sse, ws --upper" in text
+    assert "after N messages (between 1 and 1000000)" in text
+    following = [f"--{fault.name} " for fault in FAULTS[1:]] + ["--upper "]
+    for fault, after in zip(FAULTS, following, strict=True):
+        where = ", ".join(endpoint.name for endpoint in ENDPOINTS if endpoint.transport in fault.transports)
+        assert f"({BOUNDS[fault.name].between()})" in text, fault.name
+        assert f"Applies to {where} {after}" in text, fault.name

@@ -75,6 +75,9 @@ def test_a_frame_over_the_bound_is_refused_before_it_is_buffered() -> None:
         (bytes([0x09, 0]), False, "control frames are final"),
         (bytes([0x89, 126]) + (126).to_bytes(2, "big"), False, "control frames are final and short"),
     ],
+    # Named by the rule: a masked frame's key is random, and every test process (pytest-xdist's
+    # workers) must collect the same ids.
+    ids=["masked-from-server", "unmasked-from-client", "unknown-opcode", "fragmented-control", "long-control"],
 )
 def test_frames_that_break_the_rules_are_refused(data: bytes, masked: bool, error: str) -> None:
     with pytest.raises(WireError, match=error):

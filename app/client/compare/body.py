@@ -33,11 +33,11 @@ class CountingBody:
     """An async `read()` over a response body that notes HTTP chunk boundaries as it goes.
 
     ijson.items_async and the line readers pull from this, so one pass both parses and
-    counts what chunked encoding put on the wire. A Content-Encoding (gzip) is undone here,
-    not by aiohttp, so the compressed bytes are counted as they arrive; a read is handed on
-    a step (INFLATE_STEP) at a time, so a reader holds a step or two of what it inflates to,
-    not the whole read's worth. TooLarge once the stream's `budget` is spent (or the
-    decoder's own bound is passed).
+    counts what chunked encoding put on the wire. A Content-Encoding (gzip, deflate, br,
+    zstd) is undone here, not by aiohttp, so the compressed bytes are counted as they
+    arrive; a read is handed on a step (INFLATE_STEP) at a time, so a reader holds a step
+    or two of what it inflates to, not the whole read's worth. TooLarge once the stream's
+    `budget` is spent (or the decoder's own bound is passed).
     """
 
     def __init__(

@@ -2,8 +2,9 @@
 
 Every chosen endpoint is opened at the same instant with the same parameters; each
 message is printed the moment it is complete, interleaved, then a summary table. `--via`
-puts a culprit (gzip, a buffering proxy) in front of a stream, shown beside the healthy
-one; `--drop` has the server cut each connection after N messages.
+puts a culprit (a compressor, a buffering proxy) in front of a stream, shown beside the
+healthy one; the faults (`--drop`, `--idle`, `--heartbeat`) have the server cut a
+connection after N messages or S quiet seconds, or keep it alive.
 Exit status: 0 all streams complete, 1 a stream was refused or failed, 2 bad usage
 (an unknown endpoint, a URL that is not http:// or https://), 3 the server could not be
 reached, 5 a stream not over within --timeout, 7 a stream stopped by a size bound (its
@@ -15,25 +16,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import aiohttp
 
-from ...culprits import CULPRITS
-from ...endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint
+from ...culprits import FAULTS
+from ...endpoints import ENDPOINTS, ENDPOINTS_BY_NAME, Endpoint, Framing
 from ...exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_TOO_LARGE, EXIT_UNREACHABLE, EXIT_USAGE
 from ...params import BOUNDS
 from ...wire.errors import TooLarge
 from ..options import (
-    EXIT_HELP,
+    TIMEOUT_BOUNDS,
     Unreachable,
     UsageError,
-    add_size_options,
-    add_stream_options,
-    add_timeout_option,
-    as_typed,
     check_url,
     endpoint_named,
     query_of,
@@ -44,64 +42,15 @@ from ..options import (
     timed_out,
 )
 from ..terminal import say
-from .document import KEPT_MESSAGES, KeptMessages
+from .document import KeptMessages
 from .model import Context, Message, StreamCut, StreamError, StreamResult, new_result
-from .plan import PlanError, drop_applies, plan_streams, via_applies
+from .plan import PlanError, plan_streams
 from .readers import read_stream
-from .reconnection import DEFAULT_RETRY_MS, GaveUp
+from .reconnection import DEFAULT_RETRY_MS, MAX_FRUITLESS_CONNECTIONS, GaveUp
 from .report import message_line, note_line, result_document, summary_table
+from .usage import PROG, build_parser
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
-
-PROG = "transport-lab compare"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    names = ", ".join(endpoint.name for endpoint in ENDPOINTS)
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Open several Transport Lab endpoints at once and print every message as it arrives.",
-        epilog=EXIT_HELP,
-    )
-    parser.add_argument(
-        "--endpoints",
-        help=f"comma-separated names, or all (the default; with --via or --drop, those they apply to): {names}",
-    )
-    add_stream_options(parser, stamp=True)
-    add_timeout_option(parser)
-    add_size_options(parser, "bytes of each stream read from the wire at most (SSE: all its connections together)")
-    add_culprit_options(parser)
-    parser.add_argument("--upper", action="store_true", help="upper-case each message as it arrives (processing)")
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help=f"print the result as JSON at the end, nothing else: every figure, and each stream's first "
-        f"{KEPT_MESSAGES} messages (its messages_not_kept counts the rest)",
-    )
-    return parser
-
-
-def add_culprit_options(parser: argparse.ArgumentParser) -> None:
-    takes_via = ", ".join(endpoint.name for endpoint in ENDPOINTS if via_applies(endpoint))
-    takes_drop = ", ".join(endpoint.name for endpoint in ENDPOINTS if drop_applies(endpoint))
-    parser.add_argument(
-        "--via",
-        action="append",
-        default=[],
-        choices=[culprit.name for culprit in CULPRITS],
-        metavar="CULPRIT",
-        help="also open each endpoint through a culprit, beside the healthy one (`chunked` and `chunked via gzip`); "
-        + "; ".join(f"{culprit.name}: {culprit.cause.split(':')[0]}" for culprit in CULPRITS)
-        + f". Repeatable. Applies to {takes_via}",
-    )
-    parser.add_argument(
-        "--drop",
-        type=as_typed(int),
-        metavar="N",
-        help=f"the server cuts each connection after N messages ({BOUNDS['drop'].between()}): an HTTP body "
-        "ends cut short (exit 1), a WebSocket closes with 1006, SSE reconnects as EventSource does and still "
-        f"gets every message once. Applies to {takes_drop}",
-    )
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "build_parser", "main"]
 
 
 def resolve(names: str) -> list[Endpoint]:
@@ -209,25 +158,66 @@ def report(run: Run, outcome: str) -> None:
 def plan_results(args: argparse.Namespace, base: str) -> list[StreamResult]:
     """One result per stream to open: the endpoints, and each culprit beside its healthy one."""
     chosen = args.endpoints is not None and args.endpoints.strip() != "all"
+    faults = {fault.name: getattr(args, fault.name) for fault in FAULTS}
     try:
-        plans = plan_streams(resolve(args.endpoints or "all"), chosen, args.via, args.drop)
+        plans = plan_streams(resolve(args.endpoints or "all"), chosen, args.via, faults)
     except PlanError as error:
         raise UsageError(str(error)) from None
     common = query_of(args)
     return [
-        new_result(plan.endpoint, stream_url(base, plan.endpoint, plan.query(common)), plan.label, plan.via, plan.drop)
+        new_result(
+            plan.endpoint, stream_url(base, plan.endpoint, plan.query(common)), plan.label, plan.via, dict(plan.faults)
+        )
         for plan in plans
     ]
 
 
+def in_bounds(name: str, value: float | str | None) -> float | None:
+    """A parameter's value, when the server will take it (else it refuses at once: no
+    reconnection to allow for)."""
+    try:
+        number = float(value) if value is not None else math.nan
+    except ValueError:
+        return None
+    bound = BOUNDS[name]
+    return number if bound.minimum <= number <= bound.maximum else None
+
+
+def sse_waits(args: argparse.Namespace, result: StreamResult) -> float:
+    """Seconds one SSE stream may spend between its connections: EventSource's reconnection
+    time (DEFAULT_RETRY_MS, the longest it waits) per cut. With --drop, a cut every N
+    messages; with --idle, where the server is quiet longer than S between messages (no
+    heartbeat sooner), a cut after each message, S waited before it; through a culprit,
+    which may hold every message past S, the connections the reader tries before it gives
+    up besides."""
+    retry = DEFAULT_RETRY_MS / 1000
+    endpoint = ENDPOINTS_BY_NAME[result.endpoint]
+    count = abs(int(args.count)) if args.count else endpoint.defaults.count
+    waits = 0.0
+    if (drop := in_bounds("drop", result.drop)) is not None:
+        waits += count // int(drop) * retry
+    if (idle := in_bounds("idle", result.idle)) is not None:
+        interval = in_bounds("interval", args.interval)
+        quiet = endpoint.defaults.interval if interval is None else interval
+        if (heartbeat := in_bounds("heartbeat", result.heartbeat)) is not None:
+            quiet = min(quiet, heartbeat)
+        cuts = (MAX_FRUITLESS_CONNECTIONS if result.via else 0) + (count if quiet >= idle else 0)
+        waits += cuts * (idle + retry)
+    return waits
+
+
+def reconnection_waits(args: argparse.Namespace, results: list[StreamResult]) -> float:
+    """The longest any SSE stream of the run may wait between its connections (they wait
+    at the same time), and at most an hour, whatever was asked."""
+    waits = [sse_waits(args, result) for result in results if result.shape == Framing.SSE]
+    return min(max(waits, default=0.0), TIMEOUT_BOUNDS[1])
+
+
 def timeout_of(args: argparse.Namespace, results: list[StreamResult]) -> float:
-    """--timeout, or the longest stream's length and a margin; with --drop, SSE's waits
-    between its connections (EventSource's reconnection time, one per cut) besides."""
+    """--timeout, or the longest stream's length and a margin, and SSE's waits between its
+    connections (reconnection_waits) besides."""
     endpoints = [ENDPOINTS_BY_NAME[result.endpoint] for result in results]
-    count = int(args.count) if args.count else max(endpoint.defaults.count for endpoint in endpoints)
-    drop = int(args.drop) if args.drop else 0
-    reconnections = abs(count) // drop * DEFAULT_RETRY_MS / 1000 if drop > 0 else 0.0
-    return run_timeout(args, endpoints, reconnections)
+    return run_timeout(args, endpoints, reconnection_waits(args, results))
 
 
 def compare(args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ read without client code as long as it is framed like an existing one.
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -37,7 +38,11 @@ class StreamResult:
     url: str
     stream: str = ""  # the label: `chunked`, `chunked via gzip`
     via: str | None = None
+    #: The faults asked of it (`--drop`, `--idle`, `--heartbeat`), None where not: a value
+    #: no JSON number holds (`nan`, which the server refuses) stays the text sent.
     drop: int | None = None
+    idle: float | str | None = None
+    heartbeat: float | str | None = None
     connections: int = 0  # requests answered; SSE's reconnections included
     status: int | None = None
     ttfb_ms: float | None = None
@@ -136,9 +141,24 @@ async def read_at_most(content: aiohttp.StreamReader, limit: int) -> bytes:
     return bytes(body)
 
 
+def seconds_or_text(text: str | None) -> float | str | None:
+    """A fault's seconds as typed, as a number when one holds it (`nan` does not)."""
+    if text is None:
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 def new_result(
-    endpoint: Endpoint, url: str, label: str = "", via: str | None = None, drop: str | None = None
+    endpoint: Endpoint,
+    url: str,
+    label: str = "",
+    via: str | None = None,
+    faults: Mapping[str, str] | None = None,
 ) -> StreamResult:
+    """The result to fill for one stream; `faults` maps a fault's name to its value as typed."""
+    faults = faults or {}
+    drop = faults.get("drop")
     return StreamResult(
         endpoint=endpoint.name,
         shape=endpoint.framing.value,
@@ -146,4 +166,6 @@ def new_result(
         stream=label or endpoint.name,
         via=via,
         drop=None if drop is None else int(drop),
+        idle=seconds_or_text(faults.get("idle")),
+        heartbeat=seconds_or_text(faults.get("heartbeat")),
     )

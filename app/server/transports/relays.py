@@ -27,7 +27,7 @@ class Relay(Protocol):
         last); return what goes on to the reader now."""
         ...
 
-    def end(self) -> bytes:
+    def end(self) -> bytes | bytearray:
         """The stream is over: return everything still held."""
         ...
 
@@ -110,9 +110,9 @@ class Hold:
         self._held += data
         return b""
 
-    def end(self) -> bytes:
-        out = bytes(self._held)
-        self._held.clear()
+    def end(self) -> bytearray:
+        # Handed over, not copied: a body held whole may be the buffered cap's 16 MiB.
+        out, self._held = self._held, bytearray()
         return out
 
 

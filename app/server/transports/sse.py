@@ -26,7 +26,8 @@ LAST_EVENT_ID = "Last-Event-ID"
 #: after every KEEPALIVE_SECONDS without a message, or `heartbeat` seconds when asked.
 KEEPALIVE = encode_comment("keep-alive")
 KEEPALIVE_SECONDS = 15.0
-#: A stream that will be dropped asks EventSource to come back soon (the default is ~3 s).
+#: A stream that will be dropped or cut when idle asks EventSource to come back soon (the
+#: default is ~3 s), so the recovery is quick to watch.
 DROP_RETRY = encode_retry(DROP_RETRY_MS)
 
 
@@ -75,7 +76,7 @@ async def serve_sse(
     messages, drop_due = until_drop(source, params.drop)
     with client_may_leave(record):
         await begin(request, response, relay)
-        if params.drop is not None:
+        if params.drop is not None or params.idle is not None:
             await write(DROP_RETRY)
             record.bytes_sent += len(DROP_RETRY)
         every = params.heartbeat or KEEPALIVE_SECONDS
