@@ -8,7 +8,7 @@ from ...endpoints import Endpoint
 from ...params import StreamParams
 from ..errors import json_error, unavailable
 from ..streams import Outcome, StreamRecord, client_may_leave
-from .faults import Quiet, idle_cut, timed_out
+from .faults import idle_cut, timed_out
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import stream_response, write_whole
 from .sizes import over_cap
@@ -30,7 +30,7 @@ async def serve_buffered(
 
     source = endpoint.source(params, clock_for(params))
     # Nothing reaches the wire while the body is built: an idle timeout counts from the start.
-    idle = idle_cut(request, record, params.idle, Quiet(), None)
+    idle = idle_cut(request, record, params.idle, None)
     await send_paced(collect, source.messages, pacer_for(request, params, idle=idle), record)
     if record.outcome is Outcome.IDLE:
         return timed_out(params.idle or 0)

@@ -7,7 +7,7 @@ from aiohttp import web
 from ...endpoints import Endpoint
 from ...params import StreamParams
 from ..streams import Outcome, StreamRecord, client_may_leave
-from .faults import Quiet, cut, idle_cut, timed_out, until_drop
+from .faults import cut, idle_cut, timed_out, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .relays import relay_for
 from .responses import begin, body_writer, end_body, sender, stream_response
@@ -20,11 +20,10 @@ async def serve_chunked(
     response = stream_response(request, endpoint.content_type, relay=relay)
     body = endpoint.source(params, clock_for(params))
     messages, drop_due = until_drop(body.messages, params.drop)
-    quiet = Quiet()
-    idle = idle_cut(request, record, params.idle, quiet, response)
+    idle = idle_cut(request, record, params.idle, response)
     with client_may_leave(record):
         await begin(request, response, relay)
-        send = sender(request, body_writer(request, relay, quiet.marking if idle else None), record)
+        send = sender(request, body_writer(request, relay, idle.marking if idle else None), record)
         await send_paced(send, messages, pacer_for(request, params, idle=idle), record)
         if record.outcome is Outcome.IDLE:
             return response if response.prepared else timed_out(params.idle or 0)

@@ -35,14 +35,21 @@ def cut(request: web.Request, record: StreamRecord, outcome: Outcome = Outcome.D
         request.transport.abort()
 
 
-class Quiet:
-    """When the stream last put bytes on the wire (loop time): what an idle timeout on the
-    way sees. Bytes a relay holds (a compressor, a buffering proxy) are not on the wire."""
+class IdleCut:
+    """The idle timeout of a stream: `on_cut` ends it once it has put nothing on the wire for
+    `seconds`, as an idle timeout on the way sees it. Bytes a relay holds (a compressor, a
+    buffering proxy) are not on the wire."""
 
-    __slots__ = ("since",)
+    __slots__ = ("on_cut", "seconds", "since")
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float, on_cut: Callable[[], None]) -> None:
+        self.seconds = seconds
+        self.on_cut = on_cut
         self.since = asyncio.get_running_loop().time()
+
+    @property
+    def due(self) -> float:
+        return self.since + self.seconds
 
     def sent(self) -> None:
         self.since = asyncio.get_running_loop().time()
@@ -58,23 +65,8 @@ class Quiet:
         return marked
 
 
-class IdleCut:
-    """The idle timeout of a stream: `seconds` after `quiet.since`, `on_cut` ends it."""
-
-    __slots__ = ("on_cut", "quiet", "seconds")
-
-    def __init__(self, seconds: float, quiet: Quiet, on_cut: Callable[[], None]) -> None:
-        self.seconds = seconds
-        self.quiet = quiet
-        self.on_cut = on_cut
-
-    @property
-    def due(self) -> float:
-        return self.quiet.since + self.seconds
-
-
 def idle_cut(
-    request: web.Request, record: StreamRecord, seconds: float | None, quiet: Quiet, response: web.StreamResponse | None
+    request: web.Request, record: StreamRecord, seconds: float | None, response: web.StreamResponse | None
 ) -> IdleCut | None:
     """The stream's idle timeout, or None. It cuts the connection, as a proxy's idle timeout
     closes it; before the head was sent (`response` not prepared, or None: not made yet) it
@@ -89,7 +81,7 @@ def idle_cut(
         else:
             record.outcome = Outcome.IDLE
 
-    return IdleCut(seconds, quiet, on_cut)
+    return IdleCut(seconds, on_cut)
 
 
 def timed_out(seconds: float) -> web.Response:

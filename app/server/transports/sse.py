@@ -16,7 +16,7 @@ from ...params import MAX_VALUE_LENGTH, StreamParams
 from ...wire.sse import encode_comment, encode_event, encode_retry
 from ..errors import json_error
 from ..streams import Outcome, StreamRecord, client_may_leave
-from .faults import Quiet, cut, idle_cut, timed_out, until_drop
+from .faults import cut, idle_cut, timed_out, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .relays import relay_for
 from .responses import begin, body_writer, end_body, sender, stream_response
@@ -62,9 +62,8 @@ async def serve_sse(
     start = first_event_id(request, params)
     relay = relay_for(params.via, endpoint.content_type)
     response = stream_response(request, endpoint.content_type, relay=relay)
-    quiet = Quiet()
-    idle = idle_cut(request, record, params.idle, quiet, response)
-    write = body_writer(request, relay, quiet.marking if idle else None)
+    idle = idle_cut(request, record, params.idle, response)
+    write = body_writer(request, relay, idle.marking if idle else None)
     event_ids = itertools.count(start)
     send = sender(request, write, record, lambda message: encode_event(next(event_ids), message).encode())
 

@@ -18,7 +18,7 @@ from ..keys import allowed_hosts_key, stream_stats_key, turns_key
 from ..origins import is_allowed_origin
 from ..streams import Outcome, StreamRecord, client_may_leave, forget_frames
 from .client_frames import CheckedWebSocketResponse
-from .faults import Quiet, cut, idle_cut, until_drop
+from .faults import cut, idle_cut, until_drop
 from .pacing import clock_for, pacer_for, send_paced
 from .responses import WRITE_BUFFER_BYTES, Write, bound_write_buffer, sender
 
@@ -155,16 +155,16 @@ async def _stream(
     ws: CheckedWebSocketResponse, request: web.Request, endpoint: Endpoint, params: StreamParams, record: StreamRecord
 ) -> None:
     """Send the stream while another task answers the client, then close."""
-    quiet = Quiet()
-    idle = idle_cut(request, record, params.idle, quiet, ws)
+    idle = idle_cut(request, record, params.idle, ws)
     # Encoded once, to send and to count (send_str would encode it again).
     write: Write = partial(ws.send_frame, opcode=WSMsgType.TEXT)
-    send = sender(request, quiet.marking(write) if idle else write, record)
+    send = sender(request, idle.marking(write) if idle else write, record)
     messages, drop_due = until_drop(endpoint.source(params, clock_for(params)).messages, params.drop)
 
     async def ping() -> int:
         await ws.ping()
-        quiet.sent()
+        if idle is not None:
+            idle.sent()
         return PING_BYTES
 
     heartbeat = ping if params.heartbeat is not None else None
