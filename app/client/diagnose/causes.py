@@ -333,14 +333,15 @@ def content_type_buffering(exchange: Exchange, judgement: Judgement) -> Finding 
     """A CDN or tunnel that streams only text/event-stream held the body whole. Rests on a
     held verdict, a hop that is no nginx (a CDN's header, or X-Accel-Buffering: no that
     reached the client: nginx acts on it and removes it), another type than
-    text/event-stream, and no buffer-sized blocks (those are a proxy's buffer)."""
+    text/event-stream, no buffer-sized blocks (those are a proxy's buffer), and a head that
+    did not come at once (a hop that passed it at once did not hold the response)."""
     kind = exchange.header("content-type").split(";", 1)[0].strip().lower()
     if judgement.verdict not in HELD or kind == STREAMED_TYPE or length_known(exchange, judgement):
         return None
     seen = Evidence.of(exchange)
     cdn = [sign for sign in seen.hops if sign.split(":", 1)[0].lower() in CDN_HEADERS]
     passed = exchange.header("x-accel-buffering").lower() == "no"
-    if not seen.hops or seen.buffer or not (cdn or passed):
+    if not seen.hops or seen.buffer or seen.head is Head.AT_ONCE or not (cdn or passed):
         return None
     told = [f"{shown(seen.hops)} a proxy, CDN or tunnel on the way", f"the body is {kind or '(no type)'}"]
     if passed:

@@ -60,23 +60,26 @@ class Pacer:
         return self._pause_watched(deadline, record)
 
     async def _pause_watched(self, deadline: float, record: StreamRecord) -> bool:
+        """Sleep until the first of: the deadline, the next heartbeat, the idle cut; act on
+        that one, however late the loop woke: a heartbeat due before the cut went out before
+        it, as a server on time would have sent it."""
         loop = asyncio.get_running_loop()
         keepalive, idle = self.keepalive, self.idle
         beat = loop.time() + self.keepalive_every if keepalive is not None else math.inf
         while True:
             # Read again each time: a heartbeat that reached the wire moved it.
             cut_at = idle.due if idle is not None else math.inf
-            if await self.shutdown.pause_until(min(deadline, beat, cut_at)):
+            first = min(deadline, beat, cut_at)
+            if await self.shutdown.pause_until(first):
                 return True
-            now = loop.time()
-            if idle is not None and now >= idle.due:
+            if first == deadline:
+                return False
+            if first == beat and keepalive is not None:
+                record.bytes_sent += await keepalive()
+                beat = max(beat + self.keepalive_every, loop.time())
+            elif idle is not None:
                 idle.on_cut()
                 return True
-            if now >= deadline:
-                return False
-            if keepalive is not None and now >= beat:
-                record.bytes_sent += await keepalive()
-                beat = loop.time() + self.keepalive_every
 
 
 def pacer_for(
