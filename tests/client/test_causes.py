@@ -298,3 +298,33 @@ def test_browser_warnings_follow_the_headers_whatever_the_verdict(fields: tuple[
 def test_a_count_in_other_digits_than_ascii_is_no_sign_and_no_crash(name: str) -> None:
     exchange = Exchange("http://x/", status=200, headers={name: "\u00b2"}, headers_ms=5.0, end_ms=1000.0)
     assert rules.replay_signs(exchange) == []
+
+
+# A CDN or tunnel that streams only text/event-stream.
+
+CDN_HELD = ("Via: 1.1 edge", "X-Accel-Buffering: no", "Transfer-Encoding: chunked")
+
+
+def test_a_hop_that_is_no_nginx_holding_a_plain_type_whole_is_content_type_buffering() -> None:
+    exchange = exchange_of(*CDN_HELD, "Content-Type: application/x-ndjson", arrivals=AT_THE_END, headers_ms=4000)
+    causes = found(exchange, Verdict.BUFFERED)
+    assert list(causes) == ["proxy-buffering", "content-type-buffering"]
+    assert "the body is application/x-ndjson" in causes["content-type-buffering"].evidence
+    assert "text/event-stream" in causes["content-type-buffering"].fix
+
+
+@pytest.mark.parametrize(
+    ("fields", "headers_ms", "arrivals"),
+    [
+        pytest.param((*CDN_HELD, "Content-Type: text/event-stream"), 4000, AT_THE_END, id="the type it streams"),
+        pytest.param((*CDN_HELD, "Content-Type: text/plain"), 2, AT_THE_END, id="head passed at once"),
+        pytest.param(("Via: 1.1 edge", "Content-Type: text/plain"), 4000, AT_THE_END, id="maybe nginx"),
+        pytest.param((*CDN_HELD, "Content-Type: text/plain"), 1355, NGINX_BLOCKS, id="a buffer's blocks"),
+        pytest.param(("X-Accel-Buffering: no", "Content-Type: text/plain"), 4000, AT_THE_END, id="no hop"),
+    ],
+)
+def test_content_type_buffering_is_not_claimed_where_something_else_explains_it(
+    fields: tuple[str, ...], headers_ms: float, arrivals: list[Arrival]
+) -> None:
+    exchange = exchange_of(*fields, arrivals=arrivals, headers_ms=headers_ms)
+    assert "content-type-buffering" not in ids_of(exchange, Verdict.BUFFERED)
