@@ -72,13 +72,16 @@ async def test_every_culprit_is_shown_beside_the_healthy_stream(
     ):
         healthy, beside = arrivals(document, name), arrivals(document, f"{name} via {via}")
         assert [m["text"] for m in beside] == [m["text"] for m in healthy] == texts
-        assert spread_ms(healthy) > 250
+        # Against the server's own schedule (each message's send time), not fixed milliseconds.
+        sent = [m["sent_ms"] for m in beside]
+        span = sent[-1] - sent[0]
+        assert span > 250  # sent 150 ms apart
         if held_by(culprit, name):
-            assert spread_ms(beside) < 50, name  # all together, at the end
-            assert beside[0]["delay_ms"] > 250, name  # the first was held while the others were sent
+            assert spread_ms(beside) < span / 4, name  # all together, at the end
+            assert beside[0]["delay_ms"] > 0.8 * span, name  # the first was held while the others were sent
         else:
-            assert spread_ms(beside) > 250, name
-            assert all(m["delay_ms"] < 100 for m in beside), name
+            # Each arrived before the next was sent: passed on as it came.
+            assert all(m["delay_ms"] < later - now for m, now, later in zip(beside, sent, sent[1:])), name
         row, plain = stream(document, f"{name} via {via}"), stream(document, name)
         assert (row["endpoint"], row["via"], row["connections"], plain["via"]) == (name, via, 1, None)
         assert row["body_bytes"] == plain["body_bytes"]  # decoded: byte for byte the healthy body
