@@ -133,22 +133,23 @@ CULPRITS: tuple[Culprit, ...] = (
         Via.GZIP_FLUSH,
         "gzip",
         "compression middlewares (Express `compression`, Starlette GZipMiddleware, nginx gzip); "
-        "the flush is zlib's Z_SYNC_FLUSH",
+        "the flush is zlib's Z_SYNC_FLUSH (Express's res.flush() is Node's Z_FULL_FLUSH: the same timing, "
+        "about twice the bytes per message)",
     ),
     *_compressor(
         Via.BR,
         Via.BR_FLUSH,
         "Brotli",
         "Brotli middlewares (Express `compression` 1.8, Bun, Cloudflare: oven-sh/bun#41439, "
-        "cloudflare-docs#12084); the flush is BROTLI_OPERATION_FLUSH (Express: res.flush()); "
-        "the page decodes it where the browser accepts br (over HTTPS in Chromium)",
+        "cloudflare-docs#12084); the flush is BROTLI_OPERATION_FLUSH (Express: res.flush()); like "
+        "Express's, the head goes only with the first compressed bytes (Brotli writes none before a flush)",
     ),
     *_compressor(
         Via.ZSTD,
         Via.ZSTD_FLUSH,
         "Zstandard",
-        "zstd-capable proxies and CDNs (Caddy `encode zstd`, Cloudflare); the flush is ZSTD_e_flush; "
-        "the page decodes it where the browser accepts zstd (over HTTPS in Chromium)",
+        "zstd-capable proxies and CDNs (Caddy `encode zstd`, which never flushes its encoder and leaves a "
+        "response whose first write is under 512 B uncompressed; Cloudflare); the flush is ZSTD_e_flush",
     ),
     Culprit(
         Via.PROXY,

@@ -81,7 +81,7 @@ async def test_every_culprit_is_shown_beside_the_healthy_stream(
             assert beside[0]["delay_ms"] > 0.8 * span, name  # the first was held while the others were sent
         else:
             # Each arrived before the next was sent: passed on as it came.
-            assert all(m["delay_ms"] < later - now for m, now, later in zip(beside, sent, sent[1:])), name
+            assert all(m["delay_ms"] < later - now for m, now, later in zip(beside, sent, sent[1:], strict=False)), name
         row, plain = stream(document, f"{name} via {via}"), stream(document, name)
         assert (row["endpoint"], row["via"], row["connections"], plain["via"]) == (name, via, 1, None)
         assert row["body_bytes"] == plain["body_bytes"]  # decoded: byte for byte the healthy body

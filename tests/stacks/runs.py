@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from app.client.diagnose.fetch import Ask, exchange
 from app.client.diagnose.report import Diagnosis
@@ -20,6 +21,8 @@ from tests.stacks.trace import Trace, curl_trace
 RUNS = 5
 #: Seconds between the starts of measure_all's jobs.
 STAGGER = 0.08
+#: What measure_all's jobs give: a Measured, or any dataclass with a `loop_lag_ms` field.
+M = TypeVar("M")
 
 
 async def diagnose(url: str, **ask: object) -> Diagnosis:
@@ -121,8 +124,8 @@ class LoopLag:
 
 
 def measure_all(
-    jobs: Mapping[str, Callable[[], Awaitable[Measured]]], stagger: float = STAGGER
-) -> dict[str, Measured | BaseException]:
+    jobs: Mapping[str, Callable[[], Awaitable[M]]], stagger: float = STAGGER
+) -> dict[str, M | BaseException]:
     """Every job, together, in an event loop of its own (call it outside one, e.g. from a
     module-scoped fixture), so a module of many subjects takes about as long as its longest
     stream. Job n starts n * `stagger` seconds after the first: dozens of connections and
@@ -133,13 +136,13 @@ def measure_all(
 
     lag = LoopLag()
 
-    async def later(index: int, job: Callable[[], Awaitable[Measured]]) -> Measured:
+    async def later(index: int, job: Callable[[], Awaitable[M]]) -> M:
         await asyncio.sleep(index * stagger)
         start = time.monotonic()
         measured = await job()
         return replace(measured, loop_lag_ms=lag.worst_ms(start, time.monotonic()))
 
-    async def everything() -> list[Measured | BaseException]:
+    async def everything() -> list[M | BaseException]:
         watching = asyncio.create_task(lag.watch())
         started = (later(index, job) for index, job in enumerate(jobs.values()))
         try:

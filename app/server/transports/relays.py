@@ -38,8 +38,6 @@ class Compressor:
 
     via: str | None = None
     takes_accel_buffering = False
-    #: A compression middleware sends the head at once (the compressed stream follows it).
-    holds_head = False
     whole_response = False
     #: What each encoder holds at most, measured here with 1 MiB through it: zlib's deflate
     #: state at its defaults (by zlib's own formula 256 KiB), Brotli at quality 4 and
@@ -48,6 +46,11 @@ class Compressor:
 
     def __init__(self, encoding: str, flush: bool) -> None:
         self.content_encoding: str | None = encoding
+        # A middleware's head goes with the first compressed bytes, as Node's does: at once
+        # for gzip (its 10-byte header), at the first flush or the end for Brotli, which
+        # writes nothing before (measured against Express `compression`). A Zstandard
+        # encoder in a proxy (Caddy) sends the head at once.
+        self.holds_head = encoding == "br"
         self._flush = flush
         self._encoder = ContentEncoder(encoding)
 
