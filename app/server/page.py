@@ -33,7 +33,9 @@ from .yours import stream_url
 #: Pages for distinct `?stream=` URLs kept at once (each coding counts as one). Anyone may
 #: ask for any number of distinct URLs: past the bound the least recently served goes.
 MAX_STREAM_PAGES = 32
-#: What those pages may hold together; one page is ~110 KB, its gzip ~10 KB.
+#: What those pages may hold together; one page is ~80 KB, its gzip ~12 KB. It stays that
+#: small however many culprits the registry has: their lanes share one <template> that the
+#: page script clones when a lane is chosen (templates/_column.html culprit_column).
 MAX_STREAM_PAGE_BYTES = 4 * 1024 * 1024
 #: zlib's default: nine tenths smaller for ~1 ms, paid once per page.
 GZIP_LEVEL = 6

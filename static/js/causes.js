@@ -1,6 +1,6 @@
-// Why a stream did not stream: the terminal's causes (app/client/diagnose/causes.py), with the
-// same ids, evidence and fixes, from what this browser can see. Both are held to
-// tests/causes_cases.json. Pure: an exchange and its verdict in, findings out.
+// Why a stream did not stream, or was cut: the terminal's causes (app/client/diagnose/causes.py
+// and cuts.py), with the same ids, evidence and fixes, from what this browser can see. Both are
+// held to tests/causes_cases.json. Pure: an exchange and its verdict in, findings out.
 //
 // What a page sees, and what it does not (a rule that needs what it did not see is not
 // claimed: it is listed as unchecked, with what was missing):
@@ -11,16 +11,24 @@
 //   Timing-Allow-Origin. Without it the times count from the fetch call (DNS, connecting and
 //   TLS included), so a head that waited for the body cannot be told from a slow connection.
 // - Bytes on the wire, read by read: never (the browser decodes gzip before the page reads),
-//   so compression rests on Content-Encoding and the verdict, not on encoded bytes that came early.
+//   so compression rests on Content-Encoding and the verdict, not on encoded bytes that came early;
+//   and the silence before a cut is timed by the content's reads only when nothing was encoded.
+// - A cut: a body that broke off after its head (a browser fails the read when the framing's
+//   end never came: a chunked body without its last chunk, a Content-Length not reached).
 //
 // exchange: { url, status, reason, httpVersion, headers: {lower-case name: value},
 //   exposed: null (every header seen) or the names that would have been seen if sent,
 //   sent: whether times count from the request's sending, headersMs, endMs,
+//   ending: "cut" when the body broke off (else "complete", or how the reading stopped),
 //   arrivals: [{ tMs, wireBytes (null: unseen), decodedBytes, messages }], reading }.
 
 import { roundHalfEven } from "./verdict.js";
 
 const HELD_VERDICTS = ["buffered", "bursty"];
+/** The one type many CDNs and tunnels stream (they hold the others whole). */
+const STREAMED_TYPE = "text/event-stream";
+/** A cut after at least this much silence on the wire is an idle timeout's (cuts.py IDLE_CUT_MS). */
+export const IDLE_CUT_MS = 100;
 /** Headers that proxies, caches and CDNs add (`Server` is not one: origins send it too). */
 export const HOP_HEADERS = [
   "Via", "X-Cache", "X-Cache-Hits", "X-Varnish", "Age", "CF-Cache-Status", "CF-Ray", "X-Served-By",
@@ -54,9 +62,17 @@ export const UNSEEN = {
   size: "CORS hid part of the head, and its size decides whether a buffering nginx would have held it",
   encoding: "CORS did not let this page see Content-Encoding",
   nosniff: "CORS did not let this page see X-Content-Type-Options",
+  accel: "CORS did not let this page see X-Accel-Buffering, which a hop that passed it on shows is no nginx",
+  wire: "this browser decodes the body before the page reads it, so when the last compressed byte crossed the " +
+    "wire before the cut is unseen",
 };
 
 const f0 = (value) => String(roundHalfEven(value));
+/** Python's `:.1f`: the exact value to one decimal, a tie (n + 0.25, n + 0.75) to the even digit. */
+const f1 = (value) => {
+  const tie = Number.isInteger(value * 4) && !Number.isInteger(value * 2);
+  return tie ? (roundHalfEven(value * 10) / 10).toFixed(1) : value.toFixed(1);
+};
 const counted = (number, noun) => `${number} ${noun}${number === 1 ? "" : "s"}`;
 const header = (exchange, name) => (Object.hasOwn(exchange.headers, name) ? exchange.headers[name] : "");
 const finding = (id, evidence, fix) => ({ id, evidence, fix });
@@ -289,6 +305,87 @@ function proxyBuffering(exchange, judgement) {
     "for the stream's location; for another proxy or CDN, its streaming or no-buffering setting");
 }
 
+const mimeOf = (exchange) => header(exchange, "content-type").split(";", 1)[0].trim().toLowerCase();
+
+/** Rests on a held verdict, a hop that is no nginx (a CDN's header, or X-Accel-Buffering: no that reached
+ * the client), another type than text/event-stream, and no buffer-sized blocks; unchecked when CORS hid
+ * the hop's headers, or the time of sending decides whether the blocks are a buffer's. */
+function contentTypeBuffering(exchange, judgement) {
+  const kind = mimeOf(exchange);
+  if (!isHeld(judgement) || kind === STREAMED_TYPE || lengthKnown(exchange, judgement)) return null;
+  const seen = evidenceOf(exchange);
+  const cdn = seen.hops.filter((sign) => CDN_HEADERS.includes(sign.split(":", 1)[0].toLowerCase()));
+  const passed = header(exchange, "x-accel-buffering").toLowerCase() === "no";
+  // Each condition the terminal checks is true, false, or unseen here (with why).
+  const hop = seen.hops.length ? true : seen.hidden.length ? UNSEEN.hops : false;
+  const noBuffer = seen.mustBuffer ? false : !seen.mayBuffer || seen.head !== HEAD.UNSENT ? !seen.buffer : UNSEEN.sent;
+  let notNginx = cdn.length > 0 || passed;
+  if (!notNginx) {
+    const hidden = [CDN_HEADERS.some((name) => unseen(exchange, name)) && UNSEEN.hops,
+      unseen(exchange, "x-accel-buffering") && UNSEEN.accel].filter(Boolean);
+    if (hidden.length) notNginx = hidden;
+  }
+  const conditions = [hop, noBuffer, notNginx];
+  if (conditions.includes(false)) return null;
+  const blind = [...new Set(conditions.filter((c) => c !== true).flat())];
+  if (blind.length) return unchecked("content-type-buffering", blind);
+  const told = [`${shown(seen.hops)} a proxy, CDN or tunnel on the way`, `the body is ${kind || "(no type)"}`];
+  if (passed) told.push("X-Accel-Buffering: no reached this client: the hop is no nginx (nginx acts on it, removes it)");
+  told.push(`CDNs and tunnels that stream only ${STREAMED_TYPE} (Cloudflare Tunnel, Azure front ends) hold any ` +
+    "other type whole");
+  return finding("content-type-buffering", told.join("; "),
+    `serve the stream as ${STREAMED_TYPE} (as SSE, or the same body with that type), or turn the CDN's ` +
+    "buffering off for the path where it can be");
+}
+
+/** The silence the cut ended (ms), from the reads that carried bytes: every read's wire bytes when the page
+ * saw them; else the content's reads, which stand for the wire's only when nothing was encoded; null when
+ * they cannot (a body encoded, or CORS hid whether it was). */
+function silenceBeforeCut(exchange) {
+  const wireSeen = exchange.arrivals.every((a) => a.wireBytes !== null && a.wireBytes !== undefined);
+  const encoding = header(exchange, "content-encoding").toLowerCase();
+  const plain = ["", "identity"].includes(encoding) && !(encoding === "" && unseen(exchange, "content-encoding"));
+  if (!wireSeen && !plain) return null;
+  const carried = exchange.arrivals.filter((a) => (wireSeen ? a.wireBytes : a.decodedBytes));
+  return exchange.endMs - carried.reduce((last, a) => Math.max(last, a.tMs), Math.max(0, exchange.headersMs));
+}
+
+/** metrics.py's IDLE_FIX: the fix for an idle timeout, warned of or met. */
+const IDLE_FIX =
+  "send a heartbeat well within the shortest idle timeout on the way (every 15 s clears all of these): an SSE " +
+  "comment line (: ping), a WebSocket ping, a blank line between NDJSON records; proxies and CDNs count any " +
+  "byte, though the app sees none of these. Or raise the timeout where it can be: an AWS ALB's idle timeout " +
+  "(up to 4000 s), CloudFront's origin response timeout (up to 60 s, more on request), Cloudflare's on an " +
+  "Enterprise plan, nginx proxy_read_timeout, HAProxy timeout server/tunnel; Heroku's is fixed";
+
+/** cuts.py: `idle-timeout` for a cut at the end of a silence of IDLE_CUT_MS or more, `connection-cut` for any
+ * other cut; both unchecked when the page cannot time the wire's silence. */
+export function cutCause(exchange) {
+  if (exchange.ending !== "cut") return [];
+  const silence = silenceBeforeCut(exchange);
+  if (silence === null) {
+    const why = header(exchange, "content-encoding") ? UNSEEN.wire : UNSEEN.encoding;
+    return [unchecked("idle-timeout", [why]), unchecked("connection-cut", [why])];
+  }
+  const what = exchange.reading === "messages" ? "a close frame" : "the end its framing promises";
+  const messages = exchange.arrivals.reduce((sum, a) => sum + a.messages, 0);
+  const bytes = exchange.arrivals.reduce((sum, a) => sum + a.decodedBytes, 0);
+  const got = exchange.reading === "bytes" ? `${bytes} bytes` : `${messages} message${messages === 1 ? "" : "s"}`;
+  if (silence >= IDLE_CUT_MS) {
+    return [finding("idle-timeout",
+      `the connection was closed after ${got}, ${f1(silence / 1000)} s after its last byte, without ${what}: ` +
+      "cut in a silence, as an idle timeout on the way closes a connection that carried nothing for its timeout " +
+      "(AWS ALB 60 s, Heroku 55 s, Cloudflare 100 s, CloudFront 30 s)",
+      IDLE_FIX)];
+  }
+  return [finding("connection-cut",
+    `the connection was closed after ${got}, ${f0(silence)} ms after its last byte, without ${what}: the ` +
+    "server or something on the way cut it while the stream was going",
+    "look for who closed it: the server's log (a crash, a worker restart, a write timeout), the proxy's " +
+    "timeouts and limits; and let the reader resume (EventSource reconnects with Last-Event-ID; a fetch " +
+    "reader can do the same)")];
+}
+
 /** Rests on blocks cut by a power-of-two buffer with no proxy, cache or CDN header. */
 function writeBuffer(exchange, judgement) {
   if (!isHeld(judgement) || lengthKnown(exchange, judgement)) return null;
@@ -374,16 +471,17 @@ function noTransform(exchange) {
     "send Cache-Control: no-cache, no-transform");
 }
 
-const CAUSES = [contentLength, compression, proxyBuffering, writeBuffer];
+const CAUSES = [contentLength, compression, contentTypeBuffering, proxyBuffering, writeBuffer];
 
-/** { causes, warnings, unchecked }: causes most certain first (a cache hit alone, when there is one);
- * unchecked: [{ id, unseen: [UNSEEN...] }], the rules this page could not run for what it did not see. */
+/** { causes, warnings, unchecked }: a cut first (as report.py puts it), then the causes most certain first
+ * (a cache hit alone, when there is one); unchecked: [{ id, unseen: [UNSEEN...] }], the rules this page
+ * could not run for what it did not see. */
 export function diagnose(exchange, judgement) {
   const replayed = cached(exchange);
   const results = replayed && !replayed.unseen ? [replayed]
     : [...(replayed ? [replayed] : []), ...CAUSES.map((rule) => rule(exchange, judgement))].filter(Boolean);
   if (!replayed || replayed.unseen) results.push(heldByServer(exchange, judgement, results));
-  const found = results.filter(Boolean);
+  const found = [...cutCause(exchange), ...results.filter(Boolean)];
   const hints = exchange.reading === "messages" ? [] : [sniffing(exchange), noTransform(exchange)].filter(Boolean);
   return {
     causes: found.filter((f) => !f.unseen),

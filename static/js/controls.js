@@ -72,6 +72,19 @@ export function createControls({ root, form, specs, faults, columns, stop }) {
     return specs.filter((spec) => state.enabled.has(spec.name));
   }
 
+  /** A fault set while no chosen stream takes it is sent to none: said beside it, not left silent. */
+  function sayUnused(state) {
+    const chosen = chosenSpecs(state);
+    for (const fault of faults) {
+      const note = document.getElementById(`${fault.name}-unused`);
+      if (!note) continue;
+      const unused = state.faults[fault.name] !== "" && chosen.length > 0 &&
+        !chosen.some((spec) => fault.applies_to.includes(spec.endpoint));
+      note.hidden = !unused;
+      setText(note, unused ? `No chosen stream takes ${fault.name} (only ${fault.applies_to.join(", ")}): Run sends it to none.` : "");
+    }
+  }
+
   document.addEventListener("keydown", (event) => {
     // A tooltip or dialog that closes on Escape prevents the default: then it was theirs.
     if (event.key !== "Escape" || event.defaultPrevented || event.repeat) return;
@@ -82,6 +95,7 @@ export function createControls({ root, form, specs, faults, columns, stop }) {
     /** The controls changed (or the page opened): marks, plan, and staleness of the last run. */
     changed(state, run) {
       const found = check(state);
+      sayUnused(state);
       renderPlan(planList, {
         specs: chosenSpecs(state), params: state.params, faults, chosenFaults: state.faults, refused: found.length > 0,
       });

@@ -18,3 +18,8 @@ export function svg(tag, attributes = {}) {
 export function setText(node, text) {
   if (node && node.textContent !== text) node.textContent = text;
 }
+
+/** The registry's words as nodes: `backticks` become <code>, as the templates' `described` shows them. */
+export function described(text) {
+  return text.split("`").map((part, i) => (i % 2 ? el("code", "", part) : document.createTextNode(part)));
+}

@@ -1,14 +1,14 @@
 // The dashboard: controls <-> URL, Run / Stop / Export, and one render per animation frame.
 
-import { columnView } from "./columns.js";
 import { exportRun } from "./exporter.js";
-import { laneOrigins, lanesPossible, PARAM_NAMES, readFaults, readRegistry } from "./registry.js";
+import { createColumns } from "./culprit-columns.js";
+import { laneBeside, laneOrigins, lanesPossible, PARAM_NAMES, readFaults, readRegistry } from "./registry.js";
 import { startRun } from "./run.js";
 import { PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
 import { createSummary } from "./summary.js";
 import { createRunHistory } from "./history.js";
-import { setText } from "./dom.js";
+import { el, setText } from "./dom.js";
 import { createControls } from "./controls.js";
 import { renderYours, wireYours, YOURS, yoursSpec } from "./yours.js";
 import { WIRE_EXPLAINED } from "./wire.js";
@@ -34,10 +34,9 @@ const summary = createSummary({
 });
 // The history borrows the timeline to overlay two kept runs, and gives it back here.
 const runHistory = createRunHistory({ timeline, showCurrent: () => showCurrentRun() });
-const columns = new Map(
-  specs.map((spec) => [spec.name, columnView(root.querySelector(`.column[data-endpoint="${CSS.escape(spec.name)}"]`))]),
-);
 const laneInputs = [...form.querySelectorAll('input[name="endpoint"], input[name="culprit"]')];
+// An endpoint's column is in the page; a culprit lane's is made the first time it is shown.
+const columns = createColumns({ root, specs, showLane: (name) => showLanes([name]) });
 // Checks, the plan before Run, staleness, the calm status, Escape, the WebSocket send box.
 const controls = createControls({ root, form, specs, faults, columns, stop: () => isRunning() && (run.stop(), true) });
 const culpritsPanel = document.getElementById("culprits");
@@ -115,7 +114,7 @@ function controlsChanged() {
   const state = formState();
   const query = withYours(writeState(state, laneSpecs));
   history.replaceState(null, "", `${location.pathname}${query}`);
-  for (const [name, view] of columns) view.element.hidden = !state.enabled.has(name);
+  columns.show(state.enabled);
   balanceColumns();
   explainLimit(state.lanes);
   if (!run) {
@@ -124,6 +123,39 @@ function controlsChanged() {
   }
   controls.changed(state, run);
   warmLanes(specs.filter((spec) => state.enabled.has(spec.name)));
+}
+
+/** Checks these lanes' controls (a column's or a culprit's "beside it" button), as a click would. */
+function showLanes(names) {
+  for (const input of laneInputs) if (names.includes(input.value)) input.checked = true;
+  controlsChanged();
+}
+
+/**
+ * Each culprit with a lane to show beside its own (its fix, or what it fixes) offers it in
+ * its card: beside each of its chosen lanes, or beside its first lane when none is chosen.
+ */
+function wireCulpritCards() {
+  const grid = form.querySelector(".culprit-grid");
+  grid?.style.setProperty("--via-count", String(grid.querySelectorAll(".culprit-heads .head").length));
+  const byName = new Map(laneSpecs.map((spec) => [spec.name, spec]));
+  for (const card of form.querySelectorAll("fieldset[data-culprit]")) {
+    const lanes = laneSpecs.filter((spec) => spec.via === card.dataset.culprit);
+    const beside = lanes.length ? laneBeside(lanes[0], byName) : null;
+    if (!beside?.name || !["fix", "fixes"].includes(beside.why)) continue;
+    const other = byName.get(beside.name);
+    // Another culprit is named by itself (via gzip-flush); the same one by its lane (sse via cdn).
+    const named = other.via === lanes[0].via ? other.label : `via ${other.via}`;
+    const button = el("button", "beside-lanes", beside.why === "fix"
+      ? `Show its fix (${named}) beside it` : `Show what it fixes (${named}) beside it`);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      const chosen = lanes.filter((spec) => formState().enabled.has(spec.name));
+      const pairs = (chosen.length ? chosen : lanes.slice(0, 1)).flatMap((spec) => [spec.name, laneBeside(spec, byName)?.name]);
+      showLanes(pairs.filter(Boolean));
+    });
+    card.querySelector('[data-role="fix"]')?.append(" ", button);
+  }
 }
 
 function render() {
@@ -179,12 +211,21 @@ function startNewRun() {
   summary.reset(current.records);
   setRunning(true);
   scheduleRender();
+  bringTimelineIntoView();
   current.finished.then(() => {
     runHistory.save(current);
     if (run !== current) return;
     setRunning(false);
     render();
   });
+}
+
+/** Run pressed far down the controls (the culprits open): the timeline, scrolled away above, comes back. */
+function bringTimelineIntoView() {
+  const panel = document.querySelector(".timeline-panel");
+  if (panel.getBoundingClientRect().bottom > 0) return;
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  panel.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
 }
 
 function wire() {
@@ -224,6 +265,7 @@ function warmLanes(chosen) {
 
 document.getElementById("lanes-toggle").hidden = !lanesOk;
 setText(document.getElementById("wire-explained"), WIRE_EXPLAINED);
+wireCulpritCards();
 applyState(readPageState());
 wire();
 wireYours(location, root);

@@ -4,6 +4,7 @@
 // and every transport sends a message then lets `interval` pass, so duration = messages × interval.
 
 import { el, setText } from "./dom.js";
+import { codingRefusal, culpritHolds, faultsFor } from "./registry.js";
 
 function chosen(raw, fallback) {
   return raw === "" || raw === undefined ? fallback : Number(raw);
@@ -71,18 +72,35 @@ function countNote(spec, plan) {
   return unit === "messages" ? "" : `count = ${grouped(plan.count)} ${unit}`;
 }
 
-/** A fault cuts the stream short of its plan: said beside it. */
-function faultNote(spec, plan, faults, chosenFaults) {
-  const notes = [];
-  for (const fault of faults) {
-    const raw = chosenFaults[fault.name] ?? "";
-    if (raw === "" || !fault.applies_to.includes(spec.endpoint)) continue;
-    const after = Number(raw);
-    if (after >= plan.messages) continue;
-    // EventSource reconnects after a cut and resumes, so SSE still gets every message.
-    notes.push(spec.transport === "sse" ? `cut every ${grouped(after)}, resumes` : `cut after ${grouped(after)}`);
+const seconds = (s) => `${grouped(s)} s`;
+/** Characters past which a plan row's note goes under its figures. */
+const LONG_NOTE = 24;
+
+/** What an idle timeout will do to this stream, given the longest quiet it leaves (its interval). */
+function idleNote(spec, plan, idle, heartbeat) {
+  if (spec.transport === "buffered") {
+    return plan.duration_ms > idle * 1000 ? `answered 504 after ${seconds(idle)}: nothing is sent before the whole body` : "";
   }
-  return notes.join("; ");
+  if (culpritHolds(spec)) {
+    return `${spec.via} holds what is sent: idle ${seconds(idle)} may cut it (a 504 while it holds the head)`;
+  }
+  const kept = heartbeat !== undefined && heartbeat < idle;
+  if (plan.interval <= idle) return "";
+  if (kept) return `pauses of ${seconds(plan.interval)} kept alive by a heartbeat every ${seconds(heartbeat)}`;
+  return spec.transport === "sse" ? `cut after ${seconds(idle)} of quiet, resumes` : `cut after ${seconds(idle)} of quiet`;
+}
+
+/** What the chosen faults will do to this stream, said beside its plan ("" when nothing). */
+function faultNote(spec, plan, faults, chosenFaults) {
+  const { drop, idle, heartbeat } = faultsFor(spec, faults, chosenFaults);
+  const notes = [];
+  // EventSource reconnects after a cut and resumes, so SSE still gets every message.
+  if (drop !== undefined && drop < plan.messages) {
+    notes.push(spec.transport === "sse" ? `cut every ${grouped(drop)}, resumes` : `cut after ${grouped(drop)}`);
+  }
+  if (idle !== undefined) notes.push(idleNote(spec, plan, idle, heartbeat));
+  else if (heartbeat !== undefined && heartbeat < plan.interval) notes.push(`a heartbeat after each ${seconds(heartbeat)} of quiet`);
+  return notes.filter(Boolean).join("; ");
 }
 
 /**
@@ -105,8 +123,11 @@ export function renderPlan(list, { specs, params, faults = [], chosenFaults = {}
     const swatch = el("span", "swatch");
     swatch.setAttribute("aria-hidden", "true");
     item.append(swatch, el("span", "plan-name", spec.label), el("span", "plan-figures", planFigures(plan)));
-    const note = [countNote(spec, plan), faultNote(spec, plan, faults, chosenFaults)].filter(Boolean).join("; ");
-    if (note) item.append(el("span", "plan-note", note));
+    // Lanes are read from this page's host (or a loopback lane name, which a browser counts as secure).
+    const refused = codingRefusal(spec, location.href) && `not readable here: ${codingRefusal(spec, location.href)}`;
+    const note = [countNote(spec, plan), refused, faultNote(spec, plan, faults, chosenFaults)].filter(Boolean).join("; ");
+    // A long note reads on its own line, under the figures, not squeezed beside them.
+    if (note) item.append(el("span", note.length > LONG_NOTE ? "plan-note long" : "plan-note", note));
     rows.push(item);
   }
   if (!rows.length) rows.push(el("li", "plan-refused", "Choose at least one endpoint."));

@@ -84,6 +84,7 @@ const count = (value) => Number.isInteger(value) && value >= 0;
 const text = (value) => typeof value === "string";
 const nonEmpty = (value) => typeof value === "string" && value !== "";
 const textOrNull = (value) => value === null || value === undefined || text(value);
+const errorOrNull = (value) => textOrNull(value) || (isObject(value) && text(value.message ?? ""));
 const date = (value) => nonEmpty(value) && Number.isFinite(Date.parse(value));
 const scalar = (value) => value === null || ["string", "number", "boolean"].includes(typeof value);
 const scalars = (value) => isObject(value) && Object.values(value).every(scalar);
@@ -109,7 +110,8 @@ const SUMMARY_BYTES = ["wire_bytes", "payload_bytes", "framing_bytes", "extra_wi
 function checkSummary(summary, path) {
   need(isObject, summary, path, "an object");
   need(nonEmpty, summary.outcome, `${path}.outcome`, "a word");
-  need(textOrNull, summary.error, `${path}.error`, "text or null");
+  // The export writes a failed stream's error as the page holds it: {status, message, param}.
+  need(errorOrNull, summary.error, `${path}.error`, "text, an error object or null");
   need(count, summary.message_count, `${path}.message_count`, "a whole number");
   for (const name of SUMMARY_TIMES) need(finiteOrNull, summary[name], `${path}.${name}`, "a number of ms or null");
   for (const name of SUMMARY_BYTES) need(finiteOrNull, summary[name], `${path}.${name}`, "a number of bytes or null");

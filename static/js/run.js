@@ -2,7 +2,7 @@
 // module records it into plain objects that the view reads once per animation frame.
 // All times are milliseconds since the worker opened the streams.
 
-import { expectedCount, streamUrl } from "./registry.js";
+import { expectedCount, faultsFor, streamUrl } from "./registry.js";
 import { queuedMs } from "./resource-timing.js";
 import { LAST_CHUNK, utf8Length } from "./wire.js";
 
@@ -11,7 +11,7 @@ let worker = null;
 let current = null;
 let runs = 0;
 
-function newRecord(spec, url) {
+function newRecord(spec, url, faults) {
   // Wire bytes are computed from what this server writes: not through a culprit, nor for someone's own stream.
   const computed = !spec.via && spec.transport !== "yours";
   return {
@@ -25,8 +25,9 @@ function newRecord(spec, url) {
     count: 0, bytes: 0, messages: [], rtts: [],
     payloadBytes: 0, wireBytes: computed ? 0 : null, extraWireBytes: 0, framingBytes: computed ? 0 : null,
     wireExact: computed,
-    // Connections that broke off, and the new ones the transport opened by itself (ms since Run).
-    drops: [], reconnects: [],
+    // Connections that broke off, and the new ones the transport opened by itself (ms since Run);
+    // the faults asked of this stream ({drop, idle, heartbeat}: numbers), to say what cut it.
+    drops: [], reconnects: [], faults,
     // The longest a message was held (receive - send stamp), and the most messages one read carried.
     heldMax: null, burst: 0, sameRead: 0,
     // Someone's own stream: every read (ms since Run, decoded bytes), its status, type and
@@ -166,19 +167,27 @@ function streamWorker(yoursUrl) {
 /**
  * Through a culprit the page knows the body as it crossed the wire (gzip's compressed bytes,
  * from Resource Timing) and that the last chunk ended it, but not how the culprit cut the body
- * into chunks: the count is a floor, said so on the column (wireExact false).
+ * into chunks: the count is a floor, said so on the column (wireExact false); unless the
+ * culprit sent it whole with a Content-Length (a body-reading middleware): then it is exact.
  */
 function culpritWire(record, encodedBodySize) {
-  record.extraWireBytes = encodedBodySize + LAST_CHUNK;
+  // A culprit that rebuilds the body whole sends it with a Content-Length: no chunks, nothing hidden.
+  const whole = record.spec.culprit?.diagnosed?.cause === "content-length";
+  record.extraWireBytes = encodedBodySize + (whole ? 0 : LAST_CHUNK);
   record.wireBytes = record.extraWireBytes;
-  record.framingBytes = null;
+  record.framingBytes = whole ? 0 : null;
+  record.wireExact = whole && !record.reconnects.length;
 }
 
 function describeStream(record, params) {
   return {
     url: record.url,
     transport: record.spec.transport,
-    spec: { content_type: record.spec.content_type, via: record.spec.via ?? null },
+    // What the readers say of a culprit lane rests on what its culprit holds (registry.js culpritHolds).
+    spec: {
+      content_type: record.spec.content_type, via: record.spec.via ?? null,
+      culprit: record.spec.culprit ? { diagnosed: record.spec.culprit.diagnosed } : null,
+    },
     stamped: record.spec.stampable,
     expected: expectedCount(record.spec, params),
   };
@@ -191,7 +200,7 @@ function describeStream(record, params) {
 export function startRun({ specs, params, faults, chosenFaults, location, lanes, onChange }) {
   const run = { id: ++runs, params: { ...params, ...chosenFaults }, lanes, onChange, stopped: false, stopT: null, endT: undefined };
   const url = (spec) => streamUrl(spec, params, location, lanes, faults, chosenFaults);
-  run.records = specs.map((spec) => newRecord(spec, url(spec)));
+  run.records = specs.map((spec) => newRecord(spec, url(spec), faultsFor(spec, faults, chosenFaults)));
   run.epoch0 = performance.timeOrigin + performance.now(); // until the worker says when it started
   run.startedAt = new Date(run.epoch0).toISOString();
   run.finished = new Promise((resolve) => {

@@ -11,7 +11,7 @@ const MAX_VALUE_LENGTH = 32;
 const DIGITS = /^[0-9]+$/;
 const DECIMAL = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
 /** How each bound's values are counted, for its message. */
-const UNITS = { interval: " of seconds", size: " of bytes" };
+const UNITS = { interval: " of seconds", size: " of bytes", drop: " of messages", idle: " of seconds", heartbeat: " of seconds" };
 const SHOWN_CHARS = 20;
 
 /** `[{name, min, max, type, doc}, …]` (choices included) as a Map by name, numbers only. */

@@ -59,6 +59,10 @@ export function wsWire(payload) {
 export function wireNote(record) {
   const via = record.spec?.via;
   if (!via || !record.state || record.state === "idle") return "";
+  if (record.wireBytes !== null && record.wireBytes !== undefined && record.wireExact) {
+    return `Wire bytes are the body's (${record.wireBytes} B, the browser's Resource Timing): ${via} sent it whole ` +
+      "with a Content-Length, so it has no chunk framing to hide.";
+  }
   if (record.wireBytes !== null && record.wireBytes !== undefined) {
     return `Wire bytes are a floor: the body as it crossed the wire (${record.wireBytes - LAST_CHUNK} B, ` +
       `the browser's Resource Timing) and the last chunk; how ${via} cut the body into chunks is hidden ` +

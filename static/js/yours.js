@@ -189,6 +189,13 @@ function readingOf(record) {
   return (record.contentType ?? "").split(";")[0].trim().toLowerCase() === "text/event-stream" ? "events" : "lines";
 }
 
+/** How the reading ended, in diagnose's words where the page can tell: a body that broke off after its head is cut. */
+function endingOf(record) {
+  if (record.drops.length) return "cut";
+  if (record.capped) return "capped";
+  return record.state === "aborted" ? "stopped" : "complete";
+}
+
 /**
  * The exchange as causes.js takes it. Its times count from the request's sending when the
  * browser says when that was (Resource Timing's requestStart), as the terminal's do; else
@@ -201,7 +208,7 @@ export function exchangeOf(record) {
   return {
     url: record.url, status: record.status, reason: head.statusText, httpVersion: "HTTP/1.1", headers: head.headers,
     exposed: exposedNames(head.type, head.headers), sent: sentT !== null, sentT,
-    headersMs: record.headersT - zero, endMs: record.endT - zero, reading: readingOf(record),
+    headersMs: record.headersT - zero, endMs: record.endT - zero, reading: readingOf(record), ending: endingOf(record),
     // The browser decodes before the page reads: the bytes on the wire, read by read, are unseen.
     arrivals: arrivalsOf(record).map((a) => ({ ...a, tMs: a.tMs - zero, wireBytes: null })),
   };
@@ -220,6 +227,8 @@ const NAMES = {
   cached: "a cache's stored copy", "content-length": "a body built whole", compression: "a compressor",
   "proxy-buffering": "a buffering proxy", "write-buffer": "a write buffer", "held-by-server": "held by the server",
   sniffing: "MIME sniffing", "no-transform": "a proxy or CDN that may transform it",
+  "content-type-buffering": "a CDN that streams one type only", "idle-timeout": "an idle timeout",
+  "connection-cut": "a connection cut mid-stream",
 };
 
 function findingItem(finding) {

@@ -31,6 +31,7 @@ DIAGNOSE_IN_PAGE = """async (runs) => {
             url: "http://127.0.0.1/stream", status: e.status ?? 200, reason: e.reason ?? "OK",
             httpVersion: e.http_version ?? "HTTP/1.1", headers: Object.fromEntries(seen), exposed,
             sent: sees.sent ?? true, headersMs: e.headers_ms + shift, endMs: e.end_ms + shift, reading: e.reading,
+            ending: e.ending ?? "complete",
             arrivals: e.arrivals.map(([t, wire, decoded, messages]) => ({
                 tMs: t + shift, wireBytes: sees.wire_bytes ?? true ? wire : null, decodedBytes: decoded, messages,
             })),

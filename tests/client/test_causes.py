@@ -308,7 +308,7 @@ CDN_HELD = ("Via: 1.1 edge", "X-Accel-Buffering: no", "Transfer-Encoding: chunke
 def test_a_hop_that_is_no_nginx_holding_a_plain_type_whole_is_content_type_buffering() -> None:
     exchange = exchange_of(*CDN_HELD, "Content-Type: application/x-ndjson", arrivals=AT_THE_END, headers_ms=4000)
     causes = found(exchange, Verdict.BUFFERED)
-    assert list(causes) == ["proxy-buffering", "content-type-buffering"]
+    assert list(causes) == ["content-type-buffering", "proxy-buffering"]
     assert "the body is application/x-ndjson" in causes["content-type-buffering"].evidence
     assert "text/event-stream" in causes["content-type-buffering"].fix
 

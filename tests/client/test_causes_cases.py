@@ -1,6 +1,7 @@
 """The terminal's causes on the shared cases that the page's copy of the rules is held to as
 well (tests/causes_cases.json, tests/browser/test_causes_cases.py): the same ids, the same
-evidence word for word, and each id's one fix."""
+evidence word for word, and each id's one fix. A cut (cuts.py) comes first, as the report
+puts it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 
 from app.client.diagnose.causes import Finding, causes, warnings
-from app.client.diagnose.exchange import Exchange
+from app.client.diagnose.cuts import cut_cause
+from app.client.diagnose.exchange import Ending, Exchange
 from app.client.diagnose.verdict import Arrival, Judgement, Verdict
 
 SHARED = json.loads((Path(__file__).parents[1] / "causes_cases.json").read_text())
@@ -30,6 +32,7 @@ def exchange_of(case: dict[str, Any]) -> Exchange:
         headers_ms=recorded["headers_ms"],
         end_ms=recorded["end_ms"],
         reading=recorded["reading"],
+        ending=Ending(recorded.get("ending", "complete")),
         arrivals=[Arrival(*arrival) for arrival in recorded["arrivals"]],
     )
 
@@ -43,13 +46,20 @@ def told(findings: list[Finding]) -> list[dict[str, str]]:
     return [{"id": finding.id, "evidence": finding.evidence} for finding in findings]
 
 
+def claimed(case: dict[str, Any]) -> list[Finding]:
+    """The causes as the report lists them: the cut's first, then the rest."""
+    exchange = exchange_of(case)
+    cut = cut_cause(exchange)
+    return ([cut] if cut else []) + causes(exchange, judged(case))
+
+
 def every_finding(case: dict[str, Any]) -> list[Finding]:
-    return causes(exchange_of(case), judged(case)) + warnings(exchange_of(case))
+    return claimed(case) + warnings(exchange_of(case))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
 def test_each_shared_exchange_gets_its_causes_and_warnings_word_for_word(case: dict[str, Any]) -> None:
-    assert told(causes(exchange_of(case), judged(case))) == case["causes"]
+    assert told(claimed(case)) == case["causes"]
     assert told(warnings(exchange_of(case))) == case["warnings"]
 
 
@@ -71,6 +81,9 @@ def test_the_cases_cover_every_id_and_every_fix_is_given() -> None:
         "held-by-server",
         "sniffing",
         "no-transform",
+        "content-type-buffering",
+        "idle-timeout",
+        "connection-cut",
     }
 
 
@@ -93,8 +106,11 @@ def test_the_page_claims_nothing_the_terminal_would_not() -> None:
         ("Varnish replays", ["cached"]),
         ("a Content-Length after", ["content-length"]),
         ("gzip: encoded bytes came early", ["compression"]),
+        ("a tunnel that streams only text/event-stream", ["content-type-buffering", "proxy-buffering"]),
+        ("an SSE stream cut in a silence", ["idle-timeout"]),
+        ("an NDJSON stream cut right after a message", ["connection-cut"]),
     ],
 )
 def test_the_issues_cases_are_among_them(start: str, ids: list[str]) -> None:
     (case,) = [case for case in CASES if case["name"].startswith(start)]
-    assert [finding.id for finding in causes(exchange_of(case), judged(case))] == ids
+    assert [finding.id for finding in claimed(case)] == ids

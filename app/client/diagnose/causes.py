@@ -432,8 +432,9 @@ def where_held(exchange: Exchange, seen: Evidence) -> str:
 CAUSES: tuple[Callable[[Exchange, Judgement], Finding | None], ...] = (
     content_length,
     compression,
-    proxy_buffering,
+    # Before proxy-buffering: claimed only where the hop is no nginx, it says which hop.
     content_type_buffering,
+    proxy_buffering,
     write_buffer,
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .causes import Finding
 from .exchange import Ending, Exchange
+from .metrics import IDLE_FIX
 
 #: A cut after at least this much silence on the wire is an idle timeout's.
 IDLE_CUT_MS = 100.0
@@ -29,16 +30,18 @@ def cut_cause(exchange: Exchange) -> Finding | None:
         return None
     silence = silence_before_cut(exchange)
     what = "a close frame" if exchange.reading == "messages" else "the end its framing promises"
-    got = f"{exchange.messages} message{'s' if exchange.messages != 1 else ''}"
+    got = (
+        f"{exchange.messages} message{'s' if exchange.messages != 1 else ''}"
+        if exchange.messages_known
+        else f"{exchange.decoded_bytes} bytes"
+    )
     if silence >= IDLE_CUT_MS:
         return Finding(
             "idle-timeout",
             f"the connection was closed after {got}, {silence / 1000:.1f} s after its last byte, without {what}: "
             f"cut in a silence, as an idle timeout on the way closes a connection that "
             f"carried nothing for its timeout (AWS ALB 60 s, Heroku 55 s, Cloudflare 100 s, CloudFront 30 s)",
-            "send a heartbeat well within the shortest idle timeout on the way: an SSE comment line (: ping), a "
-            "WebSocket ping (proxies count any byte), or raise the timeout where it can be (an ALB's idle timeout, "
-            "nginx proxy_read_timeout, HAProxy timeout server/tunnel)",
+            IDLE_FIX,
         )
     return Finding(
         "connection-cut",

@@ -165,6 +165,16 @@ def seconds(ms: float) -> str:
     return f"{ms / 1000:.1f} s"
 
 
+#: The fix for an idle timeout, warned of or met (cuts.py): one id, one fix.
+IDLE_FIX = (
+    "send a heartbeat well within the shortest idle timeout on the way (every 15 s clears all of these): an SSE "
+    "comment line (: ping), a WebSocket ping, a blank line between NDJSON records; proxies and CDNs count any "
+    "byte, though the app sees none of these. Or raise the timeout where it can be: an AWS ALB's idle timeout "
+    "(up to 4000 s), CloudFront's origin response timeout (up to 60 s, more on request), Cloudflare's on an "
+    "Enterprise plan, nginx proxy_read_timeout, HAProxy timeout server/tunnel; Heroku's is fixed"
+)
+
+
 def idle_warning(exchange: Exchange, metrics: Metrics) -> Finding | None:
     """The longest silence on the wire would be cut by a common idle timeout. Rests on the
     wire, not the messages: a comment, a ping or any byte in the silence resets the timers
@@ -187,9 +197,5 @@ def idle_warning(exchange: Exchange, metrics: Metrics) -> Finding | None:
         f"the connection carried no byte for {seconds(metrics.idle_ms)} (from {seconds(metrics.idle_from_ms)} to "
         f"{seconds(metrics.idle_to_ms)}, {where(exchange, metrics)}), not even a comment or a ping: long enough "
         f"for these idle timeouts to close it: {', '.join(cut)}{waits}{ended}",
-        "send a heartbeat well within the shortest idle timeout on the way (every 15 s clears all of these): an SSE "
-        "comment line (: ping), a WebSocket ping, a blank line between NDJSON records; proxies and CDNs count any "
-        "byte, though the app sees none of these. Or raise the timeout where it can be: an AWS ALB's idle timeout "
-        "(up to 4000 s), CloudFront's origin response timeout (up to 60 s, more on request), Cloudflare's on an "
-        "Enterprise plan; Heroku's is fixed",
+        IDLE_FIX,
     )

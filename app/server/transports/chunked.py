@@ -23,7 +23,7 @@ async def serve_chunked(
     idle = idle_cut(request, record, params.idle, response)
     with client_may_leave(record):
         await begin(request, response, relay)
-        send = sender(request, body_writer(request, relay, idle.marking if idle else None), record)
+        send = sender(request, body_writer(request, relay, idle.marking if idle else None, response), record)
         await send_paced(send, messages, pacer_for(request, params, idle=idle), record)
         if record.outcome is Outcome.IDLE:
             return response if response.prepared else timed_out(params.idle or 0)

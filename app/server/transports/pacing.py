@@ -28,6 +28,12 @@ def clock_for(params: StreamParams) -> Clock | None:
     return epoch_ms if params.stamp else None
 
 
+#: How long after its last message a dropped connection is cut: a moment, so a browser
+#: reads that message before the end (one that gets both in one read drops the message),
+#: well short of the silence that tells an idle timeout's cut (cuts.py, 100 ms).
+DROP_GRACE_SECONDS = 0.05
+
+
 @dataclass(frozen=True, slots=True)
 class Pacer:
     """When to send: every `interval` seconds, until the server shuts down.
@@ -118,6 +124,8 @@ async def send_paced(send: Send, messages: Iterable[str], pacer: Pacer, record: 
         await send(message)
         record.messages += 1
         if index == pacer.drop:
+            if interval:
+                await shutdown.pause_until(loop.time() + min(interval, DROP_GRACE_SECONDS))
             return
         if interval and (deadline := start + index * interval) > loop.time():
             if await pacer.pause(deadline, record) and record.outcome is Outcome.IDLE:

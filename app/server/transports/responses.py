@@ -36,13 +36,6 @@ Write = Callable[[bytes], Awaitable[None]]
 Send = Callable[[str], Awaitable[None]]
 
 
-class HeldHeadResponse(web.StreamResponse):
-    """A response whose head goes out with the first bytes of its body, not before (aiohttp
-    sends a Response's head that way; a StreamResponse's at once)."""
-
-    _send_headers_immediately = False
-
-
 def stream_headers(content_type: str) -> dict[str, str]:
     """Headers of every streamed response."""
     return {hdrs.CONTENT_TYPE: content_type, **STREAM_HEADERS}
@@ -62,8 +55,7 @@ def stream_response(
     that ends when the connection closes (which framing.py makes sure of, keep-alive or
     not); with `content_length`, a body of that length.
     A relay that encodes the body names its encoding."""
-    held = relay is not None and relay.holds_head
-    response = (HeldHeadResponse if held else web.StreamResponse)(headers=stream_headers(content_type))
+    response = web.StreamResponse(headers=stream_headers(content_type))
     if relay is not None and relay.content_encoding is not None:
         response.headers[hdrs.CONTENT_ENCODING] = relay.content_encoding
     if relay is not None and relay.via is not None:
@@ -81,24 +73,49 @@ def stream_response(
     return response
 
 
+def holds_head(relay: Relay | None) -> bool:
+    return relay is not None and (relay.holds_head or relay.whole_response)
+
+
 async def begin(request: web.Request, response: web.StreamResponse, relay: Relay | None) -> None:
-    """Send the head, unless the relay holds the whole response (end_body sends it then)."""
-    if relay is None or not relay.whole_response:
+    """Send the head, unless the relay holds it: then it goes with the first bytes the relay
+    lets go (RelayWriter), or at the end (end_body). Until then the response is not
+    prepared, so a stream stopped before (the idle timeout) can still answer otherwise."""
+    if not holds_head(relay):
         await response.prepare(request)
 
 
-def body_writer(request: web.Request, relay: Relay | None, wire: Callable[[Write], Write] | None = None) -> Write:
+def body_writer(
+    request: web.Request,
+    relay: Relay | None,
+    wire: Callable[[Write], Write] | None = None,
+    response: web.StreamResponse | None = None,
+) -> Write:
     """Writes to the response's body, through the relay when the stream has one: to the
     connection's payload writer (the response's own, once it is prepared), as
     `response.write` would add a coroutine per message only to check that the body is
     not over, which the transports know. `wire` wraps the write that puts bytes on the
-    wire (the idle timeout watches it)."""
+    wire (the idle timeout watches it); `response` is prepared before the first of them
+    when the relay holds the head."""
     write: Write = request.writer.write
     if wire is not None:
         write = wire(write)
     if relay is None:
         return write
+    if holds_head(relay) and response is not None:
+        write = _heading(request, response, write)
     return RelayWriter(relay, write, request.app[relay_share_key])
+
+
+def _heading(request: web.Request, response: web.StreamResponse, write: Write) -> Write:
+    """`write`, sending the head first if it has not gone yet."""
+
+    async def headed(data: bytes) -> None:
+        if not response.prepared:
+            await response.prepare(request)
+        await write(data)
+
+    return headed
 
 
 class RelayWriter:
@@ -137,8 +154,12 @@ async def end_body(request: web.Request, response: web.StreamResponse, relay: Re
         response.content_length = len(body)
         await response.prepare(request)
         await write_whole(request, response, body)
-    elif relay is not None and (held := relay.end()):
-        await response.write(held)
+    elif relay is not None:
+        held = relay.end()
+        if not response.prepared:
+            await response.prepare(request)
+        if held:
+            await response.write(held)
     await response.write_eof()
 
 

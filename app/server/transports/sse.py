@@ -63,7 +63,7 @@ async def serve_sse(
     relay = relay_for(params.via, endpoint.content_type)
     response = stream_response(request, endpoint.content_type, relay=relay)
     idle = idle_cut(request, record, params.idle, response)
-    write = body_writer(request, relay, idle.marking if idle else None)
+    write = body_writer(request, relay, idle.marking if idle else None, response)
     event_ids = itertools.count(start)
     send = sender(request, write, record, lambda message: encode_event(next(event_ids), message).encode())
 
