@@ -34,8 +34,9 @@ async def test_with_every_endpoint_on_every_http_stream_starts_at_once(page: Pag
     assert len(HTTP_STREAMS) + 1 > 6
     await open_dashboard(page, base_url, count=3, interval=1)
     firsts = await first_messages(page, HTTP_STREAMS)
-    assert max(firsts.values()) < 1000, firsts
-    assert max(firsts.values()) - min(firsts.values()) < 500, firsts
+    # A stream queued behind another would start when that one ends, 3 s later: within half
+    # of that, every stream started at once, however busy the machine.
+    assert max(firsts.values()) - min(firsts.values()) < 1500, firsts
     assert not any(column["notice"] for column in (await columns(page)).values())
 
 

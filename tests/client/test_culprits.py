@@ -80,8 +80,9 @@ async def test_every_culprit_is_shown_beside_the_healthy_stream(
             assert spread_ms(beside) < span / 4, name  # all together, at the end
             assert beside[0]["delay_ms"] > 0.8 * span, name  # the first was held while the others were sent
         else:
-            # Each arrived before the next was sent: passed on as it came.
-            assert all(m["delay_ms"] < later - now for m, now, later in zip(beside, sent, sent[1:], strict=False)), name
+            # Passed on as it came: the first arrived before the last was even sent (held, it
+            # would come after it), however busy the machine.
+            assert beside[0]["delay_ms"] < span, name
         row, plain = stream(document, f"{name} via {via}"), stream(document, name)
         assert (row["endpoint"], row["via"], row["connections"], plain["via"]) == (name, via, 1, None)
         assert row["body_bytes"] == plain["body_bytes"]  # decoded: byte for byte the healthy body
