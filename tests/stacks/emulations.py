@@ -15,7 +15,6 @@ import asyncio
 import importlib.util
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +31,7 @@ from tests.nginx import main_config
 from tests.processes import PROJECT_ROOT, app_command
 from tests.stacks.harness import Running, diagnose_runs, foreground, free_port, locate, render, require
 from tests.stacks.proxies import CONFIGS, TOOLS, Proxy, Starter, ports
-from tests.stacks.trace import Trace, parse_curl_trace
+from tests.stacks.trace import Trace, curl_decoded
 
 #: The idle timeout, in seconds, the lab's `idle=` and the real proxies are given alike.
 IDLE = 0.5
@@ -204,21 +203,8 @@ class Seen:
 
 async def curl_seen(url: str, accept: str = "", within: float = 20.0) -> Seen:
     """curl's view of `url`, asking for `accept` (curl's own list when empty) and decoding it."""
-    with tempfile.TemporaryDirectory(prefix="curl-seen-") as tmp:
-        trace = Path(tmp) / "trace"
-        argv = ["curl", "-sS", "-N", "--compressed", "--max-time", str(within), "--trace", str(trace), "--trace-time"]
-        argv += ["-H", f"Accept-Encoding: {accept}"] if accept else []
-        start = time.monotonic()
-        process = await asyncio.create_subprocess_exec(
-            *argv, url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-        )
-        assert process.stdout is not None and process.stderr is not None
-        output = []
-        while piece := await process.stdout.read(65536):
-            output.append(((time.monotonic() - start) * 1000, piece))
-        stderr = (await process.stderr.read()).decode(errors="replace")
-        exit_code = await process.wait()
-        return Seen(parse_curl_trace(trace.read_text()), tuple(output), exit_code, stderr)
+    ran = await curl_decoded(url, ["-H", f"Accept-Encoding: {accept}"] if accept else [], within)
+    return Seen(ran.trace, ran.output, ran.exit_code, ran.stderr)
 
 
 @dataclass(frozen=True)

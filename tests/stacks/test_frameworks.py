@@ -19,7 +19,6 @@ import itertools
 import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from tests.stacks.harness import (
     free_port,
     require,
 )
-from tests.stacks.trace import parse_curl_trace
+from tests.stacks.trace import curl_decoded
 
 pytestmark = pytest.mark.slow
 
@@ -200,22 +199,11 @@ class Truth:
 async def curl_truth(url: str, data: bytes | None = None) -> Truth:
     """One exchange with curl: its trace of the wire, and its decoded output as it came
     (times from curl's start, a few ms before its request)."""
-    curl = require("curl", "apt-get install curl")
-    with tempfile.TemporaryDirectory(prefix="curl-truth-") as tmp:
-        trace = Path(tmp) / "trace"
-        argv = [curl, "-sS", "-N", "--compressed", "-H", f"{ACCEPT[0]}: {ACCEPT[1]}", "--max-time", "20"]
-        argv += ["--trace", str(trace), "--trace-time", *(["--data-binary", data.decode()] if data else []), url]
-        start = time.monotonic()
-        process = await asyncio.create_subprocess_exec(
-            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-        )
-        assert process.stdout is not None and process.stderr is not None
-        output = []
-        while piece := await process.stdout.read(65536):
-            output.append(((time.monotonic() - start) * 1000, piece))
-        stderr = await process.stderr.read()
-        assert await process.wait() == 0, f"curl {url}: {stderr.decode(errors='replace')}"
-        return Truth(parse_curl_trace(trace.read_text()), tuple(output))
+    require("curl", "apt-get install curl")
+    argv = ["-H", f"{ACCEPT[0]}: {ACCEPT[1]}", *(["--data-binary", data.decode()] if data else [])]
+    ran = await curl_decoded(url, argv)
+    assert ran.exit_code == 0, f"curl {url}: {ran.stderr}"
+    return Truth(ran.trace, ran.output)
 
 
 # What each subject is built to send, as curl must see it.

@@ -181,6 +181,36 @@ def parse_curl_trace(text: str) -> Trace:
     return trace
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A curl run that decoded the body (--compressed): its trace of the wire, the decoded
+    output as it came (ms from curl's start, a few ms before its request), its exit code
+    (18: the connection closed before the end its framing promised) and stderr."""
+
+    trace: Trace
+    output: tuple[tuple[float, bytes], ...]
+    exit_code: int
+    stderr: str
+
+
+async def curl_decoded(url: str, argv: Sequence[str] = (), within: float = 20.0) -> Decoded:
+    """curl --compressed on `url` with `argv` besides: the wire and the content as it came."""
+    with tempfile.TemporaryDirectory(prefix="curl-decoded-") as tmp:
+        trace = Path(tmp) / "trace"
+        command = ["curl", "-sS", "-N", "--compressed", "--max-time", str(within), "--trace", str(trace)]
+        start = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            *command, "--trace-time", *argv, url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None and process.stderr is not None
+        output = []
+        while piece := await process.stdout.read(65536):
+            output.append(((time.monotonic() - start) * 1000, piece))
+        stderr = (await process.stderr.read()).decode(errors="replace")
+        exit_code = await process.wait()
+        return Decoded(parse_curl_trace(trace.read_text()), tuple(output), exit_code, stderr)
+
+
 async def curl_trace(
     url: str, headers: Sequence[tuple[str, str]] = (), method: str = "GET", within: float = 20.0, http10: bool = False
 ) -> Trace:
