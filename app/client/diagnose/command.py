@@ -28,8 +28,9 @@ from ..options import (
 )
 from ..terminal import say
 from .connection import Failure
-from .exchange import Ending
+from .exchange import Ending, Exchange
 from .fetch import MAX_REDIRECTS, Ask, exchange
+from .hops import Hop, compare, hop_lines, hop_names, split_target
 from .redirects import CREDENTIAL_HEADERS, SCHEMES
 from .report import Diagnosis, text_lines
 from .verdict import Verdict
@@ -48,6 +49,8 @@ EXIT_HELP = (
     "10 the connection was cut before the stream was whole (cause idle-timeout or connection-cut; before "
     "--expect's 1); the result is printed for 1 and 7-10; 130 Ctrl-C."
 )
+#: The most URLs read at once: each is a connection and a timeline held until the end.
+MAX_HOPS = 8
 #: The verdicts that say the answer is not a stream, each with its exit status.
 NOT_A_STREAM = {Verdict.ERROR: EXIT_ERROR_STATUS, Verdict.NOT_UPGRADED: EXIT_NOT_UPGRADED}
 
@@ -75,7 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         "what holds it back: the evidence and the fix.",
         epilog=EXIT_HELP,
     )
-    parser.add_argument("url", metavar="URL", help="an http://, https://, ws:// or wss:// URL")
+    parser.add_argument(
+        "targets",
+        nargs="+",
+        metavar="[NAME=]URL",
+        help="an http://, https://, ws:// or wss:// URL; several (origin=URL edge=URL ...) are read at the "
+        "same instant, each with its own request, and compared: the first hop where the stream changes shape",
+    )
     parser.add_argument("--header", "-H", type=header, action="append", default=[], help="'Name: value' (repeatable)")
     parser.add_argument(
         "--sensitive-header",
@@ -109,15 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def ask_of(args: argparse.Namespace) -> Ask:
-    parts = urlsplit(args.url)
+def ask_of(args: argparse.Namespace, url: str) -> Ask:
+    parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as error:
-        raise UsageError(f"{args.url!r} is not a URL: {error}") from None
+        raise UsageError(f"{url!r} is not a URL: {error}") from None
     if parts.scheme not in SCHEMES or not parts.hostname:
         allowed = "http://, https://, ws:// or wss://"
-        raise UsageError(f"URL must be {allowed} and name a host, not {args.url!r}{scheme_hint(args.url)}")
+        raise UsageError(f"URL must be {allowed} and name a host, not {url!r}{scheme_hint(url)}")
     data = body_of(args.data)
     method = args.method or ("POST" if data is not None else "GET")
     if data is not None and method == "GET":
@@ -125,7 +134,7 @@ def ask_of(args: argparse.Namespace) -> Ask:
     if parts.scheme in ("ws", "wss") and method != "GET":
         raise UsageError("a WebSocket opens with a GET: --method POST and --data do not apply")
     return Ask(
-        args.url,
+        url,
         method,
         tuple(args.header),
         data,
@@ -148,7 +157,10 @@ def body_of(data: str | None) -> bytes | None:
 
 
 def diagnose(args: argparse.Namespace) -> int:
-    ask = ask_of(args)
+    targets = [split_target(text) for text in args.targets]
+    if len(targets) > 1:
+        return diagnose_hops(args, targets)
+    ask = ask_of(args, targets[0][1])
     try:
         diagnosis = Diagnosis.of(asyncio.run(exchange(ask)))
     except Failure as failure:
@@ -162,24 +174,70 @@ def diagnose(args: argparse.Namespace) -> int:
     return exit_status(diagnosis, args.expect)
 
 
-def exit_status(diagnosis: Diagnosis, expect: str | None) -> int:
+def exit_status(diagnosis: Diagnosis, expect: str | None, hop: str = "") -> int:
     """The outcome for a script: an answer that is not a stream has its own status (unless
-    --expect asked for that very verdict), before --expect's 1 and the bounds' 7."""
+    --expect asked for that very verdict), before --expect's 1 and the bounds' 7. `hop`
+    names the hop in what is said, when there are several."""
     verdict = diagnosis.judgement.verdict
+    who = f"{PROG}: {hop}: " if hop else f"{PROG}: "
     if expect and verdict.value != expect:
-        say(f"{PROG}: expected {expect}, got {verdict.value}", file=sys.stderr)
+        say(f"{who}expected {expect}, got {verdict.value}", file=sys.stderr)
     if verdict in NOT_A_STREAM and verdict.value != expect:
-        say(f"{PROG}: {diagnosis.judgement.reason}", file=sys.stderr)
+        say(f"{who}{diagnosis.judgement.reason}", file=sys.stderr)
         return NOT_A_STREAM[verdict]
     if diagnosis.exchange.ending is Ending.CUT:
-        say(f"{PROG}: the connection was cut before the stream was whole", file=sys.stderr)
+        say(f"{who}the connection was cut before the stream was whole", file=sys.stderr)
         return EXIT_CUT
     if expect and verdict.value != expect:
         return EXIT_FAILED
     if diagnosis.exchange.stopped_by:
-        say(f"{PROG}: {diagnosis.exchange.stopped_by}", file=sys.stderr)
+        say(f"{who}{diagnosis.exchange.stopped_by}", file=sys.stderr)
         return EXIT_TOO_LARGE
     return EXIT_OK
+
+
+def diagnose_hops(args: argparse.Namespace, targets: list[tuple[str | None, str]]) -> int:
+    """Every hop read at the same instant, each shown, then where the stream changes shape.
+    The status is the first hop's that is not 0, in the order given (--expect applies to
+    every hop, and the ones that failed it are named)."""
+    if len(targets) > MAX_HOPS:
+        raise UsageError(f"at most {MAX_HOPS} URLs at once, not {len(targets)}")
+    asks = [ask_of(args, url) for _, url in targets]
+    results = asyncio.run(_exchanges(asks))
+    hops = [
+        Hop(name, ask.url, failure=result) if isinstance(result, Failure) else Hop(name, ask.url, Diagnosis.of(result))
+        for name, ask, result in zip(hop_names(targets), asks, results, strict=True)
+    ]
+    comparison = compare(hops)
+    if args.json:
+        json.dump({"hops": [hop.as_json() for hop in hops], "comparison": comparison.as_json()}, sys.stdout, indent=2)
+        print()
+    else:
+        for hop in hops:
+            said = text_lines(hop.diagnosis) if hop.diagnosis else [f"{hop.url}", f"  failed: {hop.failure}"]
+            say(f"== {hop.name}", *said, "")
+        say(*hop_lines(comparison))
+    statuses = []
+    for hop in hops:
+        if hop.failure is not None:
+            say(f"{PROG}: {hop.name}: {hop.failure}", file=sys.stderr)
+            statuses.append(hop.failure.exit_code)
+        else:
+            assert hop.diagnosis is not None
+            statuses.append(exit_status(hop.diagnosis, args.expect, hop.name))
+    missed = [hop.name for hop, status in zip(hops, statuses, strict=True) if status == EXIT_FAILED]
+    if missed:
+        say(f"{PROG}: --expect {args.expect} failed at {', '.join(missed)}", file=sys.stderr)
+    return next((status for status in statuses if status), EXIT_OK)
+
+
+async def _exchanges(asks: list[Ask]) -> list[Exchange | Failure]:
+    """Every exchange at once; a hop that fails is a result, not the end of the others."""
+    results = await asyncio.gather(*(exchange(ask) for ask in asks), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, Failure):
+            raise result
+    return [result for result in results if not isinstance(result, BaseException) or isinstance(result, Failure)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,113 @@
+"""`diagnose [NAME=]URL [NAME=]URL ...`: the same stream read at several places at the same
+instant, and the first hop where it changes shape, over real parts: the app's own stream
+directly and through real nginx, buffering it (it ignores the app's X-Accel-Buffering) or
+not (the documented config)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from app.client.diagnose.hops import hop_names, split_target
+from app.exits import EXIT_FAILED, EXIT_OK
+from tests.nginx import RunningNginx, adapt, documented_config, require_nginx, run_nginx
+from tests.processes import PROJECT_ROOT, free_port
+
+STREAM = "/chunked?count=5&interval=0.3"
+
+
+@pytest.mark.parametrize(
+    ("text", "split"),
+    [
+        ("origin=http://127.0.0.1:8080/sse", ("origin", "http://127.0.0.1:8080/sse")),
+        ("http://127.0.0.1/x?a=b", (None, "http://127.0.0.1/x?a=b")),
+        ("edge-1.eu=https://cdn.example/x?y=z", ("edge-1.eu", "https://cdn.example/x?y=z")),
+        ("wss://h/ws?token=a=b", (None, "wss://h/ws?token=a=b")),
+    ],
+)
+def test_a_target_may_be_named(text: str, split: tuple[str | None, str]) -> None:
+    assert split_target(text) == split
+
+
+def test_unnamed_hops_are_named_by_host_or_by_place_when_hosts_repeat() -> None:
+    assert hop_names([(None, "http://a:1/"), ("edge", "http://b/")]) == ["a:1", "edge"]
+    assert hop_names([(None, "http://a/x"), (None, "http://a/y")]) == ["hop 1", "hop 2"]
+
+
+def nginx_in_front(server: TestServer, tmp_path: Path, buffering: bool) -> Iterator[RunningNginx]:
+    port = free_port()
+    config = adapt(documented_config(), listen_port=port, upstream_port=server.port)
+    if buffering:  # nginx with its default buffering, deaf to the app's X-Accel-Buffering: no
+        config = config.replace("location / {\n", "location / {\n        proxy_ignore_headers X-Accel-Buffering;\n", 1)
+    with run_nginx(require_nginx(), tmp_path / "nginx", config, port) as nginx:
+        yield nginx
+
+
+@pytest.fixture
+def buffering_nginx(server: TestServer, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from nginx_in_front(server, tmp_path, buffering=True)
+
+
+@pytest.fixture
+def streaming_nginx(server: TestServer, tmp_path: Path) -> Iterator[RunningNginx]:
+    yield from nginx_in_front(server, tmp_path, buffering=False)
+
+
+async def diagnose(*argv: str) -> tuple[int, dict[str, Any], str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "diagnose",
+        *argv,
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, json.loads(out) if out.startswith(b"{") else {}, out.decode() + err.decode()
+
+
+async def test_the_hop_that_buffers_is_named_with_its_likely_cause(
+    server: TestServer, buffering_nginx: RunningNginx
+) -> None:
+    origin, edge = f"origin=http://127.0.0.1:{server.port}{STREAM}", f"nginx={buffering_nginx.make_url(STREAM)}"
+    status, document, said = await diagnose("--json", origin, edge)
+    assert status == EXIT_OK, said
+    comparison = document["comparison"]
+    assert comparison["verdicts"] == {"origin": "progressive", "nginx": "buffered"}
+    assert (comparison["after"], comparison["changed_at"]) == ("origin", "nginx")
+    # The documented config gzips streams too: nginx's hop is held by its buffer and its gzip.
+    nginx = document["hops"][1]
+    assert comparison["likely"] == nginx["causes"][0]
+    assert "proxy-buffering" in [cause["id"] for cause in nginx["causes"]]
+    assert [hop["name"] for hop in document["hops"]] == ["origin", "nginx"]
+    assert all(hop["messages"] == 5 for hop in document["hops"])
+
+
+async def test_hops_that_all_stream_name_no_hop_and_expect_holds_for_each(
+    server: TestServer, streaming_nginx: RunningNginx
+) -> None:
+    status, _, said = await diagnose(
+        "--expect", "progressive", f"http://127.0.0.1:{server.port}{STREAM}", streaming_nginx.make_url(STREAM)
+    )
+    assert status == EXIT_OK, said
+    assert "every hop progressive: no hop changes the stream's shape" in said
+
+
+async def test_expect_names_each_hop_that_failed_it(server: TestServer, buffering_nginx: RunningNginx) -> None:
+    origin, edge = f"http://127.0.0.1:{server.port}{STREAM}", f"edge={buffering_nginx.make_url(STREAM)}"
+    status, _, said = await diagnose("--expect", "progressive", origin, edge)
+    assert status == EXIT_FAILED, said
+    assert "--expect progressive failed at edge" in said
+    assert f"the stream changes shape between 127.0.0.1:{server.port} and edge — likely " in said
