@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -111,3 +112,31 @@ async def test_expect_names_each_hop_that_failed_it(server: TestServer, bufferin
     assert status == EXIT_FAILED, said
     assert "--expect progressive failed at edge" in said
     assert f"the stream changes shape between 127.0.0.1:{server.port} and edge — likely " in said
+
+
+async def test_junit_has_a_case_per_hop_and_a_failure_carrying_the_verdict_causes_and_fix(
+    server: TestServer, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.xml"
+    base = f"http://127.0.0.1:{server.port}/sse?count=3&interval=0.2"
+    status, _, said = await diagnose("--junit", str(report), "--expect", "progressive", base, f"gzip={base}&via=gzip")
+    assert status == EXIT_FAILED, said
+    suite = ElementTree.parse(report).getroot()
+    assert (suite.tag, suite.get("tests"), suite.get("failures")) == ("testsuite", "2", "1")
+    healthy, held = suite.findall("testcase")
+    assert healthy.get("name") == f"127.0.0.1:{server.port}" and healthy.find("failure") is None
+    failure = held.find("failure")
+    assert held.get("name") == "gzip" and failure is not None
+    assert failure.get("message", "").startswith("buffered: ") and failure.get("message", "").endswith(
+        "(expected progressive)"
+    )
+    assert "[compression]" in (failure.text or "") and "fix: do not compress streams" in (failure.text or "")
+
+
+async def test_junit_for_one_url_that_is_not_reached_is_one_failed_case(tmp_path: Path) -> None:
+    report = tmp_path / "report.xml"
+    status, _, said = await diagnose("--junit", str(report), f"http://127.0.0.1:{free_port()}/sse")
+    assert status == 3, said
+    (case,) = ElementTree.parse(report).getroot().findall("testcase")
+    failure = case.find("failure")
+    assert failure is not None and failure.get("type") == "exit 3" and "nothing listens" in (failure.text or "")

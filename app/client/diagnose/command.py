@@ -27,6 +27,7 @@ from ..options import (
     scheme_hint,
 )
 from ..terminal import say
+from . import junit
 from .connection import Failure
 from .exchange import Ending, Exchange
 from .fetch import MAX_REDIRECTS, Ask, exchange
@@ -110,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--insecure", "-k", action="store_true", help="do not verify the TLS certificate")
     parser.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
     parser.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write a JUnit XML report to FILE: one test case per URL, failed when the status is not 0 "
+        "(the verdict, causes and fixes in its text)",
+    )
+    parser.add_argument(
         "--expect",
         choices=[verdict.value for verdict in Verdict],
         help="a check for CI: exit 1 unless the verdict is this one (8 for an error status, 9 for a "
@@ -160,18 +168,31 @@ def diagnose(args: argparse.Namespace) -> int:
     targets = [split_target(text) for text in args.targets]
     if len(targets) > 1:
         return diagnose_hops(args, targets)
-    ask = ask_of(args, targets[0][1])
+    name, url = targets[0]
+    ask = ask_of(args, url)
     try:
         diagnosis = Diagnosis.of(asyncio.run(exchange(ask)))
     except Failure as failure:
         say(f"{PROG}: {failure}", file=sys.stderr)
+        write_junit(args, [junit.Case(name or url, url, failure.exit_code, failure=str(failure))])
         return failure.exit_code
     if args.json:
         json.dump(diagnosis.as_json(), sys.stdout, indent=2)  # written as it is encoded: a timeline may be long
         print()
     else:
         say(*text_lines(diagnosis))
-    return exit_status(diagnosis, args.expect)
+    status = exit_status(diagnosis, args.expect)
+    write_junit(args, [junit.Case(name or url, url, status, diagnosis)])
+    return status
+
+
+def write_junit(args: argparse.Namespace, cases: list[junit.Case]) -> None:
+    if args.junit is None:
+        return
+    try:
+        junit.write(args.junit, cases, args.expect)
+    except OSError as error:
+        raise UsageError(f"--junit {args.junit}: {error.strerror or error}") from None
 
 
 def exit_status(diagnosis: Diagnosis, expect: str | None, hop: str = "") -> int:
@@ -225,6 +246,13 @@ def diagnose_hops(args: argparse.Namespace, targets: list[tuple[str | None, str]
         else:
             assert hop.diagnosis is not None
             statuses.append(exit_status(hop.diagnosis, args.expect, hop.name))
+    write_junit(
+        args,
+        [
+            junit.Case(hop.name, hop.url, status, hop.diagnosis, str(hop.failure or ""))
+            for hop, status in zip(hops, statuses, strict=True)
+        ],
+    )
     missed = [hop.name for hop, status in zip(hops, statuses, strict=True) if status == EXIT_FAILED]
     if missed:
         say(f"{PROG}: --expect {args.expect} failed at {', '.join(missed)}", file=sys.stderr)
