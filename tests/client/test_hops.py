@@ -6,6 +6,7 @@ not (the documented config)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from xml.etree import ElementTree
 import pytest
 from aiohttp.test_utils import TestServer
 
+from app.client.diagnose import fleet
 from app.client.diagnose.hops import hop_names, split_target
 from app.exits import EXIT_FAILED, EXIT_OK
 from tests.nginx import RunningNginx, adapt, documented_config, require_nginx, run_nginx
@@ -140,3 +142,58 @@ async def test_junit_for_one_url_that_is_not_reached_is_one_failed_case(tmp_path
     (case,) = ElementTree.parse(report).getroot().findall("testcase")
     failure = case.find("failure")
     assert failure is not None and failure.get("type") == "exit 3" and "nothing listens" in (failure.text or "")
+
+
+async def test_a_fleet_from_a_file_is_checked_each_against_its_own_expectation(
+    server: TestServer, tmp_path: Path
+) -> None:
+    base = f"http://127.0.0.1:{server.port}"
+    listed = tmp_path / "fleet.txt"
+    listed.write_text(
+        "# streams we ship\n"
+        f"healthy={base}/sse?count=3&interval=0.2 progressive\n"
+        f"gz={base}/sse?count=3&interval=0.2&via=gzip progressive\n"
+        "\n"
+        f"{base}/non-chunked?count=2&interval=0.2 buffered\n"
+    )
+    report = tmp_path / "report.xml"
+    status, _, said = await diagnose("--from", str(listed), "--junit", str(report))
+    assert status == EXIT_FAILED, said
+    assert "ok    healthy: progressive, expected progressive" in said
+    assert "FAIL  gz: buffered (compression), expected progressive" in said
+    assert "2 of 3 passed" in said
+    suite = ElementTree.parse(report).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+
+
+@pytest.mark.parametrize(
+    ("listed", "said"),
+    [
+        ("http://127.0.0.1:9/ fastest\n", "fleet.txt:1: a line is [NAME=]URL [VERDICT]"),
+        ("# nothing\n\n", "fleet.txt: no URL to check"),
+        ("ok=http://127.0.0.1:9/\nftp://x/ progressive\n", "fleet.txt:2: URL must be http://"),
+    ],
+)
+async def test_a_fleet_file_it_cannot_read_is_a_usage_error_naming_the_line(
+    tmp_path: Path, listed: str, said: str
+) -> None:
+    path = tmp_path / "fleet.txt"
+    path.write_text(listed)
+    status, _, output = await diagnose("--from", str(path))
+    assert status == 2 and said in output, output
+
+
+async def test_a_fleet_is_checked_no_more_than_its_bound_at_a_time() -> None:
+    running, most = 0, 0
+
+    async def job(index: int) -> int:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0)  # let every other job that may start, start
+        running -= 1
+        return index
+
+    jobs = [functools.partial(job, index) for index in range(3 * fleet.CONCURRENT)]
+    assert await fleet.bounded(jobs) == list(range(3 * fleet.CONCURRENT))  # results in order
+    assert most == fleet.CONCURRENT

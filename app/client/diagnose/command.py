@@ -12,6 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from ..options import (
     scheme_hint,
 )
 from ..terminal import say
-from . import junit
+from . import fleet, junit
 from .connection import Failure
 from .exchange import Ending, Exchange
 from .fetch import MAX_REDIRECTS, Ask, exchange
@@ -81,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "targets",
-        nargs="+",
+        nargs="*",
         metavar="[NAME=]URL",
         help="an http://, https://, ws:// or wss:// URL; several (origin=URL edge=URL ...) are read at the "
         "same instant, each with its own request, and compared: the first hop where the stream changes shape",
@@ -110,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_size_options(parser, "bytes of body read at most (a stream still going then is judged on what arrived)")
     parser.add_argument("--insecure", "-k", action="store_true", help="do not verify the TLS certificate")
     parser.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
+    parser.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        metavar="FILE",
+        help=f"check the URLs FILE lists, one per line as [NAME=]URL [VERDICT] (its own --expect; # comments), "
+        f"at most {fleet.MAX_TARGETS}, {fleet.CONCURRENT} at a time",
+    )
     parser.add_argument(
         "--junit",
         type=Path,
@@ -165,6 +174,12 @@ def body_of(data: str | None) -> bytes | None:
 
 
 def diagnose(args: argparse.Namespace) -> int:
+    if args.from_file is not None:
+        if args.targets:
+            raise UsageError("give URLs or --from FILE, not both")
+        return diagnose_fleet(args)
+    if not args.targets:
+        raise UsageError("give a URL (or several, or --from FILE)")
     targets = [split_target(text) for text in args.targets]
     if len(targets) > 1:
         return diagnose_hops(args, targets)
@@ -257,6 +272,67 @@ def diagnose_hops(args: argparse.Namespace, targets: list[tuple[str | None, str]
     if missed:
         say(f"{PROG}: --expect {args.expect} failed at {', '.join(missed)}", file=sys.stderr)
     return next((status for status in statuses if status), EXIT_OK)
+
+
+def diagnose_fleet(args: argparse.Namespace) -> int:
+    """Every URL the file lists, checked 8 at a time against its own expectation (or
+    --expect): a line each, in the file's order, then how many passed."""
+    targets = fleet.read(args.from_file)
+    asks = []
+    for target in targets:
+        try:
+            asks.append(ask_of(args, target.url))
+        except UsageError as error:
+            raise UsageError(f"{args.from_file}:{target.line}: {error}") from None
+    results = asyncio.run(fleet.bounded([partial(_one, ask) for ask in asks]))
+    rows, cases, statuses = [], [], []
+    for target, result in zip(targets, results, strict=True):
+        name, expect = target.name or target.url, target.expect or args.expect
+        diagnosis: Diagnosis | None
+        if isinstance(result, Failure):
+            diagnosis, failed, status = None, str(result), result.exit_code
+            say(f"{PROG}: {name}: {failed}", file=sys.stderr)
+        else:
+            diagnosis, failed = Diagnosis.of(result), ""
+            status = exit_status(diagnosis, expect, name)
+        statuses.append(status)
+        cases.append(junit.Case(name, target.url, status, diagnosis, failed))
+        rows.append((name, expect, status, diagnosis, failed))
+    if args.json:
+        listed = [
+            {
+                "name": name,
+                "expect": expect,
+                "status": status,
+                **(diagnosis.as_json() if diagnosis else {"error": failed}),
+            }
+            for name, expect, status, diagnosis, failed in rows
+        ]
+        json.dump({"targets": listed}, sys.stdout, indent=2)
+        print()
+    else:
+        passed = sum(1 for status in statuses if status == 0)
+        say(*(fleet_row(*row) for row in rows), "", f"{passed} of {len(rows)} passed")
+    write_junit(args, cases)
+    return next((status for status in statuses if status), EXIT_OK)
+
+
+def fleet_row(name: str, expect: str | None, status: int, diagnosis: Diagnosis | None, failed: str) -> str:
+    """`ok    name: progressive, expected progressive`, or `FAIL  name: buffered (compression)`."""
+    if diagnosis is None:
+        outcome = f"failed: {failed}"
+    else:
+        causes = ", ".join(finding.id for finding in diagnosis.causes)
+        outcome = diagnosis.judgement.verdict.value + (f" ({causes})" if causes else "")
+    wanted = f", expected {expect}" if expect else ""
+    return f"{'ok  ' if status == 0 else 'FAIL'}  {name}: {outcome}{wanted}"
+
+
+async def _one(ask: Ask) -> Exchange | Failure:
+    try:
+        return await exchange(ask)
+    except Failure as failure:
+        return failure
 
 
 async def _exchanges(asks: list[Ask]) -> list[Exchange | Failure]:
