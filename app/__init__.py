@@ -6,14 +6,21 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .checks import StreamCheckFailed, check_stream, diagnose
     from .server.factory import create_app
     from .server.settings import Settings
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["Settings", "StreamCheckFailed", "check_stream", "create_app", "diagnose"]
 
 #: Imported on first use, not with the package: the terminal commands (`compare`,
 #: `diagnose`, `raw`, every `--help`) never load the web app and its templates.
-_LAZY = {"create_app": ".server.factory", "Settings": ".server.settings"}
+_LAZY = {
+    "create_app": ".server.factory",
+    "Settings": ".server.settings",
+    "diagnose": ".checks",
+    "check_stream": ".checks",
+    "StreamCheckFailed": ".checks",
+}
 
 
 def __getattr__(name: str) -> Any:
