@@ -11,7 +11,7 @@
 // those plus its transfer framing (wire.js), null where the page cannot know it (a culprit).
 
 import { framerFor, splitTextStamp } from "./framing.js";
-import { codingRefusal, culpritHolds, httpUrl } from "./registry.js";
+import { codingRefusal, httpUrl } from "./registry.js";
 import { chunkFraming, chunkedWire, LAST_CHUNK, sseWire, utf8Length, wsWire } from "./wire.js";
 import { readYours } from "./yours-reader.js";
 
@@ -19,8 +19,6 @@ const PING_INTERVAL_MS = 500;
 /** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
 const FRUITLESS_RECONNECTS = 3;
 const PING_PREFIX = "ping ";
-/** A connection closed this close to a whole idle timeout after the request was the idle timeout's. */
-const IDLE_SHARE = 0.8;
 
 const now = () => performance.now();
 
@@ -54,26 +52,6 @@ async function explainFailure(url, headers = {}) {
   }
 }
 
-/**
- * Who closed a connection before any head came, when the page can tell: the idle timeout its URL
- * asked for (a culprit that holds the head keeps the wire silent); else "". `waitedMs`: from the
- * request to the close, when one request is meant.
- */
-function idleClosed(spec, url, waitedMs = Infinity) {
-  const idle = Number(new URL(url, self.location.href).searchParams.get("idle"));
-  if (!(idle > 0) || waitedMs < IDLE_SHARE * idle * 1000) return "";
-  const held = culpritHolds(spec) ? `: ${spec.via} holds the head with the body, so nothing reached the wire` : "";
-  return `by the idle timeout (idle ${idle} s)${held}`;
-}
-
-/** Why a request got no answer, when the page can tell (a coding refused here, the idle timeout), else "". */
-function noHead(spec, url, waitedMs) {
-  const refused = codingRefusal(spec, url);
-  if (refused) return refused;
-  const idle = idleClosed(spec, url, waitedMs);
-  return idle && `no answer: the connection was closed ${Math.round(waitedMs)} ms after the request, before any head came, ${idle}`;
-}
-
 /** Reads the body to its end; returns [the time, the body's bytes after its last message]. */
 async function pump(response, framer, sink) {
   const reader = response.body.getReader();
@@ -99,7 +77,6 @@ export async function readHttp({ url, signal, sink, spec, stamped }) {
     messages += 1;
     sink.message(text, stamp, t, null, raw, wireOf(raw));
   };
-  const asked = now();
   try {
     const response = await fetch(url, { signal, cache: "no-store" });
     const t = now();
@@ -117,7 +94,8 @@ export async function readHttp({ url, signal, sink, spec, stamped }) {
   } catch (error) {
     if (signal.aborted) return;
     const t = now();
-    if (!opened) return sink.failed(t, { status: 0, message: noHead(spec, url, t - asked) || error.message, param: null });
+    // A coding this browser refuses fails before any head: said in words, not as "Failed to fetch".
+    if (!opened) return sink.failed(t, { status: 0, message: codingRefusal(spec, url) || error.message, param: null });
     sink.dropped(t);
     const why = `the body broke off after ${messages} ${messages === 1 ? "message" : "messages"} (${error.name}: ${error.message})`;
     sink.failed(t, { status: 0, message: why, param: null });
@@ -174,7 +152,7 @@ export function readSse({ url, signal, sink, spec, stamped, expected }) {
         connected = false;
         if (fruitless >= FRUITLESS_RECONNECTS) finish(() => sink.failed(t, nothingGetsThrough(fruitless)));
         // Closed before any head, again and again: EventSource would retry forever.
-        else if (headless >= FRUITLESS_RECONNECTS) finish(() => sink.failed(t, neverAnswered(headless, spec ?? {}, url)));
+        else if (headless >= FRUITLESS_RECONNECTS) finish(() => sink.failed(t, neverAnswered(headless)));
         return;
       }
       const why = await explainFailure(url, lastId ? { "Last-Event-ID": lastId } : {});
@@ -190,9 +168,8 @@ function nothingGetsThrough(connections) {
   return { status: 0, message, param: null };
 }
 
-function neverAnswered(connections, spec, url) {
-  const idle = idleClosed(spec, url);
-  const message = `${connections} connections in a row were closed before any head came${idle ? `, ${idle}` : ""}; ` +
+function neverAnswered(connections) {
+  const message = `${connections} connections in a row were closed before any head came; ` +
     "EventSource would try again forever";
   return { status: 0, message, param: null };
 }

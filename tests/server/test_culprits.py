@@ -166,6 +166,14 @@ async def test_the_emulated_proxy_holds_the_head_with_the_body_as_real_nginx_doe
     ("/chunked", "drop=1.5", "drop"),
     ("/non-chunked", "drop=2", "drop"),
     ("/ws", "via=proxy", "via"),
+    ("/ws", "via=size-proxy", "via"),
+    ("/non-chunked", "via=middleware", "via"),
+    ("/chunked", "heartbeat=1", "heartbeat"),
+    ("/ndjson", "heartbeat=1", "heartbeat"),
+    ("/non-chunked", "heartbeat=1", "heartbeat"),
+    ("/sse", "heartbeat=0.01", "heartbeat"),
+    ("/sse", "idle=0", "idle"),
+    ("/ws", "idle=5000", "idle"),
 ])  # fmt: skip
 async def test_a_culprit_or_fault_where_it_does_not_apply_is_refused_by_name(
     server: TestServer, session: aiohttp.ClientSession, path: str, query: str, param: str

@@ -12,7 +12,6 @@ import asyncio
 import time
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 
 from app.culprits import PROXY_BLOCK_BYTES
@@ -97,24 +96,6 @@ async def test_a_buffered_body_that_takes_longer_than_the_idle_timeout_is_answer
         assert response.status == 504
         assert (await response.json())["param"] == "idle"
     assert time.monotonic() - started < INTERVAL * 3
-
-
-@pytest.mark.parametrize(("path", "query", "param"), [
-    ("/chunked", "heartbeat=1", "heartbeat"),
-    ("/ndjson", "heartbeat=1", "heartbeat"),
-    ("/non-chunked", "heartbeat=1", "heartbeat"),
-    ("/sse", "heartbeat=0.01", "heartbeat"),
-    ("/sse", "idle=0", "idle"),
-    ("/ws", "idle=5000", "idle"),
-    ("/ws", "via=size-proxy", "via"),
-    ("/non-chunked", "via=middleware", "via"),
-])  # fmt: skip
-async def test_a_fault_out_of_bounds_or_where_it_cannot_apply_is_refused_by_name(
-    server: TestServer, session: aiohttp.ClientSession, path: str, query: str, param: str
-) -> None:
-    async with session.get(f"{server.make_url(path)}?{query}") as response:
-        assert response.status == 400
-        assert (await response.json())["param"] == param
 
 
 async def test_the_middleware_sends_head_and_body_at_the_end_with_a_length(

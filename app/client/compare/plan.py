@@ -18,7 +18,6 @@ __all__ = [
     "Applies",
     "PlanError",
     "StreamPlan",
-    "drop_applies",
     "fault_applies",
     "plan_streams",
     "via_applies",
@@ -88,10 +87,6 @@ def fault_applies(name: str) -> Applies:
         return endpoint.transport in transports
 
     return applies
-
-
-def drop_applies(endpoint: Endpoint) -> bool:
-    return fault_applies("drop")(endpoint)
 
 
 def plan_streams(

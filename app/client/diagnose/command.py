@@ -239,7 +239,7 @@ def diagnose_hops(args: argparse.Namespace, targets: list[tuple[str | None, str]
     if len(targets) > MAX_HOPS:
         raise UsageError(f"at most {MAX_HOPS} URLs at once, not {len(targets)}")
     asks = [ask_of(args, url) for _, url in targets]
-    results = asyncio.run(_exchanges(asks))
+    results = asyncio.run(fleet.bounded([partial(_one, ask) for ask in asks], at_once=len(asks)))
     hops = [
         Hop(name, ask.url, failure=result) if isinstance(result, Failure) else Hop(name, ask.url, Diagnosis.of(result))
         for name, ask, result in zip(hop_names(targets), asks, results, strict=True)
@@ -329,19 +329,12 @@ def fleet_row(name: str, expect: str | None, status: int, diagnosis: Diagnosis |
 
 
 async def _one(ask: Ask) -> Exchange | Failure:
+    """The exchange, or the Failure that stopped it: one URL that fails is a result, not the
+    end of the others."""
     try:
         return await exchange(ask)
     except Failure as failure:
         return failure
-
-
-async def _exchanges(asks: list[Ask]) -> list[Exchange | Failure]:
-    """Every exchange at once; a hop that fails is a result, not the end of the others."""
-    results = await asyncio.gather(*(exchange(ask) for ask in asks), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, Failure):
-            raise result
-    return [result for result in results if not isinstance(result, BaseException) or isinstance(result, Failure)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

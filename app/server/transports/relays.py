@@ -19,7 +19,8 @@ class Relay(Protocol):
     #: The response's head waits for the first bytes the relay lets go, as a buffering
     #: proxy's does (nginx sends a head under 1460 bytes only with its first block).
     holds_head: bool
-    #: The head goes only at the end, with a Content-Length: the body was read whole.
+    #: The head goes only at the end, with a Content-Length: the body was read whole (such a
+    #: relay holds the head too).
     whole_response: bool
 
     def feed(self, data: bytes | memoryview, whole: bool = True) -> bytes:

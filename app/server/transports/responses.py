@@ -74,7 +74,7 @@ def stream_response(
 
 
 def holds_head(relay: Relay | None) -> bool:
-    return relay is not None and (relay.holds_head or relay.whole_response)
+    return relay is not None and relay.holds_head
 
 
 async def begin(request: web.Request, response: web.StreamResponse, relay: Relay | None) -> None:
