@@ -56,7 +56,7 @@ from tests.stacks.harness import assert_all, locate, measure_all, require
 
 #: One group: under pytest-xdist's --dist loadgroup the module's tests share one worker, so
 #: its subjects start (and its lanes are measured) once.
-pytestmark = [pytest.mark.slow, pytest.mark.process, pytest.mark.xdist_group("emulations")]
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 #: The compressed lanes: 5 SSE events 300 ms apart (the lab's last interval ends it at 1.5 s).
 COUNT, INTERVAL = 5, 0.3
