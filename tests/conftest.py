@@ -76,19 +76,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.process)
         if item.nodeid.startswith(SLOW_FILES):
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(process_group(item.nodeid)))
-
-
-#: What takes the whole machine on purpose (stress tests, the benchmark, a build) and what
-#: times a browser: run in one test process, one after another, so that with the suite in two
-#: processes (pytest-xdist) no stress test runs beside a browser's timing, or another stress
-#: test. Everything else keeps its module in one process (a module's servers start once).
-MACHINE_FILES = ("tests/browser/", "tests/server/test_abuse_", "tests/bench/", "tests/test_install.py")
-
-
-def process_group(nodeid: str) -> str:
-    module = nodeid.split("::", 1)[0]
-    return "machine" if module.startswith(MACHINE_FILES) else module
 
 
 @pytest.fixture
