@@ -1,6 +1,6 @@
-"""The dashboard page, rendered once per distinct `?stream=` and served from memory.
+"""The dashboard page, rendered once per distinct set of `?stream=` and served from memory.
 
-The page is the same for everyone who asks with the same `?stream=`: the rest of what it
+The page is the same for everyone who asks with the same `?stream=` values: the rest of what it
 shows is the registry, fixed for the life of the process. Rendering it took ~2.4 ms of
 CPU for ~110 KB, so a crowd asking for it, or 2,000 clients pipelining requests for it
 and never reading, held the server for tens of seconds; from memory an answer costs what
@@ -8,7 +8,7 @@ aiohttp's own handling of a request costs (~0.13 ms), and answers take turns wit
 streams, so a flood of them is spread over passes of the loop.
 
 Only bodies are kept, never headers: the Content-Security-Policy names the port the
-request came to and the `?stream=` origin, and security.py adds it to this page as to
+request came to and the `?stream=` origins, and security.py adds it to this page as to
 every other. A template edited while the server runs shows after a restart."""
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from aiohttp.helpers import ETAG_ANY, ETag
 from ..differences import differences_document
 from ..endpoints import ENDPOINTS, culprits_document
 from ..params import MAX_DURATION_SECONDS, bounds_document
+from ..targets import MAX_HOPS
 from .keys import turns_key
-from .yours import stream_url
+from .yours import Stream, page_streams
 
-#: Pages for distinct `?stream=` URLs kept at once (each coding counts as one). Anyone may
+#: Pages for distinct `?stream=` sets kept at once (each coding counts as one). Anyone may
 #: ask for any number of distinct URLs: past the bound the least recently served goes.
 MAX_STREAM_PAGES = 32
 #: What those pages may hold together; one page is ~80 KB, its gzip ~12 KB. It stays that
@@ -43,16 +44,16 @@ GZIP = "gzip"
 
 
 class PageKey(NamedTuple):
-    """All a request changes on the page: the stream URL it may read, or that it asked for
-    one the page refuses (every refused value gives the same page)."""
+    """All a request changes on the page: the streams it may read, or that it asked for
+    some the page refuses (every refused set gives the same page)."""
 
-    stream: str | None
+    streams: tuple[Stream, ...]
     refused: bool
 
 
-def page_key(asked: str) -> PageKey:
-    stream = stream_url(asked)
-    return PageKey(stream, bool(asked) and stream is None)
+def page_key(asked: list[str]) -> PageKey:
+    streams = page_streams(asked)
+    return PageKey(streams or (), streams is None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ class Pages:
 
     def get(self, key: PageKey, coding: str | None) -> Representation:
         # Nothing here awaits, so a crowd asking at once still renders each page once.
-        fixed = key.stream is None
+        fixed = not key.streams
         found = self.fixed.get((key, coding)) if fixed else self.streams.get((key, coding))
         if found is None:
             found = self._make(key, coding)
@@ -135,8 +136,10 @@ def page_context(key: PageKey) -> dict[str, object]:
         "max_duration": MAX_DURATION_SECONDS,
         "differences": differences_document(list(dict.fromkeys(e.transport for e in ENDPOINTS))),
         **culprits_document(),
-        "stream": key.stream,
+        "streams": key.streams,
+        "stream_text": " ".join(stream.text for stream in key.streams),
         "stream_refused": key.refused,
+        "max_hops": MAX_HOPS,
     }
 
 
@@ -187,7 +190,7 @@ async def serve_page(request: web.Request, pages: Pages) -> web.StreamResponse:
     # requests for the page would otherwise all be answered in one pass of the loop.
     await request.app[turns_key].next()
     coding = GZIP if accepts_gzip(request.headers.get(hdrs.ACCEPT_ENCODING, "")) else None
-    page = pages.get(page_key(request.query.get("stream", "")), coding)
+    page = pages.get(page_key(request.query.getall("stream", [])), coding)
     # no-cache: a browser may keep the page but asks each time, and gets a 304 if unchanged.
     headers = {hdrs.ETAG: page.etag, hdrs.VARY: hdrs.ACCEPT_ENCODING, hdrs.CACHE_CONTROL: "no-cache"}
     if unchanged(request.if_none_match, page.etag):

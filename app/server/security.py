@@ -11,24 +11,24 @@ from .errors import answered, json_error
 from .hosts import parse_host
 from .keys import allowed_hosts_key, settings_key
 from .origins import is_dashboard_origin
-from .yours import stream_origin, stream_url
+from .yours import page_streams, stream_origins
 
 CORS_EXPOSED = "Content-Type, Content-Length"
 #: A worker obeys the policy its own script came with, not its page's: scripts get one too
 #: (a page's module scripts ignore it), so the stream worker's fetches are policed as well.
 POLICED_TYPES = ("text/html", "text/javascript", "application/javascript")
-#: Where `?stream=` may add the user's own origin: the page, and the worker that reads it.
+#: Where `?stream=` may add the user's own origins: the page, and the worker that reads them.
 STREAM_PAGES = ("/", "/static/js/stream-worker.js")
 
 
-def content_security_policy(port: int, stream_origin: str | None = None) -> str:
+def content_security_policy(port: int, stream_origins: tuple[str, ...] = ()) -> str:
     """Nothing inline, nothing from other hosts; streams may be read from this server's
     `*.localhost` lane names (one connection pool each) on its port. `'self'` covers the
     page's own WebSocket. Built from the validated port only: never from raw `Host`. With
-    `stream_origin` (already checked by `yours.stream_origin`), the page may read that one
-    origin too: the user's own stream.
+    `stream_origins` (already checked by `yours.stream_origin`), the page may read those
+    origins too: the user's own streams.
     """
-    extra = f" {stream_origin}" if stream_origin else ""
+    extra = "".join(f" {origin}" for origin in stream_origins)
     return "; ".join(
         (
             "default-src 'none'",
@@ -74,8 +74,8 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     if _media_type(response) in POLICED_TYPES:
         host = parse_host(request.headers.get(hdrs.HOST, ""))
         port = host.port if host is not None and host.port else (443 if request.scheme == "https" else 80)
-        asked = stream_url(request.query.get("stream", "")) if request.path in STREAM_PAGES else None
-        response.headers[hdrs.CONTENT_SECURITY_POLICY] = content_security_policy(port, asked and stream_origin(asked))
+        asked = page_streams(request.query.getall("stream", [])) if request.path in STREAM_PAGES else None
+        response.headers[hdrs.CONTENT_SECURITY_POLICY] = content_security_policy(port, stream_origins(asked or ()))
     origin = request.headers.get("Origin")
     if origin and is_dashboard_origin(origin, request, request.app[settings_key].host):
         response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin

@@ -1,14 +1,19 @@
-"""The page's "your stream" lane: the one URL a user asked the page to read, checked.
+"""The page's "your stream" lanes: the URLs a user asked the page to read, checked.
 
-The page may then connect to exactly that URL's origin (its Content-Security-Policy says
-so), and only on the page that asked: nothing is fetched by the server.
+One URL, or several places of one stream (`?stream=origin=URL&stream=edge=URL`, at most
+`MAX_HOPS`, named as `diagnose` names hops). The page may then connect to exactly those
+URLs' origins (its Content-Security-Policy says so), and only on the page that asked:
+nothing is fetched by the server.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from typing import NamedTuple
 from urllib.parse import urlsplit
+
+from ..targets import MAX_HOPS, hop_names, split_target
 
 #: Longer than any URL a person pastes; past it the value is refused, not cut.
 MAX_STREAM_URL = 2048
@@ -18,6 +23,34 @@ _HOST_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!
 SCHEMES = ("http", "https")
 #: A port the scheme implies is left out, as browsers leave it out of an origin.
 DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class Stream(NamedTuple):
+    """One URL the page reads: its name (the one given, else as diagnose names a hop), the
+    URL, and the `[NAME=]URL` text it was asked with."""
+
+    name: str
+    url: str
+    text: str
+
+
+def page_streams(asked: list[str]) -> tuple[Stream, ...] | None:
+    """The streams `?stream=` values ask for, in order (empty values ask for nothing), or
+    None when any of them is refused, or there are more than `MAX_HOPS`: a link is read
+    whole or not at all, so no lane of it goes missing unnoticed."""
+    asked = [text for text in asked if text]
+    if len(asked) > MAX_HOPS:
+        return None
+    targets = [split_target(text) for text in asked]
+    if any(stream_url(url) is None for _, url in targets):
+        return None
+    names = hop_names(targets)
+    return tuple(Stream(name, url, text) for name, (_, url), text in zip(names, targets, asked, strict=True))
+
+
+def stream_origins(streams: tuple[Stream, ...]) -> tuple[str, ...]:
+    """Each stream's origin once, in order: what the page's policy adds to connect-src."""
+    return tuple(dict.fromkeys(origin for s in streams if (origin := stream_origin(s.url)) is not None))
 
 
 def stream_url(text: str) -> str | None:

@@ -4,6 +4,7 @@
 
 import { PARAM_NAMES } from "./registry.js";
 import { yoursDocument } from "./yours.js";
+import { comparisonDocument } from "./hops.js";
 
 /** 2: per-stream `params` and `summary`, payload and wire bytes per message, the user agent. */
 export const EXPORT_FORMAT = 2;
@@ -95,6 +96,12 @@ function endpointHead(record, i) {
   };
 }
 
+/** Several of someone's own streams are hops of one: their comparison, as `diagnose --json` gives it. */
+function hopsOf(run) {
+  const yours = run.records.filter((record) => record.arrivals);
+  return yours.length > 1 ? { hops: comparisonDocument(yours) } : {};
+}
+
 /** The document without its messages. Times are ms since Run; `run.started_at` anchors them. */
 function runHead(run) {
   return {
@@ -112,6 +119,7 @@ function runHead(run) {
     // As typed (empty: each stream's default); each endpoint's `params` says what ran.
     params: run.params,
     ...(run.resolved ? { resolved: run.resolved } : {}),
+    ...hopsOf(run),
     endpoints: run.records.map(endpointHead),
   };
 }

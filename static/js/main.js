@@ -10,18 +10,22 @@ import { createSummary } from "./summary.js";
 import { createRunHistory } from "./history.js";
 import { el, setText } from "./dom.js";
 import { createControls } from "./controls.js";
-import { renderYours, wireYours, YOURS, yoursSpec } from "./yours.js";
+import { renderYours, wireYours, yoursSpecs } from "./yours.js";
+import { createHops } from "./hops.js";
 import { WIRE_EXPLAINED } from "./wire.js";
 
 const root = document.getElementById("app");
 const form = document.getElementById("controls");
 const buttons = Object.fromEntries(["run", "stop", "export-json", "export-csv"].map((id) => [id, document.getElementById(id)]));
 const status = document.getElementById("status");
-// The registry's lanes (what the URL's controls speak of), and with them someone's own stream.
+// The registry's lanes (what the URL's controls speak of), and with them someone's own stream
+// (or the same stream at each of its hops).
 const laneSpecs = readRegistry(root);
-const yours = yoursSpec(root);
-const specs = yours ? [yours, ...laneSpecs] : laneSpecs;
-const terminalVerdict = new URLSearchParams(location.search).get("terminal");
+const yours = yoursSpecs(root);
+const specs = [...yours, ...laneSpecs];
+// The terminal's verdict is of one URL: with several, each hop has its own.
+const terminalVerdict = yours.length === 1 ? new URLSearchParams(location.search).get("terminal") : null;
+const hops = yours.length > 1 ? createHops(document.getElementById("hops")) : null;
 const faults = readFaults(root);
 const faultNames = faults.map((fault) => fault.name);
 const lanesOk = lanesPossible(location);
@@ -51,21 +55,21 @@ function formState() {
   const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, form.elements[name].value.trim()]));
   const faultValues = Object.fromEntries(faultNames.map((name) => [name, form.elements[name].value.trim()]));
   const enabled = new Set(laneInputs.filter((input) => input.checked).map((input) => input.value));
-  if (yours) enabled.add(YOURS);
+  for (const spec of yours) enabled.add(spec.name);
   return { enabled, params, faults: faultValues, lanes: lanesOk && form.elements.lanes.checked };
 }
 
 function readPageState() {
   const state = readState(location.search, laneSpecs, faultNames);
-  if (yours) state.enabled.add(YOURS);
+  for (const spec of yours) state.enabled.add(spec.name);
   return state;
 }
 
-/** The controls' query, keeping the page's own stream (`stream`, `terminal`) as it was. */
+/** The controls' query, keeping the page's own streams (`stream`, `terminal`) as they were. */
 function withYours(query) {
   const current = new URLSearchParams(location.search);
   const kept = new URLSearchParams();
-  for (const key of ["stream", "terminal"]) if (current.has(key)) kept.set(key, current.get(key));
+  for (const key of ["stream", "terminal"]) for (const value of current.getAll(key)) kept.append(key, value);
   const text = kept.toString();
   if (!text) return query;
   return query ? `${query}&${text}` : `?${text}`;
@@ -167,6 +171,7 @@ function render() {
   for (const view of views) view.measure();
   run.records.forEach((record, i) => views[i].render(record, nowMs));
   run.records.forEach((record, i) => record.arrivals && renderYours(views[i].element, record, terminalVerdict));
+  hops?.render(run.records.filter((record) => record.arrivals));
   timeline.render(nowMs, running);
   // Whatever stopped the run (the button, a key), its line is drawn where it was stopped.
   timeline.markStopped(run.stopped ? (run.stopT ?? run.endT) : null);

@@ -5,6 +5,7 @@
 import { expectedCount, faultsFor, streamUrl } from "./registry.js";
 import { queuedMs } from "./resource-timing.js";
 import { LAST_CHUNK, utf8Length } from "./wire.js";
+import { askedStreams } from "./yours.js";
 
 export const SETTLED = new Set(["done", "error", "aborted"]);
 let worker = null;
@@ -151,13 +152,13 @@ function settleIfDone(run) {
 }
 
 /**
- * The worker obeys the policy its script was served with: asked with `stream=`, the server
- * lets it (like the page) read that one origin besides its own.
+ * The worker obeys the policy its script was served with: asked with the page's `stream=`
+ * values, the server lets it (like the page) read those origins besides its own.
  */
-function streamWorker(yoursUrl) {
+function streamWorker(asked = []) {
   if (!worker) {
     const script = new URL("./stream-worker.js", import.meta.url);
-    if (yoursUrl) script.searchParams.set("stream", yoursUrl);
+    for (const value of asked) script.searchParams.append("stream", value);
     worker = new Worker(script, { type: "module" });
     worker.onmessage = onWorkerMessage;
   }
@@ -209,7 +210,7 @@ export function startRun({ specs, params, faults, chosenFaults, location, lanes,
   run.now = () => performance.timeOrigin + performance.now() - run.epoch0;
   run.stop = () => stopRun(run);
   current = run;
-  streamWorker(specs.find((spec) => spec.url)?.url).postMessage({ type: "start", id: run.id, streams: run.records.map((r) => describeStream(r, params)) });
+  streamWorker(askedStreams(location)).postMessage({ type: "start", id: run.id, streams: run.records.map((r) => describeStream(r, params)) });
   return run;
 }
 

@@ -10,7 +10,9 @@ const CELLS = ["state", "headers", "first", "last", "count", "wire", "framing"];
 
 function rowFor(record) {
   const row = el("tr");
-  row.className = `c${record.spec.index % 8}${record.spec.via ? " via-lane" : ""}`;
+  // Someone's own streams wear their own hue, as on the timeline (timeline-lane.js).
+  const hue = record.spec.url ? "yours-hue" : `c${record.spec.index % 8}`;
+  row.className = `${hue}${record.spec.via ? " via-lane" : ""}`;
   row.dataset.endpoint = record.spec.name;
   const name = el("th");
   name.scope = "row";

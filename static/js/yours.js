@@ -2,6 +2,8 @@
 // judged by the same rules as `transport-lab diagnose` (verdict.js). The URL lives in the
 // page's address (`?stream=`), so the server can let this page, and only it, read that
 // origin; `terminal=` carries the terminal's verdict, to compare with this browser's.
+// Several URLs (`?stream=origin=URL&stream=edge=URL`) are places of one stream, hops, each
+// its own lane, named as diagnose names them (hops.js compares them).
 
 import { diagnose, exposedNames, UNSEEN } from "./causes.js";
 import { el, setText } from "./dom.js";
@@ -9,25 +11,27 @@ import { formatMs } from "./stats.js";
 import { judge, VERDICTS } from "./verdict.js";
 import { YOURS_MAX_BYTES, YOURS_MAX_MS } from "./yours-reader.js";
 
-export const YOURS = "your-stream";
 const SCHEMES = new Set(["http:", "https:"]);
 /** As the server checks it (app/server/yours.py): past this a URL is refused, not cut. */
 const MAX_URL = 2048;
 const HOST_NAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
 const IPV6 = /^\[[0-9a-f:.]+\]$/;
-const REFUSED = "The address in this link is not read: the page reads a plain http:// or https:// URL " +
-  "that names a host (no user name, no wildcard), of at most 2048 characters.";
+const REFUSED = "The address in this link is not read: the page reads plain http:// or https:// URLs " +
+  "that name a host (no user name, no wildcard), of at most 2048 characters each.";
 const BROWSER_PATH = "something in this browser's path holds it — MIME sniffing (a text/plain body without " +
   "X-Content-Type-Options: nosniff), a service worker, an extension or an antivirus proxy";
 
-/** The lane of the URL the server accepted for this page, or null. */
-export function yoursSpec(root) {
-  const url = root.dataset.stream;
-  if (!url) return null;
-  return {
-    name: YOURS, endpoint: YOURS, label: "your stream", transport: "yours", url, path: "", index: 0, lane: null,
-    via: null, culprit: null, stampable: false, content_type: "", defaults: { count: 0 }, description: url,
-  };
+/** The lanes of the URLs the server accepted for this page (its columns say which), in order. */
+export function yoursSpecs(root) {
+  const columns = [...root.querySelectorAll("article.column.yours")];
+  return columns.map((column, index) => {
+    const { endpoint: name, url, hop } = column.dataset;
+    return {
+      name, endpoint: name, label: columns.length > 1 ? hop : "your stream", hop, transport: "yours", url, path: "",
+      index, lane: null, via: null, culprit: null, stampable: false, content_type: "", defaults: { count: 0 },
+      description: url,
+    };
+  });
 }
 
 /** `{ url }` as the browser writes it (host lower-cased, IDN as punycode), or `{ problem }`. */
@@ -47,14 +51,46 @@ export function checkUrl(text) {
   return { url: url.href };
 }
 
-/** The page's address with `stream` set to `url` (or removed), and no stale terminal verdict. */
-export function addressWith(location, url) {
+/** `origin=https://…`: a name before the URL, as diagnose takes it (app/targets.py). */
+const NAMED = /^([A-Za-z][A-Za-z0-9_.-]{0,31})=(.+)$/;
+
+/** `{ name, url }` of `[NAME=]URL` (name null when none is given). */
+export function splitTarget(text) {
+  const named = NAMED.exec(text);
+  return named ? { name: named[1], url: named[2] } : { name: null, url: text };
+}
+
+/**
+ * The field's words (one URL, or hops separated by spaces, each `[NAME=]URL`) as the
+ * `stream=` values to put in the address, `{ values }`, or `{ problem }` naming the word.
+ */
+export function checkTargets(text, maxHops) {
+  const words = text.split(/\s+/).filter(Boolean);
+  if (!words.length) return { problem: "Give a whole URL, starting with http:// or https://." };
+  if (words.length > maxHops) return { problem: `At most ${maxHops} URLs at once, not ${words.length}.` };
+  const values = [];
+  for (const word of words) {
+    const { name, url } = splitTarget(word);
+    const checked = checkUrl(url);
+    if (checked.problem) return { problem: words.length > 1 ? `${word.slice(0, 80)}: ${checked.problem}` : checked.problem };
+    values.push(name ? `${name}=${checked.url}` : checked.url);
+  }
+  return { values };
+}
+
+/** The page's address with `stream` set to `values` (or removed), and no stale terminal verdict. */
+export function addressWith(location, values) {
   const query = new URLSearchParams(location.search);
   query.delete("terminal");
-  if (url) query.set("stream", url);
-  else query.delete("stream");
+  query.delete("stream");
+  for (const value of values) query.append("stream", value);
   const text = query.toString();
   return `${location.pathname}${text ? `?${text}` : ""}`;
+}
+
+/** The `stream=` values of the page's address, as it was asked (empty ones ask for nothing). */
+export function askedStreams(location) {
+  return new URLSearchParams(location.search).getAll("stream").filter(Boolean);
 }
 
 function markField(input, problem, why) {
@@ -67,10 +103,11 @@ function markField(input, problem, why) {
 export function wireYours(location, root) {
   const input = document.getElementById("yours-url");
   const problem = document.getElementById("yours-problem");
+  const maxHops = Number(input.dataset.maxHops);
   const use = () => {
-    const checked = checkUrl(input.value.trim());
+    const checked = checkTargets(input.value, maxHops);
     markField(input, problem, checked.problem ?? "");
-    if (checked.url) location.assign(addressWith(location, checked.url));
+    if (checked.values) location.assign(addressWith(location, checked.values));
   };
   document.getElementById("yours-use").addEventListener("click", use);
   input.addEventListener("keydown", (event) => {
@@ -78,11 +115,12 @@ export function wireYours(location, root) {
     event.preventDefault(); // Enter here means this URL, not Run
     use();
   });
-  document.getElementById("yours-remove")?.addEventListener("click", () => location.assign(addressWith(location, "")));
-  const asked = new URLSearchParams(location.search).get("stream");
-  if (asked && !root.dataset.stream) {
-    input.value = asked.slice(0, 2 * MAX_URL); // a property, never markup
-    markField(input, problem, checkUrl(asked).problem ?? REFUSED);
+  document.getElementById("yours-remove")?.addEventListener("click", () => location.assign(addressWith(location, [])));
+  const asked = askedStreams(location);
+  if (asked.length && !root.dataset.streams) {
+    const text = asked.join(" ").slice(0, (maxHops + 1) * MAX_URL);
+    input.value = text; // a property, never markup
+    markField(input, problem, checkTargets(text, maxHops).problem ?? REFUSED);
   }
 }
 
@@ -316,8 +354,9 @@ function renderCauses(article, record) {
   section.replaceChildren(...parts);
   section.hidden = !parts.length;
   const heading = section.querySelector("h4");
-  if (heading) heading.id = "yours-causes-title";
-  section.setAttribute("aria-labelledby", "yours-causes-title");
+  const title = `${article.dataset.endpoint}-causes-title`;
+  if (heading) heading.id = title;
+  section.setAttribute("aria-labelledby", title);
 }
 
 /** The column's verdict, its reason, the figures only this lane has, the terminal's view, and the causes. */

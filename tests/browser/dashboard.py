@@ -32,7 +32,8 @@ COLUMNS = """() => Object.fromEntries([...document.querySelectorAll('.column:not
 
 
 def page_url(base_url: str, **query: object) -> str:
-    text = urlencode({key: value for key, value in query.items() if value is not None})
+    # A list is a parameter given several times (`stream=a&stream=b`).
+    text = urlencode({key: value for key, value in query.items() if value is not None}, doseq=True)
     return f"{base_url}/?{text}" if text else f"{base_url}/"
 
 

@@ -19,8 +19,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from app.client.diagnose import fleet
-from app.client.diagnose.hops import hop_names, split_target
 from app.exits import EXIT_FAILED, EXIT_OK
+from app.targets import hop_names, split_target
 from tests.nginx import RunningNginx, adapt, documented_config, require_nginx, run_nginx
 from tests.processes import PROJECT_ROOT, free_port
 

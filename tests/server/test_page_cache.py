@@ -30,7 +30,8 @@ from app.server.page import (
     pages_key,
 )
 from app.server.security import content_security_policy
-from app.server.yours import stream_origin, stream_url
+from app.server.yours import page_streams, stream_origins
+from app.targets import MAX_HOPS
 
 IDENTITY = {"Accept-Encoding": "identity"}
 ASKED = [
@@ -44,15 +45,17 @@ ASKED = [
 
 def fresh_render(app: web.Application, asked: str) -> bytes:
     """The page as the handler rendered it for each request before it was kept."""
-    stream = stream_url(asked)
+    streams = page_streams([asked])
     context = {
         "endpoints": [endpoint.describe() for endpoint in ENDPOINTS],
         "params": bounds_document(),
         "max_duration": MAX_DURATION_SECONDS,
         "differences": differences_document(list(dict.fromkeys(e.transport for e in ENDPOINTS))),
         **culprits_document(),
-        "stream": stream,
-        "stream_refused": bool(asked) and stream is None,
+        "streams": streams or (),
+        "stream_text": asked if streams else "",
+        "stream_refused": streams is None,
+        "max_hops": MAX_HOPS,
     }
     request = make_mocked_request("GET", f"/?stream={quote(asked, safe='')}", app=app)
     return aiohttp_jinja2.render_string("index.html", request, context).encode("utf-8")
@@ -96,11 +99,10 @@ async def test_the_page_keeps_the_headers_a_rendered_page_had(
     for path in (page_path(asked), "/", page_path(asked)):
         async with client.get(path, headers=IDENTITY) as response:
             await response.read()
-        stream = stream_url(asked) if path != "/" else None
-        origin = stream_origin(stream) if stream else None
+        origins = stream_origins(page_streams([asked]) or ()) if path != "/" else ()
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
         assert response.headers["Content-Length"] == str(len(fresh_render(app, asked if path != "/" else "")))
-        assert response.headers["Content-Security-Policy"] == content_security_policy(port, origin)
+        assert response.headers["Content-Security-Policy"] == content_security_policy(port, origins)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["Vary"] == "Accept-Encoding"
@@ -173,19 +175,19 @@ def test_each_page_is_rendered_once_and_compressed_from_that() -> None:
 
     def render(key: PageKey) -> bytes:
         rendered.append(key)
-        return f"page for {key.stream}".encode() * 100
+        return f"page for {key.streams}".encode() * 100
 
     pages = Pages(render)
-    for key in (page_key(""), page_key("http://a.test/"), page_key("javascript:x")):
+    for key in (page_key([""]), page_key(["http://a.test/"]), page_key(["javascript:x"])):
         for coding in (None, GZIP, None, GZIP):
             pages.get(key, coding)
-    assert rendered == [page_key(""), page_key("http://a.test/"), page_key("javascript:x")]
-    assert gzip.decompress(pages.get(page_key(""), GZIP).body) == pages.get(page_key(""), None).body
+    assert rendered == [page_key([""]), page_key(["http://a.test/"]), page_key(["javascript:x"])]
+    assert gzip.decompress(pages.get(page_key([""]), GZIP).body) == pages.get(page_key([""]), None).body
 
 
 def test_every_refused_value_and_none_give_one_page_each() -> None:
-    assert page_key("") == page_key("") == PageKey(None, False)
-    assert page_key("javascript:alert(1)") == page_key("ftp://a.test/") == PageKey(None, True)
+    assert page_key([""]) == page_key([""]) == PageKey((), False)
+    assert page_key(["javascript:alert(1)"]) == page_key(["ftp://a.test/"]) == PageKey((), True)
 
 
 async def test_distinct_stream_urls_keep_no_more_than_the_bounds(
@@ -205,7 +207,7 @@ async def test_distinct_stream_urls_keep_no_more_than_the_bounds(
 
 def test_the_cache_drops_the_least_recently_served_first() -> None:
     cache = BoundedCache(max_entries=2, max_bytes=1000)
-    keys = [(page_key(f"http://a.test/{number}"), None) for number in range(3)]
+    keys = [(page_key([f"http://a.test/{number}"]), None) for number in range(3)]
     cache.put(keys[0], Representation.of(b"a" * 100))
     cache.put(keys[1], Representation.of(b"b" * 100))
     assert cache.get(keys[0]) is not None  # now the most recently served
@@ -217,11 +219,11 @@ def test_the_cache_drops_the_least_recently_served_first() -> None:
 def test_the_cache_holds_no_more_bytes_than_its_bound() -> None:
     cache = BoundedCache(max_entries=100, max_bytes=250)
     for number in range(10):
-        cache.put((page_key(f"http://a.test/{number}"), None), Representation.of(b"x" * 100))
+        cache.put((page_key([f"http://a.test/{number}"]), None), Representation.of(b"x" * 100))
         assert cache.bytes <= 250
     assert len(cache) == 2
-    cache.put((page_key("http://a.test/big"), None), Representation.of(b"x" * 251))
-    assert cache.get((page_key("http://a.test/big"), None)) is None
+    cache.put((page_key(["http://a.test/big"]), None), Representation.of(b"x" * 251))
+    assert cache.get((page_key(["http://a.test/big"]), None)) is None
     assert cache.bytes <= 250
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ...exits import EXIT_CUT, EXIT_ERROR_STATUS, EXIT_FAILED, EXIT_NOT_UPGRADED, EXIT_OK, EXIT_TOO_LARGE
 from ...params import plain
+from ...targets import MAX_HOPS, hop_names, split_target
 from ..options import (
     DEFAULT_TIMEOUT,
     TIMEOUT_BOUNDS,
@@ -32,7 +33,7 @@ from . import fleet, junit
 from .connection import Failure
 from .exchange import Ending, Exchange
 from .fetch import MAX_REDIRECTS, Ask, exchange
-from .hops import Hop, compare, hop_lines, hop_names, split_target
+from .hops import Hop, compare, hop_lines
 from .redirects import CREDENTIAL_HEADERS, SCHEMES
 from .report import Diagnosis, text_lines
 from .verdict import Verdict
@@ -51,8 +52,6 @@ EXIT_HELP = (
     "10 the connection was cut before the stream was whole (cause idle-timeout or connection-cut; before "
     "--expect's 1); the result is printed for 1 and 7-10; 130 Ctrl-C."
 )
-#: The most URLs read at once: each is a connection and a timeline held until the end.
-MAX_HOPS = 8
 #: The verdicts that say the answer is not a stream, each with its exit status.
 NOT_A_STREAM = {Verdict.ERROR: EXIT_ERROR_STATUS, Verdict.NOT_UPGRADED: EXIT_NOT_UPGRADED}
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ...targets import split_target
 from ..options import UsageError
-from .hops import split_target
 from .verdict import Verdict
 
 #: The most targets one file may list, and how many are checked at once.

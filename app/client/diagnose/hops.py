@@ -8,32 +8,12 @@ that hop's first cause says what likely held it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import pairwise
-from urllib.parse import urlsplit
 
 from .causes import Finding
 from .connection import Failure
 from .report import Diagnosis, ms
-
-#: `origin=https://...`: a name before the URL. A URL's own `=` (in its query) comes after
-#: a `:` or a `/`, which a name never holds.
-_NAMED = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]{0,31})=(.+)$")
-
-
-def split_target(text: str) -> tuple[str | None, str]:
-    """(name, URL) of `[NAME=]URL`."""
-    named = _NAMED.match(text)
-    return (named.group(1), named.group(2)) if named else (None, text)
-
-
-def hop_names(targets: list[tuple[str | None, str]]) -> list[str]:
-    """Each hop's name: the one given, else its host (and port), else `hop N` when hosts repeat."""
-    hosts = [name or urlsplit(url).netloc or url for name, url in targets]
-    if len(set(hosts)) == len(hosts):
-        return hosts
-    return [name or f"hop {index}" for index, (name, _) in enumerate(targets, start=1)]
 
 
 @dataclass(frozen=True)
