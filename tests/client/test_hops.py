@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -20,6 +21,7 @@ from aiohttp.test_utils import TestServer
 
 from app.client.diagnose import fleet
 from app.exits import EXIT_FAILED, EXIT_OK
+from app.server.yours import page_streams
 from app.targets import hop_names, split_target
 from tests.nginx import RunningNginx, adapt, documented_config, require_nginx, run_nginx
 from tests.processes import PROJECT_ROOT, free_port
@@ -96,6 +98,10 @@ async def test_the_hop_that_buffers_is_named_with_its_likely_cause(
     assert "proxy-buffering" in [cause["id"] for cause in nginx["causes"]]
     assert [hop["name"] for hop in document["hops"]] == ["origin", "nginx"]
     assert all(hop["messages"] == 5 for hop in document["hops"])
+    # The dashboard's link reads the same hops, named the same, as lanes of "your stream".
+    link = urlsplit(comparison["browser"])
+    streams = page_streams(parse_qs(link.query)["stream"]) or ()
+    assert [(s.name, s.url) for s in streams] == [(h["name"], h["url"]) for h in document["hops"]]
 
 
 async def test_hops_that_all_stream_name_no_hop_and_expect_holds_for_each(
@@ -106,6 +112,16 @@ async def test_hops_that_all_stream_name_no_hop_and_expect_holds_for_each(
     )
     assert status == EXIT_OK, said
     assert "every hop progressive: no hop changes the stream's shape" in said
+    # Last, one link to the dashboard with every hop in it.
+    link = said.strip().splitlines()[-1].strip()
+    assert link.startswith("http://127.0.0.1:8080/?stream=") and link.count("stream=") == 2, said
+
+
+async def test_hops_a_browser_cannot_read_get_no_browser_link(server: TestServer) -> None:
+    http, ws = f"http://127.0.0.1:{server.port}/chunked?count=1&interval=0", f"ws://127.0.0.1:{server.port}/ws?count=1"
+    status, document, said = await diagnose("--json", http, ws)
+    assert status == EXIT_OK, said
+    assert document["comparison"]["browser"] is None
 
 
 async def test_expect_names_each_hop_that_failed_it(server: TestServer, buffering_nginx: RunningNginx) -> None:

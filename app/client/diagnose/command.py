@@ -35,7 +35,7 @@ from .exchange import Ending, Exchange
 from .fetch import MAX_REDIRECTS, Ask, exchange
 from .hops import Hop, compare, hop_lines
 from .redirects import CREDENTIAL_HEADERS, SCHEMES
-from .report import Diagnosis, text_lines
+from .report import Diagnosis, browser_hops_link, text_lines
 from .verdict import Verdict
 
 PROG = "transport-lab diagnose"
@@ -244,14 +244,19 @@ def diagnose_hops(args: argparse.Namespace, targets: list[tuple[str | None, str]
         for name, ask, result in zip(hop_names(targets), asks, results, strict=True)
     ]
     comparison = compare(hops)
+    link = browser_hops_link(targets)
     if args.json:
-        json.dump({"hops": [hop.as_json() for hop in hops], "comparison": comparison.as_json()}, sys.stdout, indent=2)
+        compared = {**comparison.as_json(), "browser": link}
+        json.dump({"hops": [hop.as_json() for hop in hops], "comparison": compared}, sys.stdout, indent=2)
         print()
     else:
         for hop in hops:
             said = text_lines(hop.diagnosis) if hop.diagnosis else [f"{hop.url}", f"  failed: {hop.failure}"]
             say(f"== {hop.name}", *said, "")
         say(*hop_lines(comparison))
+        if link:
+            say("", "the same hops in a browser (a lane each, the same comparison): run `transport-lab`, then open")
+            say(f"  {link}")
     statuses = []
     for hop in hops:
         if hop.failure is not None:

@@ -151,6 +151,14 @@ def browser_link(url: str, verdict: str) -> str:
     return DASHBOARD + "?" + urlencode({"stream": url, "terminal": verdict})
 
 
+def browser_hops_link(targets: list[tuple[str | None, str]]) -> str | None:
+    """The dashboard with every hop in "your stream", named as given (a lane each, and the
+    same comparison), or None when one is not an http(s):// URL: the page reads only those."""
+    if not all(url.startswith("http") for _, url in targets):
+        return None
+    return DASHBOARD + "?" + urlencode([("stream", f"{name}={url}" if name else url) for name, url in targets])
+
+
 def sparkline(exchange: Exchange, width: int = SPARK_WIDTH) -> str:
     """Decoded bytes over the exchange's life, one character per slice of time."""
     span = max(exchange.end_ms, 1.0)
