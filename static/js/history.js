@@ -7,14 +7,28 @@ import { MAX_RUNS, openStore } from "./history-store.js";
 import { entryFromDocument, entryFromRun, entryProblem, MAX_KEPT_MESSAGES, recordsFromEntry, SAMPLE_PER_STREAM } from "./run-entry.js";
 import { formatBytes, formatCount, formatMs } from "./stats.js";
 
-/** What the comparison shows of each stream's summary (the export's own figures). */
+/** What the comparison shows of each stream's summary (the export's own figures); `time`: ms. */
 const FIELDS = [
-  ["first", (s) => s.first_ms, formatMs],
-  ["last", (s) => s.last_ms, formatMs],
+  ["first", (s) => s.first_ms, formatMs, "time"],
+  ["last", (s) => s.last_ms, formatMs, "time"],
   ["count", (s) => s.message_count, formatCount],
   ["wire", (s) => s.wire_bytes, (n) => (n === null ? "–" : formatBytes(n))],
   ["outcome", (s) => s.outcome, String],
 ];
+/**
+ * Two runs' times differ, for the table's bold, by at least this much and this share of the
+ * larger: a stream's times move by a few ms from run to run (scheduling, the network), and
+ * bolding that would hide the one difference that matters. Counts, bytes, outcomes: any.
+ */
+export const TIME_DIFFERS_MS = 10;
+export const TIME_DIFFERS_SHARE = 0.1;
+
+/** Whether B's `b` differs from A's `a` enough to be shown in bold. */
+export function differs(kind, a, b) {
+  if (kind !== "time" || typeof a !== "number" || typeof b !== "number") return (a ?? null) !== (b ?? null);
+  const apart = Math.abs(a - b);
+  return apart >= TIME_DIFFERS_MS && apart >= TIME_DIFFERS_SHARE * Math.max(Math.abs(a), Math.abs(b));
+}
 
 const when = (entry) => new Date(entry.startedAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 const runName = (entry) => `${when(entry)}${entry.fileName ? ` (${entry.fileName})` : ""}`;
@@ -63,12 +77,14 @@ function compareRow(name, a, b) {
   const head = el("th", "", (a ?? b).label);
   head.scope = "row";
   row.append(head);
-  for (const [field, value, format] of FIELDS) {
-    const shown = [a, b].map((stream) => (stream ? format(value(stream.summary)) : "–"));
+  for (const [field, value, format, kind] of FIELDS) {
+    const values = [a, b].map((stream) => (stream ? value(stream.summary) : undefined));
+    const shown = values.map((v, i) => ([a, b][i] ? format(v) : "–"));
+    const apart = !a || !b ? a !== b : differs(kind, values[0], values[1]);
     ["a", "b"].forEach((run, i) => {
       const td = el("td", field === "outcome" ? "outcome" : "num", shown[i]);
       Object.assign(td.dataset, { run, field });
-      if (i === 1 && shown[0] !== shown[1]) td.classList.add("differs");
+      if (i === 1 && apart) td.classList.add("differs");
       row.append(td);
     });
   }
@@ -199,6 +215,12 @@ export function createRunHistory({ timeline, showCurrent }) {
     showCurrent();
   });
   ui.forget.addEventListener("click", async () => {
+    // Nothing brings them back: ask first, naming how many.
+    const kept = entries.length;
+    const which = kept === 1 ? "the run kept in this browser? It cannot" : `the ${kept} runs kept in this browser? They cannot`;
+    if (!confirm(`Forget ${which} be brought back.`)) {
+      return say("Nothing was forgotten.");
+    }
     await (await ready).forget();
     entries = [];
     skipped = [];

@@ -125,6 +125,9 @@ const APPLY = {
     record.endT = at - run.epoch0;
     record.state = "error";
     record.error = error;
+    // The browser logs a refused cross-origin fetch in the worker's console, which a page's
+    // developer tools may not show: said here too, where someone debugging their stream looks.
+    if (error?.unreadable) console.warn(`Transport Lab: your stream ${record.url} could not be read. ${error.message}`);
   },
 };
 

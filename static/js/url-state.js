@@ -16,11 +16,34 @@ export function readState(search, specs, faultNames) {
   const culprits = new Set(specs.filter((spec) => spec.via).map((spec) => spec.name));
   const chosen = query.get("endpoints") === null ? healthy : listed(query, "endpoints").filter((n) => healthy.includes(n));
   const enabled = new Set([...chosen, ...listed(query, "culprits").filter((name) => culprits.has(name))]);
+  // Names no lane has are left out, and said so (linkNote), never dropped silently.
+  const unknown = {
+    endpoints: listed(query, "endpoints").filter((name) => !healthy.includes(name)),
+    culprits: listed(query, "culprits").filter((name) => !culprits.has(name)),
+  };
   // Not cut to length either: a cut could turn a bad value into a good one.
   const value = (name) => query.get(name) ?? "";
   const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, value(name)]));
   const faults = Object.fromEntries(faultNames.map((name) => [name, value(name)]));
-  return { enabled, params, faults, lanes: query.get("lanes") !== "0" };
+  return { enabled, params, faults, lanes: query.get("lanes") !== "0", unknown };
+}
+
+const SHOWN_NAMES = 5;
+const quoted = (names) => names.slice(0, SHOWN_NAMES).map((name) => `“${name.slice(0, 40)}”`).join(", ") +
+  (names.length > SHOWN_NAMES ? ` and ${names.length - SHOWN_NAMES} more` : "");
+
+/** What a link asked for that this page has no lane for, in a sentence, or "". */
+export function linkNote(unknown, specs) {
+  const parts = [];
+  if (unknown.endpoints.length) {
+    const names = specs.filter((spec) => !spec.via).map((spec) => spec.name).join(", ");
+    parts.push(`endpoints=${quoted(unknown.endpoints)}: no such endpoint (there are ${names})`);
+  }
+  if (unknown.culprits.length) {
+    const example = specs.find((spec) => spec.via)?.name ?? "chunked:gzip";
+    parts.push(`culprits=${quoted(unknown.culprits)}: no such culprit lane (one is ENDPOINT:CULPRIT, as ${example})`);
+  }
+  return parts.length ? `This link asked for lanes this page does not have, so they are left out — ${parts.join("; ")}.` : "";
 }
 
 export function writeState(state, specs) {

@@ -42,7 +42,8 @@ export function checkUrl(text) {
   } catch {
     return { problem: "Give a whole URL, starting with http:// or https://." };
   }
-  if (!SCHEMES.has(url.protocol)) return { problem: `The page reads http:// and https:// streams, not ${url.protocol}//.` };
+  // `javascript:` and `data:` have no `//`: the scheme is named as it was written.
+  if (!SCHEMES.has(url.protocol)) return { problem: `The page reads http:// and https:// streams, not “${url.protocol}” URLs.` };
   if (url.username || url.password) return { problem: "A URL with a user name or password is not read here." };
   if (!HOST_NAME.test(url.hostname) && !IPV6.test(url.hostname)) {
     return { problem: "A host name of letters, digits, hyphens and dots, or an IP address, please (no wildcard)." };
