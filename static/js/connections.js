@@ -2,6 +2,7 @@
 // asked of it, as one sentence for its column. Pure: reads a run record (drops, reconnects,
 // messages, the faults asked of it), returns text.
 
+import { culpritHolds } from "./registry.js";
 import { formatMs } from "./stats.js";
 
 const times = (n) => (n === 1 ? "once" : `${n} times`);
@@ -85,8 +86,31 @@ function survivedNote(record) {
   return `Not cut: idle ${seconds(idle)}, and the longest pause between messages was ${formatMs(longest)}.`;
 }
 
+/**
+ * Cut by drop behind a culprit that holds the stream: the server sent its messages, the
+ * culprit held them, and they went down with the connection (with the head too, when the
+ * culprit holds that: then the browser saw no answer at all). "" when it is not that.
+ */
+function heldAtTheCut(record) {
+  const { drop, idle } = record.faults ?? {};
+  // A single cut of a fetch-read lane: drop's count is what the server sent on it.
+  if (drop === undefined || idle !== undefined || record.reconnects.length || !culpritHolds(record.spec)) return "";
+  if (record.state !== "error") return "";
+  const cut = record.drops[record.drops.length - 1];
+  const n = cut === undefined ? record.count : receivedBy(record, cut);
+  if (n >= drop) return "";
+  const lost = drop - n;
+  const { label, cause, fix } = record.spec.culprit;
+  const arrived = n ? `only ${messages(n)} arrived` : record.openT === null ? "nothing arrived, not even the response's head" : "none arrived";
+  return `${drop} sent, held, lost at the cut: the server sent ${messages(drop)} and then cut the connection ` +
+    `(drop), but ${label} held ${lost === drop ? "them" : `${lost} of them`} — ${cause} — so ${arrived}, and ` +
+    `${lost === 1 ? "the held one was" : `the ${lost} held were`} lost with the connection. Fix: ${fix}.`;
+}
+
 /** One sentence, or "" when every connection ended as it should and no fault was asked. */
 export function connectionNote(record) {
+  const held = heldAtTheCut(record);
+  if (held) return held;
   if (!record.drops.length) return survivedNote(record);
   const t = record.drops[record.drops.length - 1];
   const n = receivedBy(record, t);

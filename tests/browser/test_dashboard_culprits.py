@@ -184,6 +184,40 @@ async def test_sse_through_gzip_with_drop_never_gets_a_message_and_the_page_says
     assert await page.locator('#timeline .lane[data-endpoint="sse:gzip"] .cut').count() == 3
 
 
+async def test_a_held_lane_cut_by_drop_says_its_messages_were_sent_held_and_lost(page: Page, base_url: str) -> None:
+    """The server sent 2 before the cut; the compressor and the proxy held them: not "cut after 0"."""
+    await open_dashboard(
+        page,
+        base_url,
+        endpoints="",
+        culprits="chunked:gzip,chunked:proxy,chunked:gzip-flush",
+        count=COUNT,
+        interval=0.05,
+        drop=2,
+    )
+    shown_columns = await run_until_settled(page)
+    said = """(lanes) => lanes.every((lane) =>
+        document.querySelector(`.column[data-endpoint="${lane}"] [data-role="connections"]`).textContent)"""
+    await page.wait_for_function(said, arg=["chunked:gzip", "chunked:proxy", "chunked:gzip-flush"])
+    for lane, label in (("chunked:gzip", "via gzip"), ("chunked:proxy", "via proxy")):
+        assert shown_columns[lane]["messages"] == 0, shown_columns[lane]
+        note = await page.inner_text(f'.column[data-endpoint="{lane}"] [data-role="connections"]')
+        assert note.startswith("2 sent, held, lost at the cut: the server sent 2 messages"), note
+        assert f"{label} held them" in note and "Fix: " in note, note
+    # The proxy holds the head with the body: the browser got no answer at all.
+    notes = [
+        await page.inner_text(f'.column[data-endpoint="{lane}"] [data-role="connections"]')
+        for lane in ("chunked:gzip", "chunked:proxy")
+    ]
+    gzip, proxy = notes
+    assert "so none arrived, and the 2 held were lost" in gzip, gzip
+    assert "so nothing arrived, not even the response's head" in proxy, proxy
+    # The flushed compressor passed both on before the cut: its note is the plain one.
+    assert shown_columns["chunked:gzip-flush"]["messages"] == 2
+    note = await page.inner_text('.column[data-endpoint="chunked:gzip-flush"] [data-role="connections"]')
+    assert note.startswith("The connection was cut after 2 messages by drop"), note
+
+
 async def test_a_proxy_lane_with_big_messages_arrives_in_blocks(page: Page, base_url: str) -> None:
     """Past a relay block the buffering proxy passes messages on in groups, not only at the end."""
     count, interval_ms = 12, 60
