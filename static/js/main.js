@@ -37,7 +37,11 @@ const summary = createSummary({
   differs: document.querySelector(".differs-table"),
 });
 // The history borrows the timeline to overlay two kept runs, and gives it back here.
-const runHistory = createRunHistory({ timeline, showCurrent: () => showCurrentRun() });
+// An overlaid kept run is drawn on the timeline too: it shows the lanes even before a first run.
+const runHistory = createRunHistory({
+  timeline: { ...timeline, setOverlay: (...args) => (args[0] && revealTimeline(), timeline.setOverlay(...args)) },
+  showCurrent: () => showCurrentRun(),
+});
 const laneInputs = [...form.querySelectorAll('input[name="endpoint"], input[name="culprit"]')];
 // An endpoint's column is in the page; a culprit lane's is made the first time it is shown.
 const columns = createColumns({ root, specs, showLane: (name) => showLanes([name]) });
@@ -209,6 +213,7 @@ function startNewRun() {
     location, lanes: state.lanes, onChange: scheduleRender,
   });
   run = current;
+  revealTimeline();
   controls.runStarted(current, state);
   for (const record of current.records) columns.get(record.spec.name).reset(record);
   runHistory.runStarted();
@@ -225,13 +230,40 @@ function startNewRun() {
   });
 }
 
-/** Run pressed far down the controls (the culprits open): the timeline, scrolled away above, comes back. */
-function bringTimelineIntoView() {
-  const panel = document.querySelector(".timeline-panel");
-  if (panel.getBoundingClientRect().bottom > 0) return;
-  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
-  panel.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+const timelinePanel = document.getElementById("timeline-panel");
+const planBox = document.getElementById("plan-box");
+
+/** The lanes take the plan's place once there is something to draw (a run, or a kept one overlaid). */
+function revealTimeline() {
+  if (timelinePanel.dataset.ran === "true") return;
+  timelinePanel.dataset.ran = "true";
+  planBox.open = false;
 }
+
+/**
+ * Run pressed with the timeline out of sight (on a narrow screen it is below the controls):
+ * it comes up, under the bar that holds Run, so the run is watched as it happens.
+ */
+function bringTimelineIntoView() {
+  const { top } = timelinePanel.getBoundingClientRect();
+  const clear = innerHeight - actionBar.offsetHeight * Number(isBar()) - 120;
+  if (top >= 0 && top <= clear) return;
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  timelinePanel.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+}
+
+/** On a narrow screen Run and Stop are a bar over the window's foot: the page's end is kept clear of it. */
+const actionBar = form.querySelector(".actions");
+const isBar = () => getComputedStyle(actionBar).position === "fixed";
+const pageHead = document.querySelector(".page-head");
+function keepClearOfBar() {
+  document.body.style.setProperty("--action-bar-height", isBar() ? `${actionBar.offsetHeight}px` : "0px");
+  // Beside the timeline the controls fit the window under the head (controls.css).
+  document.body.style.setProperty("--page-head-height", `${pageHead.getBoundingClientRect().bottom + scrollY + 10}px`);
+}
+new ResizeObserver(keepClearOfBar).observe(actionBar);
+new ResizeObserver(keepClearOfBar).observe(pageHead);
+addEventListener("resize", keepClearOfBar);
 
 function wire() {
   form.addEventListener("submit", (event) => {

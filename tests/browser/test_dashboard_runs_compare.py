@@ -57,8 +57,11 @@ async def test_two_runs_apart_only_in_their_pace_are_bold_only_where_the_pace_sh
     await kept(page, 2)
     # A: the newer run (2 gaps of 300 ms), B: the one before (2 of 50 ms): their last messages
     # are ~500 ms apart, and so is the buffered response's first (it comes with its last);
-    # counts and bytes are the same.
-    assert await page.evaluate(BOLD) == {"chunked": ["last"], "non-chunked": ["first", "last"]}
+    # counts, bytes and outcomes are the same. (A chunked first message a busy machine delayed
+    # by 10 ms and 10% may be bold too: that is a difference, measured.)
+    bold = await page.evaluate(BOLD)
+    assert bold["non-chunked"] == ["first", "last"], bold
+    assert bold["chunked"] in (["last"], ["first", "last"]), bold
 
 
 async def test_forgetting_the_runs_asks_first_and_keeps_them_when_told_no(page: Page, base_url: str) -> None:
