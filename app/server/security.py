@@ -13,7 +13,9 @@ from .keys import allowed_hosts_key, settings_key
 from .origins import is_dashboard_origin
 from .yours import page_streams, stream_origins
 
-CORS_EXPOSED = "Content-Type, Content-Length"
+#: Every header, to the dashboard's own origins only: a lane's causes rest on what diagnose
+#: reads (Content-Encoding, Via, X-Accel-Buffering, Cache-Control, …), as the terminal sees them.
+CORS_EXPOSED = "*"
 #: A worker obeys the policy its own script came with, not its page's: scripts get one too
 #: (a page's module scripts ignore it), so the stream worker's fetches are policed as well.
 POLICED_TYPES = ("text/html", "text/javascript", "application/javascript")

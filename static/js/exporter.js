@@ -5,6 +5,7 @@
 import { PARAM_NAMES } from "./registry.js";
 import { yoursDocument } from "./yours.js";
 import { comparisonDocument } from "./hops.js";
+import { isYours } from "./run.js";
 
 /** 2: per-stream `params` and `summary`, payload and wire bytes per message, the user agent. */
 export const EXPORT_FORMAT = 2;
@@ -92,13 +93,13 @@ function endpointHead(record, i) {
     reconnected_ms: record.reconnects.map(round),
     messages: HOLE(i),
     // Someone's own stream also carries its timeline and verdict, as `diagnose --json` does.
-    ...(record.arrivals ? { your_stream: yoursDocument(record) } : {}),
+    ...(isYours(record) ? { your_stream: yoursDocument(record) } : {}),
   };
 }
 
 /** Several of someone's own streams are hops of one: their comparison, as `diagnose --json` gives it. */
 function hopsOf(run) {
-  const yours = run.records.filter((record) => record.arrivals);
+  const yours = run.records.filter(isYours);
   return yours.length > 1 ? { hops: comparisonDocument(yours) } : {};
 }
 

@@ -3,7 +3,7 @@
 import { exportRun } from "./exporter.js";
 import { createColumns } from "./culprit-columns.js";
 import { laneBeside, laneOrigins, lanesPossible, PARAM_NAMES, readFaults, readRegistry } from "./registry.js";
-import { startRun } from "./run.js";
+import { isYours, startRun } from "./run.js";
 import { linkNote, PRESETS, readState, writeState } from "./url-state.js";
 import { createTimeline } from "./timeline.js";
 import { createSummary } from "./summary.js";
@@ -12,6 +12,7 @@ import { el, setText } from "./dom.js";
 import { createControls } from "./controls.js";
 import { renderYours, wireYours, yoursSpecs } from "./yours.js";
 import { createHops } from "./hops.js";
+import { renderWhy } from "./why.js";
 import { WIRE_EXPLAINED } from "./wire.js";
 
 const root = document.getElementById("app");
@@ -174,14 +175,33 @@ function render() {
   const views = run.records.map((record) => columns.get(record.spec.name));
   for (const view of views) view.measure();
   run.records.forEach((record, i) => views[i].render(record, nowMs));
-  run.records.forEach((record, i) => record.arrivals && renderYours(views[i].element, record, terminalVerdict));
-  hops?.render(run.records.filter((record) => record.arrivals));
+  run.records.forEach((record, i) => {
+    if (isYours(record)) renderYours(views[i].element, record, terminalVerdict, labLane);
+    else renderWhy(views[i].element, record);
+  });
+  hops?.render(run.records.filter(isYours));
   timeline.render(nowMs, running);
   // Whatever stopped the run (the button, a key), its line is drawn where it was stopped.
   timeline.markStopped(run.stopped ? (run.stopT ?? run.endT) : null);
   summary.render(run, running);
   controls.render(run, running, nowMs);
   if (running || views.some((view) => view.pendingScroll)) scheduleRender();
+}
+
+/**
+ * The lab lane that reproduces a cause diagnose names (a culprit the registry says it names so),
+ * on the chunked stream where there is one, shown beside its fix: or null.
+ */
+function labLane(id) {
+  const reproducing = laneSpecs.filter((spec) => spec.culprit?.diagnosed?.cause === id);
+  const lane = reproducing.find((spec) => spec.endpoint === "chunked") ?? reproducing[0];
+  if (!lane) return null;
+  const names = [lane.name, laneBeside(lane, new Map(laneSpecs.map((spec) => [spec.name, spec])))?.name].filter(Boolean);
+  return { label: lane.label, names, show: () => {
+    showLanes(names);
+    culpritsPanel.open = true;
+    setText(status, `${names.join(" and ")} will run beside your stream: Run to see ${lane.label} hold it.`);
+  } };
 }
 
 function scheduleRender() {

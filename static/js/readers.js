@@ -13,7 +13,7 @@
 import { framerFor, splitTextStamp } from "./framing.js";
 import { codingRefusal, httpUrl } from "./registry.js";
 import { chunkFraming, chunkedWire, LAST_CHUNK, sseWire, utf8Length, wsWire } from "./wire.js";
-import { readYours } from "./yours-reader.js";
+import { headOf, readYours } from "./yours-reader.js";
 
 const PING_INTERVAL_MS = 500;
 /** EventSource retries forever: after this many connections in a row cut before any message, the page gives up. */
@@ -86,6 +86,8 @@ export async function readHttp({ url, signal, sink, spec, stamped }) {
     // Without a Content-Length an HTTP/1.1 body is chunked: one chunk per message from this server.
     chunked = response.headers.get("Content-Length") === null;
     const contentType = response.headers.get("Content-Type") || spec.content_type;
+    // The head as diagnose reads it: the lane's causes rest on it (why.js).
+    sink.described(response.status, contentType, t, headOf(response));
     const framer = framerFor(contentType, stamped, message);
     const [end, tail] = await pump(response, framer, sink);
     const framing = chunked ? chunkFraming(tail) + LAST_CHUNK : 0;

@@ -43,7 +43,7 @@ async function pumpUpTo(reader, framer, sink) {
 }
 
 /** What this page may see of the head: a cross-origin answer shows only the headers CORS exposes. */
-function headOf(response) {
+export function headOf(response) {
   return { type: response.type, statusText: response.statusText, headers: Object.fromEntries(response.headers) };
 }
 

@@ -270,7 +270,8 @@ const NAMES = {
   "connection-cut": "a connection cut mid-stream",
 };
 
-function findingItem(finding) {
+/** A cause: its id and name, evidence and fix, and (`shown`) a button showing the lab lane that reproduces it. */
+export function findingItem(finding, shown = null) {
   const item = el("li", "finding");
   item.dataset.id = finding.id;
   const title = el("h5");
@@ -278,15 +279,26 @@ function findingItem(finding) {
   const fix = el("p", "fix");
   fix.append(el("strong", "", "Fix: "), finding.fix);
   item.append(title, el("p", "evidence", finding.evidence), fix);
+  if (shown) item.append(shown);
   return item;
 }
 
-function group(title, findings, role) {
+function group(title, findings, role, labLane) {
   if (!findings.length) return [];
   const list = el("ul", "findings");
   list.dataset.role = role;
-  list.append(...findings.map(findingItem));
+  list.append(...findings.map((finding) => findingItem(finding, labButton(labLane?.(finding.id)))));
   return [el("h4", "", title), list];
+}
+
+/** "Show it in the lab": the culprit lane that reproduces a cause, beside its fix, on the next Run. */
+function labButton(lab) {
+  if (!lab) return null;
+  const button = el("button", "lab-lane", `Show it in the lab: ${lab.label}`);
+  button.type = "button";
+  button.dataset.lanes = lab.names.join(",");
+  button.addEventListener("click", lab.show);
+  return button;
 }
 
 /** The rules not run, grouped by what this page did not see, and how to let it see more. */
@@ -337,7 +349,7 @@ function causesSection(article) {
 const drawn = new WeakMap();
 
 /** Under the verdict: each cause and warning with its evidence and fix, and what could not be checked. */
-function renderCauses(article, record) {
+function renderCauses(article, record, labLane) {
   const section = causesSection(article);
   const found = findingsOf(record);
   const key = found ? JSON.stringify(found) : "";
@@ -348,7 +360,7 @@ function renderCauses(article, record) {
     ? [el("h4", "", "Likely causes"), el("p", "causes-none", "None this browser can claim: what they rest on was hidden.")]
     : [];
   const parts = found ? [
-    ...group("Likely causes", found.causes, "causes-list"), ...none,
+    ...group("Likely causes", found.causes, "causes-list", labLane), ...none,
     ...group("Warnings", found.warnings, "warnings-list"), ...uncheckedPart(found, record),
   ] : [];
   if (found?.causes.length) parts.push(el("p", "causes-note", timesNote(found.exchange)));
@@ -360,12 +372,15 @@ function renderCauses(article, record) {
   section.setAttribute("aria-labelledby", title);
 }
 
-/** The column's verdict, its reason, the figures only this lane has, the terminal's view, and the causes. */
-export function renderYours(article, record, terminal) {
+/**
+ * The column's verdict, its reason, the figures only this lane has, the terminal's view, and
+ * the causes; `labLane(id)`: the lab lane reproducing a cause ({label, names, show}), or null.
+ */
+export function renderYours(article, record, terminal, labLane = null) {
   const part = (role) => article.querySelector(`[data-role="${role}"]`);
   renderFigures(part, record);
   renderVerdict(part, record, terminal);
-  renderCauses(article, record);
+  renderCauses(article, record, labLane);
 }
 
 /** The lane in an export, in the terms of `diagnose --json` (times in ms from the fetch call). */
