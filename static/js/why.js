@@ -33,9 +33,22 @@ function labCause(culprit) {
   return [{ id, evidence: `the lab's culprit, ${culprit.label}: ${culprit.cause}`, fix: culprit.fix, lab: true }];
 }
 
+const worked = new WeakMap();
+/** A settled lane changes no more: its why is worked out once (the rules read every read). */
+const settledKey = (record) => (SETTLED.has(record.state) ? `${record.state}:${record.endT}:${record.messages.length}` : "");
+
 /** `{ verdict, reason, causes }` of a settled lane that was held or came in bursts, else null. */
 export function whyOf(record) {
-  if (!SETTLED.has(record.state) || record.spec.transport === "yours") return null;
+  const key = settledKey(record);
+  if (!key) return null;
+  const kept = worked.get(record);
+  if (kept?.key === key) return kept.why;
+  const why = work(record);
+  worked.set(record, { key, why });
+  return why;
+}
+
+function work(record) {
   let judged, causes;
   if (record.arrivals) {
     if (!judgeable(record) || record.status >= 400) return null;
@@ -57,7 +70,7 @@ export function renderWhy(article, record) {
   const box = article.querySelector('[data-role="why"]');
   if (!box) return;
   // Judged once it has settled: the rules run over every read, so never per frame while it runs.
-  const key = SETTLED.has(record.state) ? `${record.state}:${record.endT}:${record.messages.length}` : "";
+  const key = settledKey(record);
   if (drawn.get(box) === key) return;
   drawn.set(box, key);
   const why = key ? whyOf(record) : null;

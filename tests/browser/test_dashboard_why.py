@@ -15,7 +15,7 @@ from playwright.async_api import Page
 
 from app.checks import diagnose
 from app.endpoints import ENDPOINTS_BY_NAME, culprits_document
-from tests.browser.dashboard import open_dashboard, run_until_settled
+from tests.browser.dashboard import export_json, open_dashboard, run_until_settled
 
 CULPRITS: list[dict[str, Any]] = culprits_document()["culprits"]  # type: ignore[assignment]
 COUNT, INTERVAL = 4, 0.1
@@ -91,3 +91,39 @@ async def test_your_streams_cause_offers_the_lab_lane_that_reproduces_it(page: P
     await run_until_settled(page)
     shown = await page.evaluate(WHY)
     assert shown["chunked:gzip"]["causes"][0]["id"] == "compression" and shown["chunked:gzip-flush"] is None
+
+
+NOTES = "() => [...document.querySelectorAll('#notice-list li')].map((item) => item.textContent)"
+
+
+async def test_what_to_notice_names_each_cause_once_with_its_fix_and_that_the_fix_streamed(
+    page: Page, base_url: str
+) -> None:
+    lanes = "chunked:gzip,chunked:gzip-flush,sse:gzip,chunked:proxy"
+    await open_dashboard(page, base_url, endpoints="chunked,sse", culprits=lanes, count=COUNT, interval=INTERVAL)
+    await run_until_settled(page)
+    await page.wait_for_selector("#what-to-notice:not([hidden])")
+    notes = await page.evaluate(NOTES)
+    compression = [note for note in notes if ": compression — fix: " in note]
+    assert len(compression) == 1, notes
+    assert compression[0].startswith("chunked via gzip and sse via gzip were buffered: compression — fix: ")
+    assert "chunked via gzip-flush, the fix, streamed: its first message at " in compression[0]
+    assert [note for note in notes if note.startswith("chunked via proxy delivered nothing for ")], notes
+    assert ": proxy-buffering — fix: " in next(note for note in notes if note.startswith("chunked via proxy"))
+    # Never one lane twice: each held lane is in one sentence.
+    for lane in ("chunked via gzip", "sse via gzip", "chunked via proxy"):
+        assert sum(note.count(f"{lane} ") for note in notes) == 1, (lane, notes)
+
+
+async def test_what_to_notice_speaks_of_the_browsers_queueing(page: Page, base_url: str) -> None:
+    """One host name for every stream (lanes=0): past six, the browser holds requests back."""
+    await open_dashboard(page, base_url, lanes="0", count="3", interval="0.3", culprits="chunked:gzip-flush")
+    await run_until_settled(page)
+    notes = await page.evaluate(NOTES)
+    waited = [note for note in notes if " for a free connection before being sent (at most 6 per host name)" in note]
+    assert len(waited) == 1, notes
+    assert "which no server or proxy caused" in waited[0]
+    # The streams it names are the ones the browser's Resource Timing says it held back.
+    queued = [e["label"] for e in (await export_json(page))["endpoints"] if (e["summary"]["queued_ms"] or 0) >= 100]
+    assert queued, "nothing was queued: six connections per host no longer hold"
+    assert waited[0].startswith(", ".join(queued[:4]).rsplit(", ", 1)[0]), (queued, waited)
