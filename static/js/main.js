@@ -40,7 +40,16 @@ const summary = createSummary({
 // The history borrows the timeline to overlay two kept runs, and gives it back here.
 // An overlaid kept run is drawn on the timeline too: it shows the lanes even before a first run.
 const runHistory = createRunHistory({
-  timeline: { ...timeline, setOverlay: (...args) => (args[0] && revealTimeline(), timeline.setOverlay(...args)) },
+  timeline: {
+    ...timeline,
+    setOverlay: (...args) => {
+      timeline.setOverlay(...args);
+      if (!args[0]) return;
+      // Asked for from the Runs panel, far below: the overlaid timeline is brought into view.
+      revealTimeline();
+      requestAnimationFrame(bringTimelineIntoView);
+    },
+  },
   showCurrent: () => showCurrentRun(),
 });
 const laneInputs = [...form.querySelectorAll('input[name="endpoint"], input[name="culprit"]')];

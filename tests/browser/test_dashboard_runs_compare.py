@@ -84,3 +84,28 @@ async def test_forgetting_the_runs_asks_first_and_keeps_them_when_told_no(page: 
     await page.click("#runs-forget")
     await kept(page, 0)
     assert asked == ["Forget the run kept in this browser? It cannot be brought back."] * 2
+
+
+async def test_overlaying_b_from_the_runs_panel_brings_the_timeline_into_view(page: Page, base_url: str) -> None:
+    await open_dashboard(page, base_url, endpoints="chunked", count=2, interval=0)
+    for n in (1, 2):
+        await run_until_settled(page)
+        await kept(page, n)
+    await page.locator("#runs-overlay").scroll_into_view_if_needed()
+    assert await page.evaluate("() => document.getElementById('timeline-panel').getBoundingClientRect().bottom") < 0
+    await page.click("#runs-overlay")
+    in_view = """() => {
+        const r = document.getElementById('timeline-panel').getBoundingClientRect();
+        return r.top >= -1 && r.top < innerHeight / 2;
+    }"""
+    await page.wait_for_function(in_view, timeout=5_000)
+    assert await page.locator("#timeline .ghost-mark").count() == 2
+
+
+async def test_a_table_wider_than_a_phone_shows_there_is_more_to_scroll(page: Page, base_url: str) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await open_dashboard(page, base_url, endpoints="chunked", count=1, interval=0)
+    box = page.locator(".summary-panel .summary-scroll")
+    assert await box.evaluate("(node) => node.scrollWidth > node.clientWidth")
+    # The shadow on the side there is more to scroll to (drawn by the box's own background).
+    assert "radial-gradient" in await box.evaluate("(node) => getComputedStyle(node).backgroundImage")
