@@ -1,9 +1,14 @@
 // One endpoint's column: state, figures, notices and a bounded list of message rows.
 // The counts stay exact however many rows are dropped from the DOM.
+//
+// What a frame costs stays the same however many messages came and however many columns
+// there are: while streams run, a column is redrawn every REFRESH_MS at most, one column a
+// frame (the one that has waited longest); a flooding list shows only its latest rows,
+// rewritten in place; and when a flood ends, the older rows come back a few per frame.
 
 import { connectionNote } from "./connections.js";
 import { el, setText } from "./dom.js";
-import { wireRowDetails } from "./row-details.js";
+import { fillRow, newRow, wireRowDetails } from "./row-details.js";
 import { SETTLED } from "./run.js";
 import { figures, formatCount, formatMs } from "./stats.js";
 import { wireNote } from "./wire.js";
@@ -11,9 +16,57 @@ import { wireNote } from "./wire.js";
 export const MAX_ROWS = 200;
 /** While a stream floods, only its latest rows are drawn (about what the list shows). */
 const FLOOD_ROWS = 24;
-/** While a stream floods, rows are redrawn at most this often (nobody reads 10,000 rows/s). */
-const ROW_REFRESH_MS = 100;
-const MAX_SHOWN_CHARS = 400;
+/** While streams run, a column is redrawn at most this often (nobody reads 10,000 rows/s). */
+const REFRESH_MS = 100;
+/** Columns redrawn in one frame while streams run: the others wait for a later frame. */
+const COLUMNS_PER_FRAME = 1;
+/** Rows written in one frame, over all columns: once the streams have ended, two columns' catching up. */
+const ROWS_PER_FRAME = 2 * FLOOD_ROWS;
+
+/**
+ * What every column may spend in one frame, `size` in all: the columns render in one task,
+ * so the budget is whole again at the next task. `take(n, all)` gives what is left of n (0
+ * unless all of it, with `all`).
+ */
+function frameBudget(size) {
+  let left = 0;
+  let armed = false;
+  return (wanted, all = false) => {
+    if (!armed) {
+      armed = true;
+      left = size;
+      queueMicrotask(() => {
+        armed = false;
+      });
+    }
+    const n = Math.min(wanted, left);
+    if (all && n < wanted) return 0;
+    left -= n;
+    return n;
+  };
+}
+const takeRows = frameBudget(ROWS_PER_FRAME);
+
+/**
+ * Whether a column due since `since` (its last redraw) is redrawn this frame: COLUMNS_PER_FRAME
+ * of them, never one that has waited less than a column passed over in the frame before, so
+ * that with many columns none waits for ever behind those first in the page.
+ */
+const turns = { armed: false, left: 0, oldest: Infinity, passedOver: Infinity };
+function takeTurn(since) {
+  if (!turns.armed) {
+    Object.assign(turns, { armed: true, left: COLUMNS_PER_FRAME, oldest: turns.passedOver, passedOver: Infinity });
+    queueMicrotask(() => {
+      turns.armed = false;
+    });
+  }
+  if (turns.left > 0 && since <= turns.oldest) {
+    turns.left -= 1;
+    return true;
+  }
+  turns.passedOver = Math.min(turns.passedOver, since);
+  return false;
+}
 
 function describeError(error) {
   const status = error.status ? `HTTP ${error.status}: ` : "";
@@ -27,11 +80,6 @@ function queueNotice(record) {
   return `Queued ${formatMs(record.queuedMs)} by the browser's connection limit (measured).`;
 }
 
-function bytesOf(message) {
-  const wire = message.wire === null || message.wire === undefined ? "" : `, ${message.wire} on the wire`;
-  return `${message.payload} bytes${wire}`;
-}
-
 /** The stable hooks of the byte figures: integers, and no wire figure where the page cannot know it. */
 function markBytes(article, record) {
   const wire = record.wireBytes ?? null;
@@ -39,19 +87,6 @@ function markBytes(article, record) {
   else article.dataset.wireBytes = String(wire);
   article.dataset.payloadBytes = String(record.payloadBytes ?? 0);
   article.dataset.wireExact = String(wire !== null && record.wireExact !== false);
-}
-
-function row(message, index, previous) {
-  const item = el("li", "row");
-  item.dataset.index = String(index);
-  const gap = previous ? `+${formatMs(message.t - previous.t)} after the previous message` : "first message";
-  const sent = message.sent === null ? "not stamped" : `sent at ${formatMs(message.sent)}`;
-  item.title = `#${index} received at ${formatMs(message.t)}, ${gap}; ${sent}; ${bytesOf(message)}`;
-  item.append(el("span", "at", message.t.toFixed(1)));
-  const text = message.text.length > MAX_SHOWN_CHARS ? `${message.text.slice(0, MAX_SHOWN_CHARS)}…` : message.text;
-  item.append(el("span", "text", text));
-  if (message.sent !== null) item.append(el("span", "delay", `Δ${(message.t - message.sent).toFixed(1)}`));
-  return item;
 }
 
 export function columnView(article) {
@@ -63,44 +98,67 @@ export function columnView(article) {
   const list = part("messages");
   const more = el("li", "more");
   const details = wireRowDetails(list, part("row-detail"));
+  // The list shows messages [first, rendered): the latest ones, without a hole.
+  let first = 0;
   let rendered = 0;
 
   let stick = true;
-  let rowsDrawnAt = -Infinity;
+  let scrollDue = false;
+  let refreshedAt = -Infinity;
 
   const shownRows = () => list.childElementCount - 1;
-
-  function rowsFrom(messages, start) {
+  const wantedRows = (messages) => Math.min(messages.length, MAX_ROWS);
+  const rowsFrom = (messages, start, end) => {
     const rows = [];
-    for (let i = start; i < messages.length; i++) rows.push(row(messages[i], i, messages[i - 1]));
+    for (let i = start; i < end; i++) rows.push(fillRow(newRow(), messages, i));
     return rows;
+  };
+
+  /** A flood: the latest FLOOD_ROWS only, in the rows already there; false when the frame has no room. */
+  function jump(messages) {
+    const n = Math.min(FLOOD_ROWS, messages.length);
+    if (!takeRows(n, true)) return false;
+    details.clear();
+    while (shownRows() > n) more.nextElementSibling.remove();
+    while (shownRows() < n) list.append(newRow());
+    [...list.children].slice(1).forEach((item, i) => fillRow(item, messages, messages.length - n + i));
+    first = messages.length - n;
+    rendered = messages.length;
+    return true;
   }
 
-  /** The latest `n` rows only: after a flood, or to catch up when it has ended. */
-  function rebuild(messages, n) {
-    list.replaceChildren(more, ...rowsFrom(messages, messages.length - n));
-  }
-
+  /** The next new messages, as many as the frame has room for; the oldest rows past MAX_ROWS leave. */
   function append(messages) {
-    const fresh = rowsFrom(messages, Math.max(rendered, messages.length - MAX_ROWS));
-    const excess = shownRows() + fresh.length - MAX_ROWS;
-    if (excess >= shownRows()) list.replaceChildren(more);
-    else for (let i = 0; i < excess; i++) more.nextElementSibling.remove();
-    list.append(...fresh);
+    const n = takeRows(messages.length - rendered);
+    list.append(...rowsFrom(messages, rendered, rendered + n));
+    rendered += n;
+    for (; rendered - first > MAX_ROWS; first++) more.nextElementSibling.remove();
+    return n > 0;
   }
+
+  /** After a flood: the older rows back above, as many as the frame has room for. */
+  function prepend(messages) {
+    const n = takeRows(first - (rendered - wantedRows(messages)));
+    more.after(...rowsFrom(messages, first - n, first));
+    first -= n;
+    return n > 0;
+  }
+
+  // Older rows come back only once the stream has ended: while it floods, nobody scrolls back.
+  const rowsBehind = (messages, settled) =>
+    rendered < messages.length || (settled && rendered - first < wantedRows(messages));
 
   /** Older rows leave the DOM (never the counts): at most MAX_ROWS, FLOOD_ROWS while flooding. */
   function drawRows(messages, settled) {
-    const target = Math.min(messages.length, MAX_ROWS);
-    if (settled && shownRows() < target) rebuild(messages, target);
-    else if (!settled && messages.length - rendered > FLOOD_ROWS) rebuild(messages, FLOOD_ROWS);
-    else append(messages);
-    rendered = messages.length;
-    const hidden = messages.length - shownRows();
-    more.hidden = hidden <= 0;
-    setText(more, `${formatCount(hidden)} earlier messages not shown here (counted, and in the export)`);
+    let drawn = messages.length - rendered > FLOOD_ROWS ? jump(messages) : append(messages);
+    if (settled && rendered === messages.length) drawn = prepend(messages) || drawn;
+    if (!drawn) return false;
+    more.hidden = first <= 0;
+    setText(more, `${formatCount(first)} earlier messages not shown here (counted, and in the export)`);
+    details.setFocusable(shownRows() > 0);
     // Scrolled in the next frame's measure(): scrolling now would force a layout mid-frame.
-    if (stick) view.pendingScroll = true;
+    if (stick) scrollDue = true;
+    return true;
   }
 
   function renderNotices(record) {
@@ -123,23 +181,29 @@ export function columnView(article) {
     setText(connections, note);
   }
 
+  let behind = false;
   const view = {
     element: article,
-    pendingScroll: false,
+    /** Something to do next frame: scroll the list to its end, or draw rows the last frame had no room for. */
+    get pendingScroll() {
+      return scrollDue || behind;
+    },
     /** Layout reads, done for every column before any column writes (no forced reflows). */
     measure() {
-      if (view.pendingScroll) {
+      if (scrollDue) {
         list.scrollTop = list.scrollHeight;
-        view.pendingScroll = false;
+        scrollDue = false;
       }
       stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
     },
     reset(record) {
       details.clear();
       list.replaceChildren(more);
+      details.setFocusable(false);
       more.hidden = true;
-      rendered = 0;
-      rowsDrawnAt = -Infinity;
+      first = rendered = 0;
+      behind = false;
+      refreshedAt = -Infinity;
       setText(part("url"), record ? `GET ${record.url.replace(/^\w+:\/\//, "")}` : "");
       article.dataset.state = record ? record.state : "idle";
       article.dataset.messages = "0";
@@ -157,11 +221,10 @@ export function columnView(article) {
     render(record, nowMs) {
       const { messages } = record;
       const settled = SETTLED.has(record.state);
-      const behind = messages.length > rendered || (settled && shownRows() < Math.min(messages.length, MAX_ROWS));
-      if (behind && (settled || nowMs - rowsDrawnAt >= ROW_REFRESH_MS)) {
-        drawRows(messages, settled);
-        rowsDrawnAt = nowMs;
-      }
+      if (!settled && (performance.now() - refreshedAt < REFRESH_MS || !takeTurn(refreshedAt))) return;
+      refreshedAt = performance.now();
+      if (rowsBehind(messages, settled)) drawRows(messages, settled);
+      behind = settled && rowsBehind(messages, settled);
       const shown = figures(record, nowMs);
       for (const [role, text] of Object.entries(shown)) setText(part(role), text);
       renderNotices(record);

@@ -177,6 +177,8 @@ function wireCulpritCards() {
 }
 
 function render() {
+  // Called directly (a run settled) with a frame already asked for: that frame is not drawn twice.
+  if (frame) cancelAnimationFrame(frame);
   frame = 0;
   if (!run) return;
   const running = isRunning();

@@ -19,6 +19,12 @@ import { readerFor } from "./readers.js";
 import { entryFor, resetTimings, timingFigures } from "./resource-timing.js";
 
 const FLUSH_MS = 8;
+/**
+ * Events in one message to the page at most: while data is already buffered the flush timer
+ * never gets its turn, and a stream read faster than it is posted would make one batch of tens
+ * of thousands of events, one long task on the page to take in.
+ */
+const MAX_BATCH = 500;
 
 let runId = 0;
 let controller = null;
@@ -41,7 +47,8 @@ function flush() {
 
 function post(event) {
   outbox.push(event);
-  if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
+  if (outbox.length >= MAX_BATCH) flush();
+  else if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
 }
 
 /** HTTP requests (not WebSocket) get a Resource Timing entry when their response ends. */

@@ -7,6 +7,8 @@ import { whatToNotice } from "./notice.js";
 import { formatCount, formatMs, formatWire, framingPerMessage } from "./stats.js";
 
 const CELLS = ["state", "headers", "first", "last", "count", "wire", "framing"];
+/** While streams run, the rows are refreshed at most this often: figures nobody reads at 60 Hz. */
+const REFRESH_MS = 100;
 
 function rowFor(record) {
   const row = el("tr");
@@ -21,6 +23,7 @@ function rowFor(record) {
   const cells = {};
   for (const key of CELLS) {
     cells[key] = el("td", key === "state" ? "outcome" : "num");
+    cells[key].dataset.field = key;
     row.append(cells[key]);
   }
   cells.state.append(el("span", "state"));
@@ -59,6 +62,7 @@ function fillDiffers(table, records) {
 export function createSummary({ body, noticeBox, noticeList, differs }) {
   let rows = [];
   let noticed = null;
+  let filledAt = -Infinity;
   return {
     reset(records) {
       rows = records.map(rowFor);
@@ -66,8 +70,11 @@ export function createSummary({ body, noticeBox, noticeList, differs }) {
       for (const row of rows) fill(row);
       noticeBox.hidden = true;
       noticed = null;
+      filledAt = -Infinity;
     },
     render(run, running) {
+      if (running && performance.now() - filledAt < REFRESH_MS) return;
+      filledAt = performance.now();
       for (const row of rows) fill(row);
       if (running || noticed === run) return;
       noticed = run;

@@ -2,16 +2,23 @@
 // another run's marks ghosted, and the groups its life (timeline-life.js) and its stacks
 // (timeline-stacks.js) are drawn in; and the timeline's lanes drawn to its window.
 //
-// Marks live in milliseconds inside a group the timeline scales (thousands of them; a zoom
-// changes one attribute). The bar, the stacks and the end are a handful of shapes in pixels.
+// Marks live in milliseconds inside a group the timeline scales (a zoom changes one
+// attribute). The bar, the stacks and the end are a handful of shapes in pixels.
+//
+// Every SVG node is walked by every repaint of the timeline, whatever changed: so a lane
+// draws at most MAX_MARKS marks, a few per frame, and the messages it has not drawn as
+// marks are one band, counted ("+2,800 more"). A frame costs the same at the 10th message
+// and the 100,000th.
 
 import { svg } from "./dom.js";
 import { formatCount, formatMs } from "./stats.js";
+import { bandNodes, drawBand, placeBandCount } from "./timeline-band.js";
 import { BAR_HEIGHT, BAR_Y, LANE_HEIGHT, MARK_BOTTOM, MARK_TOP, pxOf, scaleOf, viewOf } from "./timeline-geometry.js";
 import { drawPhases } from "./timeline-life.js";
 import { drawStacks } from "./timeline-stacks.js";
 
-export const MAX_MARKS = 500;
+/** Marks drawn one by one in a lane (with their whiskers); its other messages are its band. */
+export const MAX_MARKS = 200;
 /** Whiskers of held messages are staggered over a few heights, so that each stays visible. */
 const HELD_LEVELS = 4;
 
@@ -31,8 +38,9 @@ function setLabel(lane, suffix = "") {
 
 export function laneView(record, y, clipId) {
   const hue = record.spec.url ? "yours" : `c${record.spec.index % 8}`;
+  // A Tab stop only once it has messages to step through (setStop).
   const group = svg("g", {
-    class: `lane ${hue}`, "data-endpoint": record.spec.name, tabindex: 0, role: "group",
+    class: `lane ${hue}`, "data-endpoint": record.spec.name, role: "group",
     "aria-roledescription": "timeline lane", transform: `translate(0 ${y})`,
   });
   if (record.spec.via) group.classList.add("culprit");
@@ -41,7 +49,7 @@ export function laneView(record, y, clipId) {
   const clipped = svg("g", { "clip-path": `url(#${clipId})` });
   const phases = svg("g", { class: "phases" });
   const marks = svg("g", { class: "marks" });
-  const band = svg("rect", { class: "band", y: MARK_TOP + 2, height: MARK_BOTTOM - MARK_TOP - 4, width: 0, visibility: "hidden" });
+  const { band, bandCount } = bandNodes();
   const held = svg("g", { class: "held" });
   const connections = svg("g", { class: "connections" });
   const ghosts = svg("g", { class: "ghosts" });
@@ -49,39 +57,47 @@ export function laneView(record, y, clipId) {
   const stacks = svg("g", { class: "stacks" });
   const end = svg("g", { class: "end", visibility: "hidden" });
   const focus = svg("path", { class: "mark-focus", d: "M-4 0h8l-4 4z", visibility: "hidden" });
-  clipped.append(phases, marks, stacks, end, focus);
+  clipped.append(phases, marks, stacks, bandCount, end, focus);
   const plot = svg("g", { class: "plot" });
   plot.append(clipped);
   group.append(label, plot);
   const lane = {
-    record, group, plot, marks, band, held, connections, ghosts, phases, stacks, end, focus, label,
+    record, group, plot, marks, band, bandCount, held, connections, ghosts, phases, stacks, end, focus, label,
     drawn: 0, seen: 0, cuts: 0, gaps: 0, bars: new Map(), summary: "", ghostRecord: null, stackList: [],
-    stacksDirty: false,
+    stacksDirty: false, stop: false, more: 0, suffix: "", bandLabel: null,
   };
   setLabel(lane);
   return lane;
 }
 
-/** From the send stamp to the arrival: how long the message was held on its way. */
+/** From the send stamp to the arrival: how long the message was held on its way (one node). */
 function heldWhisker(message, i) {
   const y = MARK_TOP + 2 + (i % HELD_LEVELS) * ((MARK_BOTTOM - MARK_TOP - 4) / (HELD_LEVELS - 1));
-  const whisker = svg("g", { class: "hold" });
-  whisker.append(
-    svg("line", { class: "held-line", x1: message.sent, x2: message.t, y1: y, y2: y }),
-    svg("line", { class: "sent", x1: message.sent, x2: message.sent, y1: y - 2.5, y2: y + 2.5 }),
-  );
-  return whisker;
+  return svg("path", { class: "held-line", d: `M${message.sent} ${y}H${message.t}M${message.sent} ${y - 2.5}V${y + 2.5}` });
 }
 
-/** New messages as marks (the first MAX_MARKS of them; the rest as one band). True if marks were added. */
-export function addMarks(lane) {
+/** A lane is a Tab stop while it has messages to step through, and only then. */
+function setStop(lane) {
+  const stop = lane.record.messages.length > 0;
+  if (stop === lane.stop) return;
+  lane.stop = stop;
+  if (stop) lane.group.setAttribute("tabindex", "0");
+  else lane.group.removeAttribute("tabindex");
+}
+
+/**
+ * Up to `budget` new messages as marks (a lane draws its first MAX_MARKS); the messages not
+ * drawn as marks, yet or at all, are the band. True if marks were added.
+ */
+export function addMarks(lane, budget = Infinity) {
   const { messages } = lane.record;
-  if (messages.length === lane.seen) return false;
+  const upTo = Math.min(messages.length, MAX_MARKS, lane.drawn + budget);
+  if (messages.length === lane.seen && upTo === lane.drawn) return false;
   lane.seen = messages.length;
+  setStop(lane);
   const before = lane.drawn;
   const fragment = document.createDocumentFragment();
   const whiskers = document.createDocumentFragment();
-  const upTo = Math.min(messages.length, MAX_MARKS);
   for (let i = lane.drawn; i < upTo; i++) {
     const message = messages[i];
     fragment.append(svg("line", { class: "mark", x1: message.t, x2: message.t, y1: MARK_TOP, y2: MARK_BOTTOM }));
@@ -90,18 +106,12 @@ export function addMarks(lane) {
   lane.marks.append(fragment);
   lane.held.append(whiskers);
   lane.drawn = Math.max(lane.drawn, upTo);
-  if (messages.length > MAX_MARKS) {
-    drawBand(lane.band, messages);
-    setLabel(lane, ` (${formatCount(messages.length)})`);
-  }
+  drawBand(lane.band, messages, lane.drawn);
+  lane.more = messages.length - lane.drawn;
+  const suffix = messages.length > MAX_MARKS ? ` (${formatCount(messages.length)})` : "";
+  if (suffix !== lane.suffix) setLabel(lane, suffix);
+  lane.suffix = suffix;
   return lane.drawn > before;
-}
-
-function drawBand(band, messages) {
-  const from = messages[MAX_MARKS].t;
-  band.setAttribute("x", from);
-  band.setAttribute("width", Math.max(messages[messages.length - 1].t - from, 0.001));
-  band.setAttribute("visibility", "visible");
 }
 
 /** Each broken connection as a cut, and the wait until the transport's new connection as a gap. */
@@ -131,23 +141,25 @@ export function drawGhosts(lane, record) {
   }
   const { messages } = record;
   const fragment = document.createDocumentFragment();
-  for (let i = 0; i < Math.min(messages.length, MAX_MARKS); i++) {
+  const drawn = Math.min(messages.length, MAX_MARKS);
+  for (let i = 0; i < drawn; i++) {
     const t = messages[i].t;
     fragment.append(svg("line", { class: "ghost-mark", x1: t, x2: t, y1: MARK_TOP, y2: MARK_BOTTOM }));
   }
-  if (messages.length > MAX_MARKS) {
+  if (messages.length > drawn) {
     const band = svg("rect", { class: "ghost-band", y: MARK_TOP + 2, height: MARK_BOTTOM - MARK_TOP - 4 });
-    drawBand(band, messages);
+    drawBand(band, messages, drawn);
     fragment.append(band);
   }
   lane.ghosts.replaceChildren(fragment);
 }
 
 /** What the lane says to a screen reader: its outcome, counts and the moments of its life. */
-export function laneSummary(record) {
+export function laneSummary(record, more = 0) {
   const name = record.spec.via ? `${record.spec.endpoint} via ${record.spec.via}` : (record.spec.label ?? record.spec.name);
   if (record.state === undefined) return `${name}: not run yet.`;
   const parts = [`${name}: ${record.state}`, `${formatCount(record.messages.length)} messages`];
+  if (more > 0) parts.push(`the last ${formatCount(more)} drawn as one band`);
   const at = (what, ms) => ms !== null && ms !== undefined && parts.push(`${what} at ${formatMs(ms)}`);
   if (record.queuedMs !== null && record.queuedMs !== undefined) parts.push(`queued by the browser ${formatMs(record.queuedMs)}`);
   at("headers", record.openT);
@@ -171,7 +183,8 @@ const hatchOf = (tl, lane) => `${tl.prefix}-hatch-${lane.record.spec.url ? "your
 
 function drawLane(tl, lane) {
   drawPhases(lane, tl.nowMs, pxOf(tl), hatchOf(tl, lane));
-  const summary = laneSummary(lane.record);
+  placeBandCount(lane, pxOf(tl));
+  const summary = laneSummary(lane.record, lane.more);
   if (summary !== lane.summary) {
     lane.summary = summary;
     lane.group.setAttribute("aria-label", summary);
@@ -190,16 +203,24 @@ export function placeLanes(tl) {
   }
 }
 
-/** New messages as marks (the timeline draws them at most so often while running). True if a lane's stacks changed. */
-export function addNewMarks(tl) {
+/**
+ * New messages as marks, at most `budget` over all lanes, shared between the lanes that have
+ * some to draw. True if a lane's stacks changed.
+ */
+export function addNewMarks(tl, budget = Infinity) {
+  const behind = tl.lanes.filter((lane) => lane.drawn < Math.min(lane.record.messages.length, MAX_MARKS)).length;
+  const share = Math.ceil(budget / Math.max(behind, 1));
   let stacksChanged = false;
   for (const lane of tl.lanes) {
-    if (addMarks(lane)) lane.stacksDirty = stacksChanged = true;
+    if (addMarks(lane, share)) lane.stacksDirty = stacksChanged = true;
     addConnections(lane);
   }
   tl.marksAt = tl.nowMs;
   return stacksChanged;
 }
+
+/** Marks still to draw in some lane: the timeline keeps drawing them, a budget a frame. */
+export const marksBehind = (tl) => tl.lanes.some((lane) => lane.drawn < Math.min(lane.record.messages.length, MAX_MARKS));
 
 export function redrawLanes(tl, stacksChanged) {
   for (const lane of tl.lanes) drawLane(tl, lane);

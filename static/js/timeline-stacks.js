@@ -3,6 +3,7 @@
 
 import { svg } from "./dom.js";
 import { formatCount } from "./stats.js";
+import { overBand } from "./timeline-band.js";
 import { MARK_BOTTOM, MARK_TOP } from "./timeline-geometry.js";
 
 /** Marks closer than this (px) read as one line: they are drawn as a stack with a count. */
@@ -56,7 +57,7 @@ function setStackLabel(node, text, side) {
   node.labelled = true;
 }
 
-/** Stacks in pixels; a count is said beside its stack when it fits before the next one. */
+/** Stacks in pixels; a count is said beside its stack when it fits before the next one (and the band's count). */
 export function drawStacks(lane, px, scale, plotWidth) {
   const { messages } = lane.record;
   const stacks = stacksOf(messages, lane.drawn, scale);
@@ -79,7 +80,7 @@ export function drawStacks(lane, px, scale, plotWidth) {
     // The last count at the plot's right edge goes to the left of its stack, not off the plot.
     const right = x + 5 + textWidth <= plotWidth + 12;
     const from = right ? x + 5 : x - 5 - textWidth;
-    const fits = from >= freeFrom && (!right || from + textWidth < next);
+    const fits = from >= freeFrom && (!right || from + textWidth < next) && !overBand(lane, from, from + textWidth);
     setStackLabel(node, fits ? text : null, right ? "right" : "left");
     if (fits) freeFrom = from + textWidth + 4;
     if (node.group.parentNode !== lane.stacks) lane.stacks.append(node.group);

@@ -8,21 +8,24 @@
 //
 // Marks are placed in milliseconds inside a group scaled (and shifted) to the visible window,
 // so a growing axis or a zoom rewrites one attribute per lane instead of moving every mark.
-// Past MAX_MARKS in a lane the rest of its messages are drawn as one band (and said so).
-// The "now" cursor is an HTML overlay moved by a transform: moving a line inside the SVG
-// would repaint thousands of marks every frame.
+// What a frame costs is bounded whatever the rate: a lane draws its first MAX_MARKS messages
+// as marks, at most MARKS_PER_FRAME new ones a frame over all lanes, and the rest of its
+// messages as one counted band (timeline-band.js). The "now" cursor is an HTML overlay moved
+// by a transform: moving a line inside the SVG would repaint every mark every frame.
 
 import { svg } from "./dom.js";
 import { drawAxis, drawStop, nice, niceSpan } from "./timeline-axis.js";
 import { AXIS_HEIGHT, LANE_HEIGHT, PAD_TOP, toPx, viewOf } from "./timeline-geometry.js";
 import { wireInput } from "./timeline-input.js";
-import { addNewMarks, applyOverlay, laneView, MAX_MARKS, placeLanes, redrawLanes } from "./timeline-lane.js";
+import { addNewMarks, applyOverlay, laneView, marksBehind, MAX_MARKS, placeLanes, redrawLanes } from "./timeline-lane.js";
 import { createTip, hideTip, showTip } from "./timeline-tip.js";
 
 export { MAX_MARKS, nice, niceSpan };
 const RIGHT_PAD = 16;
 /** While streams flood, new marks are drawn at most this often. */
 const MARK_REFRESH_MS = 100;
+/** New marks (and their whiskers) made in one frame, over all lanes. */
+const MARKS_PER_FRAME = 80;
 const HUES = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "yours"];
 let timelines = 0;
 
@@ -71,7 +74,7 @@ function timelineState(root, cursor) {
     zoomButtons: [...panel.querySelectorAll("[data-zoom]")],
     lanes: [], overlay: null,
     width: 0, labelWidth: 0, plotWidth: 1, height: 0, fullSpan: 1000, zoom: null,
-    nowMs: 0, running: false, marksAt: -Infinity, stopT: null,
+    nowMs: 0, running: false, marksAt: -Infinity, stopT: null, pending: 0,
     // Reading clientWidth every frame would force a layout; a resize tells us instead.
     measuredWidth: root.clientWidth,
   };
@@ -122,6 +125,8 @@ function setOverlay(tl, records, label) {
 
 function resetLanes(tl, records) {
   hideTip(tl);
+  cancelAnimationFrame(tl.pending);
+  tl.pending = 0;
   tl.lanes = records.map((record, i) => laneView(record, PAD_TOP + i * LANE_HEIGHT, `${tl.prefix}-clip`));
   tl.lanesGroup.replaceChildren(...tl.lanes.map((lane) => lane.group));
   tl.cursor.style.top = `${PAD_TOP}px`;
@@ -148,10 +153,21 @@ function render(tl, now, isRunning) {
   tl.nowMs = now;
   tl.running = isRunning;
   const refresh = !isRunning || now - tl.marksAt >= MARK_REFRESH_MS;
-  const stacksChanged = refresh && addNewMarks(tl);
-  if (fitSpan(tl)) return;
-  if (refresh) redrawLanes(tl, stacksChanged);
-  placeCursor(tl);
+  const stacksChanged = refresh && addNewMarks(tl, MARKS_PER_FRAME);
+  if (!fitSpan(tl)) {
+    if (refresh) redrawLanes(tl, stacksChanged);
+    placeCursor(tl);
+  }
+  if (!isRunning) drawRestLater(tl);
+}
+
+/** A run ended (or was shown) with marks still to draw: the next frames draw them, a budget each. */
+function drawRestLater(tl) {
+  if (tl.pending || !marksBehind(tl)) return;
+  tl.pending = requestAnimationFrame(() => {
+    tl.pending = 0;
+    if (!tl.running) render(tl, tl.nowMs, false);
+  });
 }
 
 function markStopped(tl, ms) {
