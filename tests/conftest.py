@@ -4,8 +4,10 @@ pytest-aiohttp's `aiohttp_server`, and clients for it."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import inspect
 import signal
+import tempfile
 import types
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -34,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
 PROCESS_STARTERS = frozenset({"subprocess", "create_subprocess_exec", "create_subprocess_shell"})
 #: Stress tests: each holds a server under load for seconds on purpose.
 SLOW_FILES = ("tests/server/test_abuse_",)
+#: Tests that take both cores on purpose (stress, a firehose through the browser, the load
+#: benchmark): run with nothing beside them, so no timing test in the other process meets them.
+ALONE_FILES = (*SLOW_FILES, "tests/browser/test_firehose.py", "tests/bench/test_load.py")
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -76,6 +81,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.process)
         if item.nodeid.startswith(SLOW_FILES):
             item.add_marker(pytest.mark.slow)
+        if item.nodeid.startswith(ALONE_FILES):
+            item.add_marker(pytest.mark.alone)
+
+
+@pytest.fixture(autouse=True)
+def machine_turns(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With the suite in two processes, an `alone` test waits until the other process's test
+    has ended and holds the machine to itself; every other test shares it. A readers-writer
+    lock over two files: `alone` takes the share exclusively, the others together; all pass a
+    turnstile first, so an `alone` test waiting for its turn is not overtaken for ever."""
+    run = getattr(request.config, "workerinput", {}).get("testrunuid")
+    if run is None:  # one process: nothing runs beside anything
+        yield
+        return
+    folder = Path(tempfile.gettempdir())
+    alone = request.node.get_closest_marker("alone") is not None
+    with (
+        open(folder / f"transport-lab-{run}.gate", "a") as gate,
+        open(folder / f"transport-lab-{run}.share", "a") as share,
+    ):
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(share, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(share, fcntl.LOCK_UN)
 
 
 @pytest.fixture

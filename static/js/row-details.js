@@ -26,7 +26,7 @@ export function fillRow(item, messages, index) {
   item.dataset.index = String(index);
   const gap = previous ? `+${formatMs(message.t - previous.t)} after the previous message` : "first message";
   const sent = message.sent === null ? "not stamped" : `sent at ${formatMs(message.sent)}`;
-  item.title = `#${index} received at ${formatMs(message.t)}, ${gap}; ${sent}; ${bytesOf(message)}`;
+  item.title = `message ${index + 1}, received at ${formatMs(message.t)}, ${gap}; ${sent}; ${bytesOf(message)}`;
   const [at, text, delay] = item.children;
   setText(at, message.t.toFixed(1));
   setText(text, message.text.length > MAX_SHOWN_CHARS ? `${message.text.slice(0, MAX_SHOWN_CHARS)}…` : message.text);

@@ -104,11 +104,17 @@ function need(ok, value, path, expected) {
   throw new Error(`${path} ${value === undefined ? "is missing" : `must be ${expected}, not ${shown(value)}`}`);
 }
 
-const SUMMARY_TIMES = ["queued_ms", "request_ms", "ttfb_ms", "first_byte_ms", "first_ms", "last_ms", "end_ms"];
+const SUMMARY_TIMES = ["queued_ms", "request_ms", "headers_ms", "first_byte_ms", "first_ms", "last_ms", "end_ms"];
+
+/** A summary of format 2 (and runs kept before it changed) said `ttfb_ms` for what is now `headers_ms`. */
+function upgraded(summary) {
+  if (isObject(summary) && summary.headers_ms === undefined && "ttfb_ms" in summary) summary.headers_ms = summary.ttfb_ms;
+  return summary;
+}
 const SUMMARY_BYTES = ["wire_bytes", "payload_bytes", "framing_bytes", "extra_wire_bytes"];
 
 function checkSummary(summary, path) {
-  need(isObject, summary, path, "an object");
+  need(isObject, upgraded(summary), path, "an object");
   need(nonEmpty, summary.outcome, `${path}.outcome`, "a word");
   // The export writes a failed stream's error as the page holds it: {status, message, param}.
   need(errorOrNull, summary.error, `${path}.error`, "text, an error object or null");
@@ -237,7 +243,7 @@ export function recordsFromEntry(entry) {
     };
     return {
       spec, url: stream.url, state: s.outcome, error: s.error, queued: s.queued_ms !== null, queuedMs: s.queued_ms,
-      requestT: s.request_ms, openT: s.ttfb_ms, firstByteT: s.first_byte_ms, firstT: s.first_ms, lastT: s.last_ms,
+      requestT: s.request_ms, openT: upgraded(s).headers_ms, firstByteT: s.first_byte_ms, firstT: s.first_ms, lastT: s.last_ms,
       endT: s.end_ms, count: s.message_count, wireBytes: s.wire_bytes, payloadBytes: s.payload_bytes,
       extraWireBytes: s.extra_wire_bytes, framingBytes: s.framing_bytes, messages, rtts: [], drops: stream.drops, reconnects: stream.reconnects,
       heldMax: null, burst: 0, arrivals: null, timing: null, sampled: !entry.whole,

@@ -14,11 +14,11 @@ export function describeMessage(record, index, together = 1) {
   const message = record.messages[index];
   const name = record.spec.via ? `${record.spec.endpoint} via ${record.spec.via}` : (record.spec.label ?? record.spec.name);
   const lines = [
-    `${name} · message #${index} (${formatCount(index + 1)} of ${formatCount(record.messages.length)})`,
+    `${name} · message ${formatCount(index + 1)} of ${formatCount(record.messages.length)}`,
     `received at ${formatMs(message.t)}`,
     message.sent === null || message.sent === undefined
       ? "not stamped: its send time is unknown"
-      : `sent at ${formatMs(message.sent)}, held ${formatMs(Math.max(message.t - message.sent, 0))} on its way`,
+      : `sent at ${formatMs(message.sent)}, delay ${formatMs(Math.max(message.t - message.sent, 0))}`,
   ];
   if (message.wire !== undefined && message.wire !== null) {
     const payload = message.payload ?? null;

@@ -97,7 +97,7 @@ async def test_the_export_says_which_parameters_each_stream_ran_with_at_the_defa
     chunked = exported["chunked"]["summary"]
     assert chunked["message_count"] == len(exported["chunked"]["messages"]) >= 1
     assert chunked["first_ms"] == exported["chunked"]["messages"][0]["receive_ms"]
-    assert chunked["ttfb_ms"] is not None and chunked["ttfb_ms"] <= chunked["first_ms"]
+    assert chunked["headers_ms"] is not None and chunked["headers_ms"] <= chunked["first_ms"]
     assert exported["non-chunked"]["summary"]["outcome"] == "aborted"
 
 
@@ -317,3 +317,24 @@ async def test_a_kept_run_that_cannot_be_shown_is_skipped_with_a_note(page: Page
     newer, older = await kept_runs(page, 2)
     assert (newer["source"], older["id"]) == ("page", kept["id"])
     assert "Invalid Date" not in json.dumps(await page.evaluate(LISTED))
+
+
+async def test_a_run_exported_before_the_figures_were_renamed_still_loads(
+    page: Page, base_url: str, tmp_path: Path
+) -> None:
+    """Format 2 said `ttfb_ms` and `held_max_ms` for what is now `headers_ms` and `delay_max_ms`."""
+    await open_dashboard(page, base_url, endpoints="chunked", count=2, interval=0)
+    await run_until_settled(page)
+    await kept_runs(page, 1)
+    document = json.loads((await download(page, "#export-json")).read_text(encoding="utf-8"))
+    assert document["format"] == 3
+    for endpoint in document["endpoints"]:
+        endpoint["summary"]["ttfb_ms"] = endpoint["summary"].pop("headers_ms")
+        endpoint["held_max_ms"] = endpoint.pop("delay_max_ms")
+    document["format"] = 2
+    (tmp_path / "old.json").write_text(json.dumps(document), encoding="utf-8")
+    await page.set_input_files("#runs-file", str(tmp_path / "old.json"))
+    loaded, live = await kept_runs(page, 2)
+    assert loaded["source"] == "file" and loaded["cells"] == live["cells"]
+    compared = await page.evaluate(COMPARED)
+    assert all(a == b for fields in compared.values() for a, b in fields.values()), compared
