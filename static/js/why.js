@@ -83,7 +83,8 @@ export function renderWhy(article, record) {
   if (why.causes.length) {
     const list = el("ul", "findings");
     list.dataset.role = "why-causes";
-    list.append(...why.causes.map((cause) => findingItem(cause)));
+    // Under the column's h3: each cause's title is an h4.
+    list.append(...why.causes.map((cause) => findingItem(cause, null, "h4")));
     parts.push(list);
   } else {
     parts.push(el("p", "causes-none", "No cause this browser can name from what it saw."));

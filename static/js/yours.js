@@ -270,11 +270,14 @@ const NAMES = {
   "connection-cut": "a connection cut mid-stream",
 };
 
-/** A cause: its id and name, evidence and fix, and (`shown`) a button showing the lab lane that reproduces it. */
-export function findingItem(finding, shown = null) {
+/**
+ * A cause: its id and name, evidence and fix, and (`shown`) a button showing the lab lane that
+ * reproduces it. `heading`: its title's level, one below the heading it sits under.
+ */
+export function findingItem(finding, shown = null, heading = "h5") {
   const item = el("li", "finding");
   item.dataset.id = finding.id;
-  const title = el("h5");
+  const title = el(heading);
   title.append(el("code", "", finding.id), ` ${NAMES[finding.id] ?? ""}`);
   const fix = el("p", "fix");
   fix.append(el("strong", "", "Fix: "), finding.fix);

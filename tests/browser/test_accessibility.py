@@ -71,8 +71,12 @@ async def invalid_field(page: Page, base_url: str) -> None:
     await page.wait_for_selector("#stale-note:not([hidden])")
 
 
+#: Long enough (past diagnose's 300 ms) that a held lane is judged and says why.
+JUDGED = {"count": 3, "interval": 0.15}
+
+
 async def culprits_chosen(page: Page, base_url: str) -> None:
-    await open_dashboard(page, base_url, culprits=CULPRITS, **QUICK)
+    await open_dashboard(page, base_url, culprits=CULPRITS, **JUDGED)
     # The link opened the panel; a culprit's cause and fix unfolded too.
     await page.click('#culprits[open] details[data-culprit-about="gzip"] > summary')
 
@@ -80,6 +84,8 @@ async def culprits_chosen(page: Page, base_url: str) -> None:
 async def culprits_run(page: Page, base_url: str) -> None:
     await culprits_chosen(page, base_url)
     await run_until_settled(page)
+    # The held lanes' causes are on the page: they are checked too.
+    await page.wait_for_selector(".why:not([hidden]) .finding")
 
 
 async def your_stream(page: Page, base_url: str) -> None:
