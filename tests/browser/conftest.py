@@ -55,14 +55,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.asyncio(loop_scope=LOOP), append=False)
 
 
+def installed(path: Path, missing: str) -> Path:
+    """`path` when it is there; else the test skips, but never in CI, where it fails."""
+    if path.exists():
+        return path
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{missing}; a test that needs it may not skip in CI")
+    pytest.skip(missing)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; browser tests may not skip in CI")
-    pytest.skip(message)
+    return installed(CHROMIUM, f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope=LOOP)

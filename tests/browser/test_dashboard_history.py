@@ -241,13 +241,18 @@ def without(document: dict[str, Any], field: str) -> dict[str, Any]:
     return broken
 
 
-async def test_a_bad_file_is_refused_with_the_field_named_and_never_kept(
-    page: Page, base_url: str, tmp_path: Path
-) -> None:
+async def a_kept_run_exported(page: Page, base_url: str) -> dict[str, Any]:
+    """A small run, kept, and its Export JSON."""
     await open_dashboard(page, base_url, endpoints="chunked", count=2, interval=0)
     await run_until_settled(page)
     await kept_runs(page, 1)
-    document = json.loads((await download(page, "#export-json")).read_text(encoding="utf-8"))
+    return json.loads((await download(page, "#export-json")).read_text(encoding="utf-8"))
+
+
+async def test_a_bad_file_is_refused_with_the_field_named_and_never_kept(
+    page: Page, base_url: str, tmp_path: Path
+) -> None:
+    document = await a_kept_run_exported(page, base_url)
     bad_date = json.loads(json.dumps(document))
     bad_date["run"]["started_at"] = "yesterday"
     wrong_types = json.loads(json.dumps(document))
@@ -323,10 +328,7 @@ async def test_a_run_exported_before_the_figures_were_renamed_still_loads(
     page: Page, base_url: str, tmp_path: Path
 ) -> None:
     """Format 2 said `ttfb_ms` and `held_max_ms` for what is now `headers_ms` and `delay_max_ms`."""
-    await open_dashboard(page, base_url, endpoints="chunked", count=2, interval=0)
-    await run_until_settled(page)
-    await kept_runs(page, 1)
-    document = json.loads((await download(page, "#export-json")).read_text(encoding="utf-8"))
+    document = await a_kept_run_exported(page, base_url)
     assert document["format"] == 3
     for endpoint in document["endpoints"]:
         endpoint["summary"]["ttfb_ms"] = endpoint["summary"].pop("headers_ms")

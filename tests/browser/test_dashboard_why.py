@@ -117,7 +117,7 @@ async def test_what_to_notice_names_each_cause_once_with_its_fix_and_that_the_fi
 
 async def test_what_to_notice_speaks_of_the_browsers_queueing(page: Page, base_url: str) -> None:
     """One host name for every stream (lanes=0): past six, the browser holds requests back."""
-    await open_dashboard(page, base_url, lanes="0", count="3", interval="0.3", culprits="chunked:gzip-flush")
+    await open_dashboard(page, base_url, lanes="0", count="3", interval="0.15", culprits="chunked:gzip-flush")
     await run_until_settled(page)
     notes = await page.evaluate(NOTES)
     waited = [note for note in notes if " for a free connection before being sent (at most 6 per host name)" in note]
