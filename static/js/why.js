@@ -5,11 +5,9 @@
 // diagnose names it on the lab's bench (tests/client/test_lab_diagnosis.py).
 
 import { el } from "./dom.js";
+import { SETTLED } from "./run.js";
 import { judge } from "./verdict.js";
-import { findingItem, findingsOf, judgeable, verdictOf } from "./yours.js";
-
-const SETTLED = new Set(["done", "error", "aborted"]);
-const HELD = new Set(["buffered", "bursty"]);
+import { findingItem, findingsOf, HELD, judgeable, verdictOf } from "./yours.js";
 
 /** A lane read without fetch, its messages as reads: those that arrived at the same moment, together. */
 function messageReads(record) {
@@ -33,22 +31,15 @@ function labCause(culprit) {
   return [{ id, evidence: `the lab's culprit, ${culprit.label}: ${culprit.cause}`, fix: culprit.fix, lab: true }];
 }
 
-const worked = new WeakMap();
-/** A settled lane changes no more: its why is worked out once (the rules read every read). */
+/** What changes a settled lane's why: nothing more comes once it has ended. */
 const settledKey = (record) => (SETTLED.has(record.state) ? `${record.state}:${record.endT}:${record.messages.length}` : "");
 
-/** `{ verdict, reason, causes }` of a settled lane that was held or came in bursts, else null. */
+/**
+ * `{ verdict, reason, causes }` of a settled lane that was held or came in bursts, else null
+ * (a fetch lane's verdict and findings are worked out once, in yours.js).
+ */
 export function whyOf(record) {
-  const key = settledKey(record);
-  if (!key) return null;
-  const kept = worked.get(record);
-  if (kept?.key === key) return kept.why;
-  const why = work(record);
-  worked.set(record, { key, why });
-  return why;
-}
-
-function work(record) {
+  if (!settledKey(record)) return null;
   let judged, causes;
   if (record.arrivals) {
     if (!judgeable(record) || record.status >= 400) return null;

@@ -143,8 +143,21 @@ export function judgeable(record) {
   return record.endT !== null && (record.state === "done" || record.arrivals.length > 0);
 }
 
+/**
+ * A reading that ended changes no more: its verdict and findings are worked out once (the
+ * rules read every read), however many frames, columns and sentences ask for them.
+ */
+const worked = new WeakMap();
+function once(record, name, work) {
+  const key = `${record.state}:${record.endT}:${record.arrivals.length}`;
+  let kept = worked.get(record);
+  if (kept?.key !== key) worked.set(record, (kept = { key }));
+  if (!(name in kept)) kept[name] = work();
+  return kept[name];
+}
+
 export function verdictOf(record) {
-  return judge(arrivalsOf(record), record.endT, messagesKnown(record));
+  return once(record, "verdict", () => judge(arrivalsOf(record), record.endT, messagesKnown(record)));
 }
 
 /** The URL as one shell word: quoted when a shell would read anything in it (`&`, `?`, `*`, …). */
@@ -152,7 +165,8 @@ export function shellWord(text) {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
-const HELD = new Set(["buffered", "bursty"]);
+/** The verdicts of a stream held back: what a lane explains, and a hop changes to. */
+export const HELD = new Set(["buffered", "bursty"]);
 
 /** The terminal got an error status: said with what this browser got. */
 function erred(verdict, record) {
@@ -256,9 +270,11 @@ export function exchangeOf(record) {
 /** The causes, warnings and unchecked rules of a judged reading, or null before its verdict. */
 export function findingsOf(record) {
   if (!judgeable(record)) return null;
-  const exchange = exchangeOf(record);
-  const judged = verdictOf(record);
-  return { exchange, verdict: judged.verdict, ...diagnose(exchange, judged) };
+  return once(record, "findings", () => {
+    const exchange = exchangeOf(record);
+    const judged = verdictOf(record);
+    return { exchange, verdict: judged.verdict, ...diagnose(exchange, judged) };
+  });
 }
 
 /** A short name for each id, beside it in the list (the README documents each). */
