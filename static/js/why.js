@@ -6,23 +6,7 @@
 
 import { el } from "./dom.js";
 import { SETTLED } from "./run.js";
-import { judge } from "./verdict.js";
 import { findingItem, findingsOf, HELD, judgeable, verdictOf } from "./yours.js";
-
-/** A lane read without fetch, its messages as reads: those that arrived at the same moment, together. */
-function messageReads(record) {
-  const reads = [];
-  for (const { t, payload } of record.messages) {
-    const last = reads.at(-1);
-    if (last && last.tMs === t) {
-      last.decodedBytes += payload;
-      last.messages += 1;
-    } else {
-      reads.push({ tMs: t, decodedBytes: payload, messages: 1 });
-    }
-  }
-  return reads;
-}
 
 /** The lab's culprit as diagnose names it, for a lane whose head the browser cannot read. */
 function labCause(culprit) {
@@ -40,16 +24,10 @@ const settledKey = (record) => (SETTLED.has(record.state) ? `${record.state}:${r
  */
 export function whyOf(record) {
   if (!settledKey(record)) return null;
-  let judged, causes;
-  if (record.arrivals) {
-    if (!judgeable(record) || record.status >= 400) return null;
-    judged = verdictOf(record);
-    causes = findingsOf(record).causes;
-  } else {
-    if (!record.messages.length || record.endT === null) return null;
-    judged = judge(messageReads(record), record.endT, true);
-    causes = [];
-  }
+  if (!judgeable(record) || record.status >= 400) return null;
+  const judged = verdictOf(record);
+  // A fetch-read lane has a head to read its causes from; EventSource and WebSocket show none.
+  const causes = record.head ? findingsOf(record).causes : [];
   if (!HELD.has(judged.verdict)) return null;
   return { verdict: judged.verdict, reason: judged.reason, causes: causes.length ? causes : labCause(record.spec.culprit) };
 }

@@ -127,6 +127,7 @@ export function wireYours(location, root) {
 
 /** Every read as the verdict rules take it: time, decoded bytes, the messages it completed. */
 export function arrivalsOf(record) {
+  if (!record.arrivals) return messageReads(record);
   const perRead = new Map();
   for (const message of record.messages) perRead.set(message.t, (perRead.get(message.t) ?? 0) + 1);
   return record.arrivals.map(({ t, bytes }) => ({ tMs: t, decodedBytes: bytes, messages: perRead.get(t) ?? 0 }));
@@ -138,9 +139,31 @@ function messagesKnown(record) {
   return mime === "text/event-stream" || record.messages.length > 0;
 }
 
+/**
+ * A stream of this server keeps no reads of its own (nothing more per read on the hot path):
+ * its messages stand for them, those read at the same moment together, each message's
+ * payload (as the body carried it) for its bytes.
+ */
+function messageReads(record) {
+  const reads = [];
+  for (const { t, payload } of record.messages) {
+    const last = reads.at(-1);
+    if (last && last.tMs === t) {
+      last.decodedBytes += payload;
+      last.messages += 1;
+    } else {
+      reads.push({ tMs: t, decodedBytes: payload, messages: 1 });
+    }
+  }
+  return reads;
+}
+
+/** What was read: someone's own stream's reads, else this server's stream's messages. */
+const readCount = (record) => (record.arrivals ?? record.messages).length;
+
 /** A verdict needs a reading that ended, and something read (or a whole, empty body). */
 export function judgeable(record) {
-  return record.endT !== null && (record.state === "done" || record.arrivals.length > 0);
+  return record.endT !== null && (record.state === "done" || readCount(record) > 0);
 }
 
 /**
@@ -149,7 +172,7 @@ export function judgeable(record) {
  */
 const worked = new WeakMap();
 function once(record, name, work) {
-  const key = `${record.state}:${record.endT}:${record.arrivals.length}`;
+  const key = `${record.state}:${record.endT}:${readCount(record)}`;
   let kept = worked.get(record);
   if (kept?.key !== key) worked.set(record, (kept = { key }));
   if (!(name in kept)) kept[name] = work();
