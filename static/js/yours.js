@@ -296,7 +296,9 @@ export function findingsOf(record) {
   return once(record, "findings", () => {
     const exchange = exchangeOf(record);
     const judged = verdictOf(record);
-    return { exchange, verdict: judged.verdict, ...diagnose(exchange, judged) };
+    // Kept for the page's life: what the causes' note reads of the exchange, never its reads
+    // (a copy of every read of every lane would weigh on every later garbage collection).
+    return { exchange: { sent: exchange.sent, sentT: exchange.sentT }, verdict: judged.verdict, ...diagnose(exchange, judged) };
   });
 }
 
