@@ -36,16 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
 PROCESS_STARTERS = frozenset({"subprocess", "create_subprocess_exec", "create_subprocess_shell"})
 #: Stress tests: each holds a server under load for seconds on purpose.
 SLOW_FILES = ("tests/server/test_abuse_",)
-#: Tests that take both cores on purpose (stress, a firehose through the browser, a 80,000-
-#: message run exported, the load benchmark, the real stacks with five diagnose runs at once
-#: beside curl): run with nothing beside them, so no timing test in the other process meets them.
-ALONE_FILES = (
-    *SLOW_FILES,
-    "tests/browser/test_firehose.py",
-    "tests/browser/test_dashboard_history.py::test_a_big_run",
-    "tests/bench/test_load.py",
-    "tests/stacks/",
-)
+#: Tests that take both cores on purpose (stress, a firehose through the browser, the load
+#: benchmark): run with nothing beside them, so no timing test in the other process meets them.
+ALONE_FILES = (*SLOW_FILES, "tests/browser/test_firehose.py", "tests/bench/test_load.py")
 
 
 def _names(code: types.CodeType) -> set[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -165,24 +164,6 @@ def run_app_command(
         timeout=within,
         check=False,
     )
-
-
-async def app_command_output(*args: str, within: float = 60.0) -> tuple[int, bytes, bytes]:
-    """`python -m app ARGS` as `run_app_command` runs it, awaited: the test's own event loop
-    keeps serving (a server the command reads may be in this process). Status, stdout, stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app",
-        *args,
-        cwd=PROJECT_ROOT,
-        env=os.environ.copy(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), within)
-    assert process.returncode is not None
-    return process.returncode, out, err
 
 
 @contextmanager

@@ -4,8 +4,9 @@
 
 import { el, setText } from "./dom.js";
 import { formatMs } from "./stats.js";
-import { SETTLED } from "./run.js";
 import { findingsOf, judgeable, shellWord, verdictOf } from "./yours.js";
+
+const SETTLED = new Set(["done", "error", "aborted"]);
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

@@ -22,7 +22,6 @@ const status = document.getElementById("status");
 // The registry's lanes (what the URL's controls speak of), and with them someone's own stream
 // (or the same stream at each of its hops).
 const laneSpecs = readRegistry(root);
-const lanesByName = new Map(laneSpecs.map((spec) => [spec.name, spec]));
 const yours = yoursSpecs(root);
 const specs = [...yours, ...laneSpecs];
 // The terminal's verdict is of one URL: with several, each hop has its own.
@@ -157,11 +156,12 @@ function showLanes(names) {
 function wireCulpritCards() {
   const grid = form.querySelector(".culprit-grid");
   grid?.style.setProperty("--via-count", String(grid.querySelectorAll(".culprit-heads .head").length));
+  const byName = new Map(laneSpecs.map((spec) => [spec.name, spec]));
   for (const card of form.querySelectorAll("fieldset[data-culprit]")) {
     const lanes = laneSpecs.filter((spec) => spec.via === card.dataset.culprit);
-    const beside = lanes.length ? laneBeside(lanes[0], lanesByName) : null;
+    const beside = lanes.length ? laneBeside(lanes[0], byName) : null;
     if (!beside?.name || !["fix", "fixes"].includes(beside.why)) continue;
-    const other = lanesByName.get(beside.name);
+    const other = byName.get(beside.name);
     // Another culprit is named by itself (via gzip-flush); the same one by its lane (sse via cdn).
     const named = other.via === lanes[0].via ? other.label : `via ${other.via}`;
     const button = el("button", "beside-lanes", beside.why === "fix"
@@ -169,7 +169,7 @@ function wireCulpritCards() {
     button.type = "button";
     button.addEventListener("click", () => {
       const chosen = lanes.filter((spec) => formState().enabled.has(spec.name));
-      const pairs = (chosen.length ? chosen : lanes.slice(0, 1)).flatMap((spec) => [spec.name, laneBeside(spec, lanesByName)?.name]);
+      const pairs = (chosen.length ? chosen : lanes.slice(0, 1)).flatMap((spec) => [spec.name, laneBeside(spec, byName)?.name]);
       showLanes(pairs.filter(Boolean));
     });
     card.querySelector('[data-role="fix"]')?.append(" ", button);
@@ -207,7 +207,7 @@ function labLane(id) {
   const reproducing = laneSpecs.filter((spec) => spec.culprit?.diagnosed?.cause === id);
   const lane = reproducing.find((spec) => spec.endpoint === "chunked") ?? reproducing[0];
   if (!lane) return null;
-  const names = [lane.name, laneBeside(lane, lanesByName)?.name].filter(Boolean);
+  const names = [lane.name, laneBeside(lane, new Map(laneSpecs.map((spec) => [spec.name, spec])))?.name].filter(Boolean);
   return { label: lane.label, names, show: () => {
     showLanes(names);
     culpritsPanel.open = true;

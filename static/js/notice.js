@@ -3,7 +3,6 @@
 // run records, returns text.
 
 import { framingPerMessage } from "./stats.js";
-import { isYours } from "./run.js";
 import { whyOf } from "./why.js";
 
 /** Held this long before the first message, a stream did not start at once. */
@@ -92,7 +91,7 @@ function countMeaning(records, params) {
   for (const record of records) {
     const expected = typed ?? record.spec.defaults?.count;
     // Someone's own stream is not this server's: `count` asks nothing of it.
-    if (record.spec.via || isYours(record) || !record.count || expected === undefined || record.count === expected) continue;
+    if (record.spec.via || record.spec.transport === "yours" || !record.count || expected === undefined || record.count === expected) continue;
     if (record.state !== "done") continue;
     return `${labelOf(record)} sent ${record.count} messages for count ${expected}: there count is ` +
       `${record.spec.name === "json-nested" ? "the number of users, and every JSON value is a message" : "the number of items, and every parse event is a message"}.`;

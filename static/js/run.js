@@ -8,6 +8,8 @@ import { LAST_CHUNK, utf8Length } from "./wire.js";
 import { askedStreams } from "./yours.js";
 
 export const SETTLED = new Set(["done", "error", "aborted"]);
+/** Transports read with fetch: their reads are kept, and their head, as diagnose reads them. */
+const READ_BY_FETCH = new Set(["chunked", "buffered", "yours"]);
 /** Someone's own stream, not this server's. */
 export const isYours = (record) => record.spec.transport === "yours";
 let worker = null;
@@ -33,10 +35,9 @@ function newRecord(spec, url, faults) {
     drops: [], reconnects: [], faults,
     // The longest a message was held (receive - send stamp), and the most messages one read carried.
     heldMax: null, burst: 0, sameRead: 0,
-    // Someone's own stream: every read (ms since Run, decoded bytes); a fetch-read stream: its status, type and
-    // headers' time and what this page could see of its head; the bound that stopped its reading, if one did.
-    // (This server's streams keep no reads: their messages stand for them, yours.js arrivalsOf.)
-    arrivals: spec.transport === "yours" ? [] : null, status: null, contentType: null, headersT: null, head: null,
+    // A fetch-read stream (someone's own too): every read (ms since Run, decoded bytes), its status, type and
+    // headers' time and what this page could see of its head, and the bound that stopped its reading, if one did.
+    arrivals: READ_BY_FETCH.has(spec.transport) ? [] : null, status: null, contentType: null, headersT: null, head: null,
     capped: null,
     // Its longest silence so far, from Run through the reads: kept as reads come, not re-sorted per frame.
     largestGap: 0,

@@ -5,8 +5,26 @@
 // diagnose names it on the lab's bench (tests/client/test_lab_diagnosis.py).
 
 import { el } from "./dom.js";
-import { SETTLED } from "./run.js";
-import { findingItem, findingsOf, HELD, judgeable, verdictOf } from "./yours.js";
+import { judge } from "./verdict.js";
+import { findingItem, findingsOf, judgeable, verdictOf } from "./yours.js";
+
+const SETTLED = new Set(["done", "error", "aborted"]);
+const HELD = new Set(["buffered", "bursty"]);
+
+/** A lane read without fetch, its messages as reads: those that arrived at the same moment, together. */
+function messageReads(record) {
+  const reads = [];
+  for (const { t, payload } of record.messages) {
+    const last = reads.at(-1);
+    if (last && last.tMs === t) {
+      last.decodedBytes += payload;
+      last.messages += 1;
+    } else {
+      reads.push({ tMs: t, decodedBytes: payload, messages: 1 });
+    }
+  }
+  return reads;
+}
 
 /** The lab's culprit as diagnose names it, for a lane whose head the browser cannot read. */
 function labCause(culprit) {
@@ -15,19 +33,32 @@ function labCause(culprit) {
   return [{ id, evidence: `the lab's culprit, ${culprit.label}: ${culprit.cause}`, fix: culprit.fix, lab: true }];
 }
 
-/** What changes a settled lane's why: nothing more comes once it has ended. */
+const worked = new WeakMap();
+/** A settled lane changes no more: its why is worked out once (the rules read every read). */
 const settledKey = (record) => (SETTLED.has(record.state) ? `${record.state}:${record.endT}:${record.messages.length}` : "");
 
-/**
- * `{ verdict, reason, causes }` of a settled lane that was held or came in bursts, else null
- * (a fetch lane's verdict and findings are worked out once, in yours.js).
- */
+/** `{ verdict, reason, causes }` of a settled lane that was held or came in bursts, else null. */
 export function whyOf(record) {
-  if (!settledKey(record)) return null;
-  if (!judgeable(record) || record.status >= 400) return null;
-  const judged = verdictOf(record);
-  // A fetch-read lane has a head to read its causes from; EventSource and WebSocket show none.
-  const causes = record.head ? findingsOf(record).causes : [];
+  const key = settledKey(record);
+  if (!key) return null;
+  const kept = worked.get(record);
+  if (kept?.key === key) return kept.why;
+  const why = work(record);
+  worked.set(record, { key, why });
+  return why;
+}
+
+function work(record) {
+  let judged, causes;
+  if (record.arrivals) {
+    if (!judgeable(record) || record.status >= 400) return null;
+    judged = verdictOf(record);
+    causes = findingsOf(record).causes;
+  } else {
+    if (!record.messages.length || record.endT === null) return null;
+    judged = judge(messageReads(record), record.endT, true);
+    causes = [];
+  }
   if (!HELD.has(judged.verdict)) return null;
   return { verdict: judged.verdict, reason: judged.reason, causes: causes.length ? causes : labCause(record.spec.culprit) };
 }

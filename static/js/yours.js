@@ -127,7 +127,6 @@ export function wireYours(location, root) {
 
 /** Every read as the verdict rules take it: time, decoded bytes, the messages it completed. */
 export function arrivalsOf(record) {
-  if (!record.arrivals) return messageReads(record);
   const perRead = new Map();
   for (const message of record.messages) perRead.set(message.t, (perRead.get(message.t) ?? 0) + 1);
   return record.arrivals.map(({ t, bytes }) => ({ tMs: t, decodedBytes: bytes, messages: perRead.get(t) ?? 0 }));
@@ -139,48 +138,13 @@ function messagesKnown(record) {
   return mime === "text/event-stream" || record.messages.length > 0;
 }
 
-/**
- * A stream of this server keeps no reads of its own (nothing more per read on the hot path):
- * its messages stand for them, those read at the same moment together, each message's
- * payload (as the body carried it) for its bytes.
- */
-function messageReads(record) {
-  const reads = [];
-  for (const { t, payload } of record.messages) {
-    const last = reads.at(-1);
-    if (last && last.tMs === t) {
-      last.decodedBytes += payload;
-      last.messages += 1;
-    } else {
-      reads.push({ tMs: t, decodedBytes: payload, messages: 1 });
-    }
-  }
-  return reads;
-}
-
-/** What was read: someone's own stream's reads, else this server's stream's messages. */
-const readCount = (record) => (record.arrivals ?? record.messages).length;
-
 /** A verdict needs a reading that ended, and something read (or a whole, empty body). */
 export function judgeable(record) {
-  return record.endT !== null && (record.state === "done" || readCount(record) > 0);
-}
-
-/**
- * A reading that ended changes no more: its verdict and findings are worked out once (the
- * rules read every read), however many frames, columns and sentences ask for them.
- */
-const worked = new WeakMap();
-function once(record, name, work) {
-  const key = `${record.state}:${record.endT}:${readCount(record)}`;
-  let kept = worked.get(record);
-  if (kept?.key !== key) worked.set(record, (kept = { key }));
-  if (!(name in kept)) kept[name] = work();
-  return kept[name];
+  return record.endT !== null && (record.state === "done" || record.arrivals.length > 0);
 }
 
 export function verdictOf(record) {
-  return once(record, "verdict", () => judge(arrivalsOf(record), record.endT, messagesKnown(record)));
+  return judge(arrivalsOf(record), record.endT, messagesKnown(record));
 }
 
 /** The URL as one shell word: quoted when a shell would read anything in it (`&`, `?`, `*`, …). */
@@ -188,8 +152,7 @@ export function shellWord(text) {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
-/** The verdicts of a stream held back: what a lane explains, and a hop changes to. */
-export const HELD = new Set(["buffered", "bursty"]);
+const HELD = new Set(["buffered", "bursty"]);
 
 /** The terminal got an error status: said with what this browser got. */
 function erred(verdict, record) {
@@ -293,13 +256,9 @@ export function exchangeOf(record) {
 /** The causes, warnings and unchecked rules of a judged reading, or null before its verdict. */
 export function findingsOf(record) {
   if (!judgeable(record)) return null;
-  return once(record, "findings", () => {
-    const exchange = exchangeOf(record);
-    const judged = verdictOf(record);
-    // Kept for the page's life: what the causes' note reads of the exchange, never its reads
-    // (a copy of every read of every lane would weigh on every later garbage collection).
-    return { exchange: { sent: exchange.sent, sentT: exchange.sentT }, verdict: judged.verdict, ...diagnose(exchange, judged) };
-  });
+  const exchange = exchangeOf(record);
+  const judged = verdictOf(record);
+  return { exchange, verdict: judged.verdict, ...diagnose(exchange, judged) };
 }
 
 /** A short name for each id, beside it in the list (the README documents each). */

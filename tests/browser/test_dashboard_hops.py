@@ -112,7 +112,10 @@ async def test_the_page_names_the_hop_that_holds_the_stream(
     )
     # A lane per hop on the shared timeline, before the endpoints', each named by its hop.
     assert shown["lanes"] == ["your-stream-1", "your-stream-2", "chunked"]
-    assert shown["labels"][0].startswith("origin") and shown["labels"][1].startswith("edge"), shown["labels"]
+    assert [label.startswith(name) for label, name in zip(shown["labels"], ["origin", "edge"], strict=False)] == [
+        True,
+        True,
+    ]
     assert shown["command"] == f"transport-lab diagnose origin={direct} edge={held}"
     assert [row.split(":")[0] for row in shown["rows"]] == ["origin", "edge"]
     exported = await export_json(page)

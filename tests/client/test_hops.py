@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from app.exits import EXIT_FAILED, EXIT_OK
 from app.server.yours import page_streams
 from app.targets import hop_names, split_target
 from tests.nginx import RunningNginx, adapt, documented_config, require_nginx, run_nginx
-from tests.processes import app_command_output, free_port
+from tests.processes import PROJECT_ROOT, free_port
 
 STREAM = "/chunked?count=5&interval=0.3"
 
@@ -65,8 +67,20 @@ def streaming_nginx(server: TestServer, tmp_path: Path) -> Iterator[RunningNginx
 
 
 async def diagnose(*argv: str) -> tuple[int, dict[str, Any], str]:
-    status, out, err = await app_command_output("diagnose", *argv)
-    return status, json.loads(out) if out.startswith(b"{") else {}, out.decode() + err.decode()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "diagnose",
+        *argv,
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, json.loads(out) if out.startswith(b"{") else {}, out.decode() + err.decode()
 
 
 async def test_the_hop_that_buffers_is_named_with_its_likely_cause(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +20,7 @@ from aiohttp.test_utils import TestServer
 
 from app.culprits import CULPRITS, FAULTS_BY_NAME, Diagnosed
 from app.exits import EXIT_CUT, EXIT_ERROR_STATUS, EXIT_OK
-from tests.processes import PROJECT_ROOT, app_command_output
+from tests.processes import PROJECT_ROOT
 
 #: Five messages 0.3 s apart: long enough that a held stream is plainly held.
 PACED = "count=5&interval=0.3"
@@ -53,8 +55,21 @@ CASES = [
 
 async def diagnose(server: TestServer, path: str) -> tuple[int, dict[str, Any], str]:
     scheme, path = ("ws", "/" + path) if path.startswith("ws") else ("http", path)
-    status, out, err = await app_command_output("diagnose", "--json", f"{scheme}://127.0.0.1:{server.port}{path}")
-    return status, json.loads(out), err.decode()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "diagnose",
+        "--json",
+        f"{scheme}://127.0.0.1:{server.port}{path}",
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, json.loads(out), err.decode()
 
 
 async def test_diagnose_says_of_every_lab_lane_what_the_registry_documents(server: TestServer) -> None:
